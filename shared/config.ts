@@ -44,7 +44,9 @@ class EnvReader {
     }
     const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-      this.problems.push(`${name} must use https (plain http is allowed only to a loopback address), got '${raw}'`);
+      this.problems.push(
+        `${name} must use https (plain http is allowed only to a loopback address), got '${raw}'`,
+      );
     }
     if (url.search || url.hash) {
       this.problems.push(`${name} must be a base URL without query or fragment, got '${raw}'`);

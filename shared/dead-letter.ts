@@ -63,7 +63,10 @@ export function toDeadLetterAttributes(reason: DeadLetterReason): Record<string,
     },
   };
   if (reason.errorCode !== undefined) {
-    attributes[DEAD_LETTER_ATTRIBUTES.errorCode] = { DataType: 'Number', StringValue: String(reason.errorCode) };
+    attributes[DEAD_LETTER_ATTRIBUTES.errorCode] = {
+      DataType: 'Number',
+      StringValue: String(reason.errorCode),
+    };
   }
   if (reason.eventId !== undefined) {
     attributes[DEAD_LETTER_ATTRIBUTES.eventId] = { DataType: 'String', StringValue: reason.eventId };

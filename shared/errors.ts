@@ -69,7 +69,11 @@ export class EnqueueError extends BridgeError {
   readonly enqueued: readonly string[];
   readonly notEnqueued: readonly string[];
 
-  constructor(enqueued: readonly string[], notEnqueued: readonly string[], options: { cause?: unknown } = {}) {
+  constructor(
+    enqueued: readonly string[],
+    notEnqueued: readonly string[],
+    options: { cause?: unknown } = {},
+  ) {
     super(`${notEnqueued.length} event(s) could not be enqueued`, { ...options, statusCode: 503 });
     this.enqueued = enqueued;
     this.notEnqueued = notEnqueued;

@@ -1,0 +1,56 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { secretsManagerSource } from '#shared/aws/secrets';
+import { SqsConsumerQueue } from '#shared/aws/sqs';
+import { loadConsumerConfig } from '#shared/config';
+import { type ConsumerDeps, processBatch, type QueueRecord } from '#shared/consumer';
+import { CredentialStore } from '#shared/credentials';
+import { HttpGroupMemberApi } from '#shared/tencent/client';
+
+// Cold start: configuration is read and checked once; clients, the secret cache and the HTTP
+// connections to Tencent live as long as the container.
+const config = loadConsumerConfig();
+const logger = new Logger();
+const metrics = new Metrics();
+const deps: ConsumerDeps = {
+  api: new HttpGroupMemberApi({ endpoint: config.imEndpoint, timeoutMs: config.tencentTimeoutMs }),
+  credentials: new CredentialStore(
+    secretsManagerSource(new SecretsManagerClient({}), config.secretId, config.secretMaxAgeSeconds),
+    { userSigTtlSeconds: config.userSigTtlSeconds },
+  ),
+  queue: new SqsConsumerQueue(new SQSClient({}), config.queueUrl, config.deadLetterQueueUrl),
+  logger,
+  metrics,
+  settings: {
+    maxAttempts: config.maxAttempts,
+    ambiguousMaxAttempts: config.ambiguousMaxAttempts,
+    backoff: { baseSeconds: config.backoffBaseSeconds, maxSeconds: config.backoffMaxSeconds },
+    groupConcurrency: config.groupConcurrency,
+    tencentTimeoutMs: config.tencentTimeoutMs,
+    timeReserveMs: config.timeReserveMs,
+  },
+};
+
+const toQueueRecord = (record: SQSRecord): QueueRecord => ({
+  messageId: record.messageId,
+  receiptHandle: record.receiptHandle,
+  body: record.body,
+  messageGroupId: record.attributes.MessageGroupId,
+  receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+});
+
+/** SQS event source: applies each record to Tencent and reports the ones to retry. */
+async function consume(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const result = await processBatch(event.Records.map(toQueueRecord), deps, {
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+  });
+  return { batchItemFailures: result.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+export const handler = middy(consume).use(injectLambdaContext(logger)).use(logMetrics(metrics));

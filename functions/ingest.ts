@@ -1,0 +1,48 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { SqsEventQueue } from '#shared/aws/sqs';
+import { loadIngestConfig } from '#shared/config';
+import { BridgeError } from '#shared/errors';
+import { errorResponse, jsonResponse } from '#shared/http';
+import { acceptEvents } from '#shared/ingest';
+
+// Cold start: configuration is read and checked once; clients live as long as the container.
+const config = loadIngestConfig();
+const logger = new Logger();
+const metrics = new Metrics();
+const queue = new SqsEventQueue(new SQSClient({}), config.queueUrl);
+
+const headerValue = (headers: APIGatewayProxyEvent['headers'], name: string): string | undefined =>
+  Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
+
+/** `POST /v1/events`: validates moderation events and enqueues them (202), or says what is wrong. */
+async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  try {
+    const result = await acceptEvents(
+      {
+        body: event.body,
+        isBase64Encoded: event.isBase64Encoded,
+        contentType: headerValue(event.headers, 'content-type'),
+      },
+      { queue, logger, maxBodyBytes: config.maxBodyBytes },
+    );
+    metrics.addMetric('EventsAccepted', MetricUnit.Count, result.accepted.length);
+    return jsonResponse(202, result);
+  } catch (error) {
+    const response = errorResponse(error, context.awsRequestId);
+    if (response.statusCode < 500) {
+      metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
+      logger.info('request rejected', { statusCode: response.statusCode, body: response.body });
+    } else if (!(error instanceof BridgeError)) {
+      logger.error('unexpected error', error instanceof Error ? error : String(error));
+    }
+    return response;
+  }
+}
+
+export const handler = middy(ingest).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -1,0 +1,87 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { ConsumerQueue, QueueRecord, VisibilityChange } from '../consumer.ts';
+import { type DeadLetterReason, toDeadLetterAttributes } from '../dead-letter.ts';
+import type { EventQueue, QueueEntry } from '../ingest.ts';
+
+/** SQS takes at most ten entries per batch call. */
+const SQS_BATCH_LIMIT = 10;
+
+/** The ingest path's queue: an SQS FIFO queue, deduplicated by eventId. */
+export class SqsEventQueue implements EventQueue {
+  readonly maxBatchSize = SQS_BATCH_LIMIT;
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(entries: readonly QueueEntry[]): Promise<{ refused: { eventId: string; reason: string }[] }> {
+    // Batch entry ids allow fewer characters than eventIds do, so entries are named by position.
+    const output = await this.client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: entries.map((entry, index) => ({
+          Id: `e${index}`,
+          MessageBody: entry.body,
+          MessageGroupId: entry.messageGroupId,
+          MessageDeduplicationId: entry.eventId,
+        })),
+      }),
+    );
+    return {
+      refused: (output.Failed ?? []).map((failure) => ({
+        eventId: entries[Number(failure.Id?.slice(1))]?.eventId ?? String(failure.Id),
+        reason: `${failure.Code ?? 'unknown'}: ${failure.Message ?? ''}`,
+      })),
+    };
+  }
+}
+
+/** The consumer's queue operations on SQS: visibility on the main queue, sends to the dead-letter queue. */
+export class SqsConsumerQueue implements ConsumerQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+    private readonly deadLetterQueueUrl: string,
+  ) {}
+
+  async changeVisibility(changes: readonly VisibilityChange[]): Promise<void> {
+    const failures: string[] = [];
+    for (let start = 0; start < changes.length; start += SQS_BATCH_LIMIT) {
+      const chunk = changes.slice(start, start + SQS_BATCH_LIMIT);
+      const output = await this.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: chunk.map((change, index) => ({
+            Id: `v${index}`,
+            ReceiptHandle: change.receiptHandle,
+            VisibilityTimeout: change.seconds,
+          })),
+        }),
+      );
+      for (const failure of output.Failed ?? []) {
+        const change = chunk[Number(failure.Id?.slice(1))];
+        failures.push(`${change?.messageId ?? failure.Id}: ${failure.Code ?? 'unknown'}`);
+      }
+    }
+    if (failures.length > 0) throw new Error(`visibility not changed for ${failures.join(', ')}`);
+  }
+
+  async sendToDeadLetter(record: QueueRecord, reason: DeadLetterReason): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.deadLetterQueueUrl,
+        MessageBody: record.body,
+        MessageAttributes: toDeadLetterAttributes(reason),
+        MessageGroupId: record.messageGroupId ?? record.messageId,
+        // One dead-letter record per delivery: a retry of this send is deduplicated, a later redrive is not.
+        MessageDeduplicationId: `${record.messageId}-${record.receiveCount}`,
+      }),
+    );
+  }
+}

@@ -1,0 +1,373 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type BackoffPolicy, backoffSeconds } from './backoff.ts';
+import { runConcurrently } from './concurrency.ts';
+import type { DeadLetterReason } from './dead-letter.ts';
+import { CredentialsError, MessageFormatError, TencentApiError, TencentTransportError } from './errors.ts';
+import { parseQueueMessage, type QueueMessage, toTencentCall } from './queue-message.ts';
+import type { GroupMemberApi, ModifyGroupMemberInfoBody, TencentCredentials } from './tencent/client.ts';
+import { classifyTencentCode, type Disposition } from './tencent/codes.ts';
+
+/** A message as the consumer receives it; the handler maps the Lambda event to these. */
+export interface QueueRecord {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** The FIFO message group; undefined on a standard queue (each record is then its own group). */
+  messageGroupId: string | undefined;
+  /** Delivery attempts so far, this one included (SQS's `ApproximateReceiveCount`). */
+  receiveCount: number;
+}
+
+/** A visibility change for one message. */
+export interface VisibilityChange {
+  messageId: string;
+  receiptHandle: string;
+  /** Seconds until the message may be received again. */
+  seconds: number;
+}
+
+/** The queue operations the consumer needs. */
+export interface ConsumerQueue {
+  /** Sets the visibility of several messages of the main queue. */
+  changeVisibility(changes: readonly VisibilityChange[]): Promise<void>;
+  /** Sends a message to the dead-letter queue, body unchanged, with its reason. */
+  sendToDeadLetter(record: QueueRecord, reason: DeadLetterReason): Promise<void>;
+}
+
+/** The consumer's tunables (see `ConsumerConfig` for their environment variables and defaults). */
+export interface ConsumerSettings {
+  maxAttempts: number;
+  ambiguousMaxAttempts: number;
+  backoff: BackoffPolicy;
+  groupConcurrency: number;
+  tencentTimeoutMs: number;
+  timeReserveMs: number;
+}
+
+/** Where the consumer gets its credentials from (a `CredentialStore`). */
+export interface CredentialProvider {
+  current(): Promise<TencentCredentials>;
+  renew(): Promise<TencentCredentials>;
+}
+
+/** What the consumer works with. */
+export interface ConsumerDeps {
+  api: GroupMemberApi;
+  credentials: CredentialProvider;
+  queue: ConsumerQueue;
+  logger: Logger;
+  metrics: Metrics;
+  settings: ConsumerSettings;
+  /** The clock, in epoch milliseconds. */
+  now?: () => number;
+  /** Random numbers in [0, 1), for backoff jitter. */
+  random?: () => number;
+}
+
+/** The invocation's time budget. */
+export interface TimeBudget {
+  remainingTimeMs(): number;
+}
+
+/** The records to report as failed (`batchItemFailures`); all others are done and may be deleted. */
+export interface BatchResult {
+  failedMessageIds: string[];
+}
+
+type Outcome =
+  | { status: 'done' }
+  | { status: 'retry'; visibilitySeconds: number }
+  /** Not attempted: made visible again at once, to come back in order behind its group's head. */
+  | { status: 'deferred' };
+
+interface Item {
+  record: QueueRecord;
+  message: QueueMessage | MessageFormatError;
+}
+
+/**
+ * Applies a batch of queue messages to Tencent. Records of one message group (one member) run in
+ * order; groups run concurrently. Each record ends in one of three ways:
+ * - done: applied, or nothing left to apply (an expired mute), or dead-lettered with its reason;
+ * - retry: a transient failure; reported as failed, and hidden for a backoff delay;
+ * - deferred: not attempted, because an earlier record of its group failed or the invocation is
+ *   about to time out; reported as failed, and visible again at once.
+ * If the credentials cannot be read, nothing is called and every record is retried: nothing is lost.
+ */
+export async function processBatch(
+  records: readonly QueueRecord[],
+  deps: ConsumerDeps,
+  budget: TimeBudget,
+): Promise<BatchResult> {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const { settings, logger } = deps;
+  const outcomes = new Map<string, Outcome>();
+  const items = records.map(toItem);
+
+  let credentials: TencentCredentials;
+  try {
+    credentials = await deps.credentials.current();
+  } catch (error) {
+    logger.error('Tencent credentials unavailable; every record will be retried', {
+      error: errorFields(error),
+    });
+    for (const { record } of items) {
+      outcomes.set(record.messageId, {
+        status: 'retry',
+        visibilitySeconds: backoffSeconds(record.receiveCount, settings.backoff, random),
+      });
+    }
+    return finish(items, outcomes, deps);
+  }
+
+  const context: RecordContext = {
+    deps,
+    now,
+    random,
+    credentials: () => credentials,
+    renewCredentials: async () => {
+      credentials = await deps.credentials.renew();
+      return credentials;
+    },
+  };
+
+  const groups = new Map<string, Item[]>();
+  for (const item of items) {
+    const key = item.record.messageGroupId ?? item.record.messageId;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+
+  await runConcurrently([...groups.values()], settings.groupConcurrency, async (group) => {
+    let blockedBy: string | undefined;
+    for (const item of group) {
+      if (
+        blockedBy === undefined &&
+        budget.remainingTimeMs() < settings.tencentTimeoutMs + settings.timeReserveMs
+      ) {
+        blockedBy = 'the invocation is close to its timeout';
+      }
+      if (blockedBy !== undefined) {
+        logger.info('event deferred', { ...logFields(item), why: blockedBy });
+        outcomes.set(item.record.messageId, { status: 'deferred' });
+        continue;
+      }
+      const outcome = await handleItem(item, context);
+      outcomes.set(item.record.messageId, outcome);
+      if (outcome.status !== 'done') blockedBy = 'an earlier event of this member is being retried';
+    }
+  });
+
+  return finish(items, outcomes, deps);
+}
+
+interface RecordContext {
+  deps: ConsumerDeps;
+  now: () => number;
+  random: () => number;
+  credentials: () => TencentCredentials;
+  renewCredentials: () => Promise<TencentCredentials>;
+}
+
+function toItem(record: QueueRecord): Item {
+  try {
+    return { record, message: parseQueueMessage(record.body) };
+  } catch (error) {
+    const failure =
+      error instanceof MessageFormatError
+        ? error
+        : new MessageFormatError('queue message could not be read', { cause: error });
+    return { record, message: failure };
+  }
+}
+
+/** The fields every outcome log line carries. */
+function logFields({ record, message }: Item): Record<string, unknown> {
+  const fields: Record<string, unknown> = { messageId: record.messageId, attempt: record.receiveCount };
+  if (!(message instanceof MessageFormatError)) {
+    fields.eventId = message.eventId;
+    fields.action = message.action;
+    fields.groupId = message.groupId;
+    fields.account = message.account;
+  }
+  return fields;
+}
+
+/** Error fields for a log line: name, message and code, never a URL or a secret. */
+function errorFields(error: unknown): Record<string, unknown> {
+  if (error instanceof TencentApiError)
+    return { name: error.name, tencentCode: error.code, info: error.info };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { message: String(error) };
+}
+
+async function handleItem(item: Item, context: RecordContext): Promise<Outcome> {
+  const { deps, now } = context;
+  const { message, record } = item;
+  if (message instanceof MessageFormatError) {
+    return deadLetter(item, context, { kind: 'invalid_message', errorInfo: message.message });
+  }
+
+  const call = toTencentCall(message, now());
+  if (call.kind === 'expired') {
+    deps.logger.info('mute already over; nothing to apply', {
+      ...logFields(item),
+      muteUntil: call.muteUntil,
+    });
+    deps.metrics.addMetric('EventsExpired', MetricUnit.Count, 1);
+    return { status: 'done' };
+  }
+
+  try {
+    await callTencent(call.body, item, context);
+    deps.logger.info('event applied', { ...logFields(item), tencentCode: 0 });
+    deps.metrics.addMetric('EventsApplied', MetricUnit.Count, 1);
+    return { status: 'done' };
+  } catch (error) {
+    return handleFailure(item, error, context, record.receiveCount);
+  }
+}
+
+/** One call, and one more with fresh credentials if Tencent says the UserSig expired (70001). */
+async function callTencent(
+  body: ModifyGroupMemberInfoBody,
+  item: Item,
+  context: RecordContext,
+): Promise<void> {
+  try {
+    await timedCall(body, context.credentials(), context);
+  } catch (error) {
+    if (!(error instanceof TencentApiError) || classifyTencentCode(error.code) !== 'usersig_expired')
+      throw error;
+    context.deps.logger.warn('UserSig expired; renewing credentials and retrying', {
+      ...logFields(item),
+      tencentCode: error.code,
+    });
+    await timedCall(body, await context.renewCredentials(), context);
+  }
+}
+
+async function timedCall(
+  body: ModifyGroupMemberInfoBody,
+  credentials: TencentCredentials,
+  { deps }: RecordContext,
+): Promise<void> {
+  const started = performance.now();
+  try {
+    await deps.api.modifyGroupMemberInfo(body, credentials);
+  } finally {
+    deps.metrics.addMetric('TencentLatency', MetricUnit.Milliseconds, performance.now() - started);
+  }
+}
+
+/** Maps a failure to what to do: retry (with a cap on attempts), dead-letter, or wait for credentials. */
+function dispositionOf(error: unknown): Disposition | 'credentials_unavailable' {
+  if (error instanceof TencentApiError) {
+    const disposition = classifyTencentCode(error.code);
+    // Still expired with a fresh UserSig: the secret's ready UserSig is stale, or the clock is off.
+    return disposition === 'usersig_expired' ? 'permanent' : disposition;
+  }
+  if (error instanceof CredentialsError) return 'credentials_unavailable';
+  return 'transient';
+}
+
+async function handleFailure(
+  item: Item,
+  error: unknown,
+  context: RecordContext,
+  attempt: number,
+): Promise<Outcome> {
+  const { deps, random } = context;
+  const { settings, logger } = deps;
+  const disposition = dispositionOf(error);
+  const tencentCode = error instanceof TencentApiError ? error.code : undefined;
+  const errorInfo =
+    error instanceof TencentApiError ? error.info : error instanceof Error ? error.message : String(error);
+
+  if (disposition === 'permanent') {
+    return deadLetter(item, context, { kind: 'tencent_permanent', errorInfo, ...codeField(tencentCode) });
+  }
+  const limit = disposition === 'ambiguous' ? settings.ambiguousMaxAttempts : settings.maxAttempts;
+  if (disposition !== 'credentials_unavailable' && attempt >= limit) {
+    return deadLetter(item, context, { kind: 'retries_exhausted', errorInfo, ...codeField(tencentCode) });
+  }
+  const visibilitySeconds = backoffSeconds(attempt, settings.backoff, random);
+  logger.warn('event failed; will retry', {
+    ...logFields(item),
+    ...codeField(tencentCode),
+    error: errorFields(error),
+    ...(error instanceof TencentTransportError ? { transportFailure: error.failure } : {}),
+    retryInSeconds: visibilitySeconds,
+  });
+  deps.metrics.addMetric('EventsRetried', MetricUnit.Count, 1);
+  return { status: 'retry', visibilitySeconds };
+}
+
+const codeField = (code: number | undefined): { tencentCode?: number } =>
+  code === undefined ? {} : { tencentCode: code };
+
+async function deadLetter(
+  item: Item,
+  context: RecordContext,
+  reason: Omit<DeadLetterReason, 'attempts' | 'deadLetteredAt' | 'eventId'> & { tencentCode?: number },
+): Promise<Outcome> {
+  const { deps, now, random } = context;
+  const { record, message } = item;
+  const { tencentCode, ...rest } = reason;
+  const full: DeadLetterReason = {
+    ...rest,
+    ...(tencentCode === undefined ? {} : { errorCode: tencentCode }),
+    attempts: record.receiveCount,
+    deadLetteredAt: new Date(now()),
+    ...(message instanceof MessageFormatError ? {} : { eventId: message.eventId }),
+  };
+  try {
+    await deps.queue.sendToDeadLetter(record, full);
+  } catch (error) {
+    const visibilitySeconds = backoffSeconds(record.receiveCount, deps.settings.backoff, random);
+    deps.logger.error('could not dead-letter the event; will retry', {
+      ...logFields(item),
+      error: errorFields(error),
+      retryInSeconds: visibilitySeconds,
+    });
+    return { status: 'retry', visibilitySeconds };
+  }
+  deps.logger.error('event dead-lettered', {
+    ...logFields(item),
+    ...codeField(tencentCode),
+    deadLetterKind: full.kind,
+    errorInfo: full.errorInfo,
+  });
+  const single = deps.metrics.singleMetric();
+  single.addDimension('errorCode', tencentCode === undefined ? full.kind : String(tencentCode));
+  single.addMetric('EventsDeadLettered', MetricUnit.Count, 1);
+  return { status: 'done' };
+}
+
+/** Applies the visibility changes and lists the failed records, in batch order. */
+async function finish(items: readonly Item[], outcomes: ReadonlyMap<string, Outcome>, deps: ConsumerDeps) {
+  const changes: VisibilityChange[] = [];
+  const failedMessageIds: string[] = [];
+  for (const { record } of items) {
+    const outcome = outcomes.get(record.messageId) ?? { status: 'deferred' };
+    if (outcome.status === 'done') continue;
+    failedMessageIds.push(record.messageId);
+    changes.push({
+      messageId: record.messageId,
+      receiptHandle: record.receiptHandle,
+      seconds: outcome.status === 'retry' ? outcome.visibilitySeconds : 0,
+    });
+  }
+  if (changes.length > 0) {
+    try {
+      await deps.queue.changeVisibility(changes);
+    } catch (error) {
+      // The records still fail, and come back when their current visibility timeout ends.
+      deps.logger.warn('could not change message visibility', { error: errorFields(error) });
+    }
+  }
+  return { failedMessageIds } satisfies BatchResult;
+}

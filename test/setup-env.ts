@@ -13,7 +13,8 @@ const defaults: Record<string, string> = {
   IM_SECRET_ID: 'bridge/tencent-admin',
   POWERTOOLS_SERVICE_NAME: 'moderation-bridge-test',
   POWERTOOLS_METRICS_NAMESPACE: 'ModerationBridgeTest',
-  POWERTOOLS_DEV: 'true',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
 for (const [key, value] of Object.entries(defaults)) {

@@ -1,0 +1,379 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { lambdaContext, sqsRecord } from '../helpers/factories';
+import { TencentStandIn } from '../helpers/tencent-standin';
+
+const SECRET_KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
+const secretsManager = mockClient(SecretsManagerClient);
+const sqs = mockClient(SQSClient);
+
+let standIn: TencentStandIn;
+let handler: (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+const logLines: string[] = [];
+const outputSpies: jest.SpyInstance[] = [];
+
+beforeAll(async () => {
+  standIn = await TencentStandIn.start();
+  // The consumer reads its configuration once, at import ("cold start").
+  Object.assign(process.env, {
+    IM_ENDPOINT: standIn.url,
+    TENCENT_TIMEOUT_MS: '300',
+    TIME_RESERVE_MS: '200',
+    SECRET_MAX_AGE_SECONDS: '0',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  });
+  // Capture the function's log lines (Powertools writes INFO to stdout, WARN and ERROR to stderr).
+  for (const stream of [process.stdout, process.stderr]) {
+    outputSpies.push(
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        logLines.push(String(chunk));
+        return true;
+      }),
+    );
+  }
+  ({ handler } = await import('../../functions/consumer'));
+});
+
+afterAll(async () => {
+  for (const spy of outputSpies) spy.mockRestore();
+  await standIn.stop();
+});
+
+beforeEach(() => {
+  standIn.reset();
+  sqs.reset();
+  secretsManager.reset();
+  logLines.length = 0;
+  secretsManager
+    .on(GetSecretValueCommand)
+    .resolves({
+      SecretString: JSON.stringify({
+        sdkAppId: 1400000000,
+        identifier: 'administrator',
+        secretKey: SECRET_KEY,
+      }),
+    });
+  sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
+});
+
+const consume = (records: SQSRecord[], remainingMs?: number) =>
+  handler({ Records: records }, lambdaContext(remainingMs));
+
+const failedIds = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
+
+/** The visibility timeouts set, by receipt handle. */
+const visibilityChanges = () =>
+  Object.fromEntries(
+    sqs
+      .commandCalls(ChangeMessageVisibilityBatchCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .map((entry) => [entry.ReceiptHandle, entry.VisibilityTimeout]),
+  );
+
+/** The dead-letter sends, with attributes flattened to strings. */
+const deadLetters = () =>
+  sqs.commandCalls(SendMessageCommand).map((call) => ({
+    ...call.args[0].input,
+    attributes: Object.fromEntries(
+      Object.entries(call.args[0].input.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        value.StringValue,
+      ]),
+    ),
+  }));
+
+describe('consumer handler', () => {
+  it('applies an event: one call, the documented body, nothing failed', async () => {
+    // Prepare
+    const record = sqsRecord({ eventId: 'e-ok', action: 'set_role', role: 'admin' });
+
+    // Act
+    const response = await consume([record]);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(standIn.calls.map((call) => call.body)).toEqual([
+      { GroupId: '@TGS#2CLUZEAEJ', Member_Account: 'bob', Role: 'Admin' },
+    ]);
+    expect(standIn.calls[0]?.query.get('identifier')).toBe('administrator');
+    expect(standIn.calls[0]?.query.get('sdkappid')).toBe('1400000000');
+    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+    expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityBatchCommand);
+    expect(logLines.join('')).toContain('"eventId":"e-ok"');
+  });
+
+  it('retries 10002 with a backoff of about 2 s on the first attempt', async () => {
+    // Prepare
+    standIn.script.push({ code: 10002 });
+    const record = sqsRecord({ action: 'unmute' }, { messageId: 'm1' });
+
+    // Act
+    const response = await consume([record]);
+
+    // Assess
+    expect(failedIds(response)).toEqual(['m1']);
+    const visibility = visibilityChanges()['rh-m1'];
+    expect(visibility).toBeGreaterThanOrEqual(1);
+    expect(visibility).toBeLessThanOrEqual(2);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it.each<[string, Parameters<TencentStandIn['script']['push']>[0]]>([
+    ['an HTTP 502', { http: 502 }],
+    ['a timeout', { delayMs: 600 }],
+    ['a dropped connection', { drop: true }],
+    ['a rate limit (60007)', { code: 60007 }],
+    ['an unknown code', { code: 99999 }],
+  ])('retries after %s', async (_name, reply) => {
+    // Prepare
+    standIn.script.push(reply);
+
+    // Act
+    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1', receiveCount: 3 })]);
+
+    // Assess: attempt 3 waits a jittered 4..8 s step.
+    expect(failedIds(response)).toEqual(['m1']);
+    expect(visibilityChanges()['rh-m1']).toBeGreaterThanOrEqual(4);
+    expect(visibilityChanges()['rh-m1']).toBeLessThanOrEqual(8);
+  });
+
+  it('dead-letters a transient failure at the last attempt, with its reason, and acknowledges it', async () => {
+    // Prepare
+    standIn.script.push({ code: 10002, info: 'internal error' });
+    const record = sqsRecord({ eventId: 'e-last', action: 'unmute' }, { messageId: 'm1', receiveCount: 10 });
+
+    // Act
+    const response = await consume([record]);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(deadLetters()).toEqual([
+      expect.objectContaining({
+        QueueUrl: process.env.DLQ_URL,
+        MessageBody: record.body,
+        MessageGroupId: record.attributes.MessageGroupId,
+        attributes: {
+          'bridge.errorKind': 'retries_exhausted',
+          'bridge.errorCode': '10002',
+          'bridge.errorInfo': 'internal error',
+          'bridge.attempts': '10',
+          'bridge.deadLetteredAt': expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          'bridge.eventId': 'e-last',
+        },
+      }),
+    ]);
+  });
+
+  it('dead-letters a permanent error (10010) at once, and counts it', async () => {
+    // Prepare
+    standIn.script.push({ code: 10010, info: 'group not found' });
+    const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
+
+    // Act
+    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1' })]);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(standIn.calls).toHaveLength(1);
+    expect(deadLetters()[0]?.attributes).toMatchObject({
+      'bridge.errorKind': 'tencent_permanent',
+      'bridge.errorCode': '10010',
+      'bridge.attempts': '1',
+    });
+    expect(addMetric).toHaveBeenCalledWith('EventsDeadLettered', 'Count', 1);
+    addMetric.mockRestore();
+  });
+
+  it('retries ambiguous 60004 only up to its own limit', async () => {
+    // Prepare
+    standIn.script.push({ code: 60004 }, { code: 60004 });
+
+    // Act
+    const early = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1', receiveCount: 2 })]);
+    const last = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm2', receiveCount: 3 })]);
+
+    // Assess
+    expect(failedIds(early)).toEqual(['m1']);
+    expect(failedIds(last)).toEqual([]);
+    expect(deadLetters()[0]?.attributes['bridge.errorKind']).toBe('retries_exhausted');
+  });
+
+  it('renews the UserSig after 70001 and retries at once', async () => {
+    // Prepare
+    standIn.script.push({ code: 70001, info: 'sig expired' });
+
+    // Act
+    const response = await consume([sqsRecord({ action: 'unmute' })]);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(standIn.calls).toHaveLength(2);
+    expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
+  });
+
+  it('dead-letters when a fresh UserSig is still refused', async () => {
+    // Prepare
+    standIn.script.push({ code: 70001 }, { code: 70001 });
+
+    // Act
+    const response = await consume([sqsRecord({ action: 'unmute' })]);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(deadLetters()[0]?.attributes['bridge.errorCode']).toBe('70001');
+  });
+
+  it('dead-letters a message it cannot read', async () => {
+    // Prepare
+    const record = sqsRecord({ action: 'unmute' }, { messageId: 'm1', body: '{"v":9}' });
+
+    // Act
+    const response = await consume([record]);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(standIn.calls).toHaveLength(0);
+    expect(deadLetters()[0]).toMatchObject({
+      MessageBody: '{"v":9}',
+      attributes: {
+        'bridge.errorKind': 'invalid_message',
+        'bridge.errorInfo': 'unsupported queue message version 9',
+      },
+    });
+  });
+
+  it('makes no call for a mute that is already over', async () => {
+    // Prepare
+    const record = sqsRecord({ action: 'mute', durationSeconds: 60, occurredAt: '2020-01-01T00:00:00Z' });
+
+    // Act
+    const response = await consume([record]);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(standIn.calls).toHaveLength(0);
+  });
+
+  it('retries every record, calls nothing and dead-letters nothing when the secret cannot be read', async () => {
+    // Prepare
+    secretsManager.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
+    const records = [
+      sqsRecord({ action: 'unmute' }, { messageId: 'm1' }),
+      sqsRecord({ action: 'unmute', account: 'al' }, { messageId: 'm2' }),
+    ];
+
+    // Act
+    const response = await consume(records);
+
+    // Assess
+    expect(failedIds(response)).toEqual(['m1', 'm2']);
+    expect(standIn.calls).toHaveLength(0);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+    expect(Object.keys(visibilityChanges())).toEqual(['rh-m1', 'rh-m2']);
+  });
+
+  it('keeps the event when the dead-letter queue refuses it', async () => {
+    // Prepare
+    standIn.script.push({ code: 10010 });
+    sqs.on(SendMessageCommand).rejects(new Error('KMS.AccessDenied'));
+
+    // Act
+    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1' })]);
+
+    // Assess
+    expect(failedIds(response)).toEqual(['m1']);
+  });
+
+  it("stops a member's later events when one fails, and releases them at once", async () => {
+    // Prepare: three events of one member, one of another.
+    standIn.reply = (call) => (call.body.Member_Account === 'bob' ? { code: 10002 } : { code: 0 });
+    const records = [
+      sqsRecord({ action: 'mute', durationSeconds: 60 }, { messageId: 'b1' }),
+      sqsRecord({ action: 'unmute', account: 'alice' }, { messageId: 'a1' }),
+      sqsRecord({ action: 'set_name_card', nameCard: 'x' }, { messageId: 'b2' }),
+      sqsRecord({ action: 'unmute' }, { messageId: 'b3' }),
+    ];
+
+    // Act
+    const response = await consume(records);
+
+    // Assess
+    expect(failedIds(response)).toEqual(['b1', 'b2', 'b3']);
+    expect(standIn.calls.map((call) => call.body.Member_Account).sort()).toEqual(['alice', 'bob']);
+    const visibility = visibilityChanges();
+    expect(visibility['rh-b1']).toBeGreaterThanOrEqual(1);
+    expect(visibility['rh-b2']).toBe(0);
+    expect(visibility['rh-b3']).toBe(0);
+  });
+
+  it("applies one member's events in order, after a dead-lettered one", async () => {
+    // Prepare
+    standIn.script.push({ code: 10004 });
+    const records = [
+      sqsRecord({ action: 'set_name_card', nameCard: 'first' }, { messageId: 'b1' }),
+      sqsRecord({ action: 'set_name_card', nameCard: 'second' }, { messageId: 'b2' }),
+      sqsRecord({ action: 'set_name_card', nameCard: 'third' }, { messageId: 'b3' }),
+    ];
+
+    // Act
+    const response = await consume(records);
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(standIn.calls.map((call) => call.body.NameCard)).toEqual(['first', 'second', 'third']);
+    expect(deadLetters()).toHaveLength(1);
+  });
+
+  it('runs different members concurrently: ten members take about one round trip', async () => {
+    // Prepare
+    standIn.reply = () => ({ code: 0, delayMs: 150 });
+    const records = Array.from({ length: 10 }, (_, i) =>
+      sqsRecord({ action: 'unmute', account: `member${i}` }, { messageId: `m${i}` }),
+    );
+
+    // Act
+    const started = Date.now();
+    const response = await consume(records);
+    const elapsed = Date.now() - started;
+
+    // Assess
+    expect(failedIds(response)).toEqual([]);
+    expect(standIn.peakInFlight).toBe(10);
+    expect(elapsed).toBeLessThan(1_000);
+  });
+
+  it('starts no call when the invocation is about to time out, and releases the records', async () => {
+    // Prepare: 400 ms left, less than the 300 ms call timeout plus the 200 ms reserve.
+    const records = [sqsRecord({ action: 'unmute' }, { messageId: 'm1' })];
+
+    // Act
+    const response = await consume(records, 400);
+
+    // Assess
+    expect(failedIds(response)).toEqual(['m1']);
+    expect(standIn.calls).toHaveLength(0);
+    expect(visibilityChanges()).toEqual({ 'rh-m1': 0 });
+  });
+
+  it('never logs the UserSig or the secret key', async () => {
+    // Prepare: every kind of outcome, so that every log line is produced.
+    standIn.script.push({ code: 70001 }, { code: 0 }, { code: 10002 }, { http: 502 }, { code: 10010 });
+    const records = ['a', 'b', 'c', 'd'].map((account) => sqsRecord({ action: 'unmute', account }));
+
+    // Act
+    await consume(records);
+
+    // Assess
+    const logs = logLines.join('');
+    const userSigs = standIn.calls.map((call) => call.query.get('usersig') ?? '');
+    expect(userSigs.every((sig) => sig.length > 20)).toBe(true);
+    for (const sig of userSigs) expect(logs).not.toContain(sig);
+    expect(logs).not.toContain(SECRET_KEY);
+    expect(logs).toContain('event dead-lettered');
+    expect(logs).toContain('event failed; will retry');
+  });
+});

@@ -1,0 +1,186 @@
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../functions/ingest';
+import { apiEvent, lambdaContext } from '../helpers/factories';
+
+const sqs = mockClient(SQSClient);
+
+const post = (body: unknown, overrides: Parameters<typeof apiEvent>[0] = {}) =>
+  handler(
+    apiEvent({ body: typeof body === 'string' ? body : JSON.stringify(body), ...overrides }),
+    lambdaContext(),
+  );
+
+const event = (fields: Record<string, unknown> = {}) => ({
+  groupId: '@TGS#2CLUZEAEJ',
+  account: 'bob',
+  action: 'mute',
+  durationSeconds: 600,
+  ...fields,
+});
+
+/** Every entry sent to SQS, over all SendMessageBatch calls. */
+const sentEntries = () =>
+  sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+
+describe('ingest handler', () => {
+  beforeEach(() => {
+    sqs.reset();
+    sqs.on(SendMessageBatchCommand).callsFake(async () => ({ Successful: [], Failed: [] }));
+  });
+
+  it('enqueues one event and answers 202 with its eventId', async () => {
+    // Act
+    const response = await post(event({ eventId: 'evt-1' }));
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body)).toEqual({ accepted: [{ eventId: 'evt-1' }] });
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 1);
+    const [entry] = sentEntries();
+    expect(entry).toMatchObject({
+      MessageDeduplicationId: 'evt-1',
+      MessageGroupId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(JSON.parse(entry?.MessageBody ?? '')).toMatchObject({
+      v: 1,
+      eventId: 'evt-1',
+      action: 'mute',
+      durationSeconds: 600,
+      muteUntil: expect.any(String),
+    });
+  });
+
+  it('generates an eventId when the client gives none', async () => {
+    // Act
+    const response = await post(event());
+
+    // Assess
+    const [accepted] = JSON.parse(response.body).accepted;
+    expect(accepted.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sentEntries()[0]?.MessageDeduplicationId).toBe(accepted.eventId);
+  });
+
+  it('enqueues a batch of 25 in request order, ten per SQS call', async () => {
+    // Prepare
+    const events = Array.from({ length: 25 }, (_, i) => event({ eventId: `e${i}`, account: `user${i % 3}` }));
+
+    // Act
+    const response = await post({ events });
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body).accepted.map((a: { eventId: string }) => a.eventId)).toEqual(
+      events.map((e) => e.eventId),
+    );
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 3);
+    expect(sentEntries().map((entry) => entry.MessageDeduplicationId)).toEqual(events.map((e) => e.eventId));
+    const groups = new Set(sentEntries().map((entry) => entry.MessageGroupId));
+    expect(groups.size).toBe(3);
+  });
+
+  it('decodes a base64-encoded body', async () => {
+    // Act
+    const response = await post(Buffer.from(JSON.stringify(event({ eventId: 'b64' }))).toString('base64'), {
+      isBase64Encoded: true,
+    });
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(sentEntries()[0]?.MessageDeduplicationId).toBe('b64');
+  });
+
+  it('answers 400 listing every invalid event, and enqueues nothing', async () => {
+    // Prepare
+    const events = [event(), event({ durationSeconds: 0 }), event({ action: 'unmute' })];
+
+    // Act
+    const response = await post({ events });
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({
+      message: 'invalid request: 2 invalid fields',
+      issues: [
+        { path: 'events[1].durationSeconds', rule: 'must be an integer from 1 to 4294967295' },
+        { path: 'events[2].durationSeconds', rule: "not allowed for action 'unmute'" },
+      ],
+    });
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+  });
+
+  it.each([
+    ['a body that is not JSON', 400, '{"groupId": ', {}, /^request body is not valid JSON: /],
+    ['an empty body', 400, '', {}, /^request body is empty; expected a JSON event$/],
+    [
+      'another content type',
+      415,
+      'groupId=x',
+      { headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      /^Content-Type must be application\/json, got 'application\/x-www-form-urlencoded'$/,
+    ],
+    [
+      'an oversized body',
+      413,
+      JSON.stringify({ events: [event({ reason: 'r'.repeat(300_000) })] }),
+      {},
+      /^request body is larger than 262144 bytes$/,
+    ],
+  ] as const)('answers %s with a clear %i', async (_name, status, body, overrides, message) => {
+    // Act
+    const response = await post(body, overrides);
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body).message).toMatch(message);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+  });
+
+  it('accepts a content type with a charset, in any header case', async () => {
+    // Act
+    const response = await post(event(), { headers: { 'CONTENT-TYPE': 'Application/JSON; charset=utf-8' } });
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+  });
+
+  it('answers 503 naming the enqueued events when SQS fails midway, without internals', async () => {
+    // Prepare
+    const events = Array.from({ length: 25 }, (_, i) => event({ eventId: `e${i}` }));
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({ Successful: [], Failed: [] })
+      .rejectsOnce(new Error('ServiceUnavailable: internal host sqs-17.internal'));
+
+    // Act
+    const response = await post({ events });
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    const payload = JSON.parse(response.body);
+    expect(payload.enqueued).toEqual(events.slice(0, 10).map(({ eventId }) => ({ eventId })));
+    expect(payload.notEnqueued).toEqual(events.slice(10).map(({ eventId }) => ({ eventId })));
+    expect(payload.requestId).toBe('aws-req-1');
+    expect(response.body).not.toContain('sqs-17');
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 2);
+  });
+
+  it('answers 503 when SQS refuses some entries of a batch, and sends no later batch', async () => {
+    // Prepare
+    const events = Array.from({ length: 12 }, (_, i) => event({ eventId: `e${i}` }));
+    sqs.on(SendMessageBatchCommand).resolvesOnce({
+      Successful: [],
+      Failed: [{ Id: 'e7', Code: 'InternalError', SenderFault: false, Message: 'try again' }],
+    });
+
+    // Act
+    const response = await post({ events });
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    const payload = JSON.parse(response.body);
+    expect(payload.notEnqueued).toEqual([{ eventId: 'e7' }, { eventId: 'e10' }, { eventId: 'e11' }]);
+    expect(payload.enqueued).toHaveLength(9);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 1);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * The Tencent Cloud Chat simulator, for the local stack, integration and fault tests and benchmarks.
+ * See `simulator.ts` for the server and the order of its checks, `modify.ts` for the body rules.
+ */
+export type { TencentAnswer } from './answer.ts';
+export type { FaultConfig, ScriptedFault } from './faults.ts';
+export { parseFaultConfig } from './faults.ts';
+export type { RateLimitWindow } from './rate-limit.ts';
+export {
+  API_PATH,
+  type ApiUrlParams,
+  apiUrl,
+  type CallLogEntry,
+  type RunningSimulator,
+  type SimulatorOptions,
+  type SimulatorStats,
+  startSimulator,
+} from './simulator.ts';
+export {
+  type Group,
+  type GroupMember,
+  type GroupType,
+  loadSeedFile,
+  type MemberRole,
+  type MsgFlag,
+  parseSeed,
+  type SeedGroup,
+  type SeedMember,
+  SimulatorState,
+} from './state.ts';
+export {
+  decodeUserSig,
+  encodeUserSig,
+  type SignUserSigInput,
+  signUserSig,
+  UserSigVerifier,
+} from './usersig.ts';
+
+/** Default port of the CLI (`npm run simulator`). */
+export const DEFAULT_PORT = 8090;
+/** Default SDKAppID of the CLI. */
+export const DEFAULT_SDK_APP_ID = 1_400_000_000;
+/** Default admin account of the CLI. */
+export const DEFAULT_ADMIN = 'administrator';
+/** Default secret key of the CLI: a development key, public on purpose; never a real app's key. */
+export const DEFAULT_SECRET_KEY = 'local-simulator-dev-secret-key-not-for-production';

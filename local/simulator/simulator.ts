@@ -1,0 +1,522 @@
+/**
+ * The Tencent Cloud Chat simulator: an HTTP server on 127.0.0.1 that answers
+ * `POST /v4/group_open_http_svc/modify_group_member_info` as Tencent documents it, keeps the groups and
+ * members it changes, enforces the per-second limit and injects faults on demand. A control API under
+ * `/_sim/` shows the state and the counters and changes the faults.
+ *
+ * Checks run in this order; the first that fails answers (HTTP 200, Tencent's body):
+ * path (60009 unknown service, 10003 unknown command) → method POST (60002) → `sdkappid` (60012 missing,
+ * 60006 not a number, 70020 not this app) → calls-per-second limit (60007) → `identifier`, `usersig`,
+ * `random` (uint32) and `contenttype=json` present and well-formed (60025) → UserSig (70003, 70014, 70013,
+ * 70009, 70001) → identifier is an admin (60010) → body size (80002) → JSON object (60003) → the body
+ * rules of {@link modifyGroupMemberInfo}.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fail, type TencentAnswer } from './answer.ts';
+import {
+  type FaultConfig,
+  type FaultDecision,
+  FaultPlanner,
+  parseFaultConfig,
+  type ScriptedFault,
+} from './faults.ts';
+import { type ModifyOutcome, modifyGroupMemberInfo } from './modify.ts';
+import { RateLimiter, type RateLimitWindow } from './rate-limit.ts';
+import { parseSeed, type SeedGroup, SimulatorState } from './state.ts';
+import { UserSigVerifier } from './usersig.ts';
+
+/** Path of the one API the simulator serves. */
+export const API_PATH = '/v4/group_open_http_svc/modify_group_member_info';
+
+/** Options of {@link startSimulator}. */
+export interface SimulatorOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. @default 0 */
+  port?: number;
+  /** The app's SDKAppID. */
+  sdkAppId: number;
+  /** The app's secret key, which UserSigs are signed with. */
+  secretKey: string;
+  /** App admin accounts allowed as `identifier` (Tencent allows up to 10). */
+  admins: readonly string[];
+  /** Groups to start with (and to return to on reset). @default none */
+  groups?: readonly SeedGroup[];
+  /** Calls per second before 60007. @default 200 */
+  limitPerSecond?: number;
+  /** How the limit counts. @default 'sliding' */
+  rateLimitWindow?: RateLimitWindow;
+  /** Faults to start with. @default none */
+  faults?: FaultConfig;
+  /** Keys allowed in AppMemberDefinedData (enabled in the console). @default any key */
+  memberDefinedKeys?: readonly string[];
+  /** Largest body, bytes; larger answers 80002. @default 65536 */
+  maxBodyBytes?: number;
+  /** Calls kept in the call log (oldest dropped first). @default 50000 */
+  callLogLimit?: number;
+  /** Clock, epoch milliseconds (UserSig expiry, MuteTime, rate limit). @default Date.now */
+  now?: () => number;
+}
+
+/** Counters since start or the last reset. */
+export interface SimulatorStats {
+  /** API requests received (everything not under `/_sim/`). */
+  calls: number;
+  /** Calls answered with a Tencent body (HTTP 200), by `ErrorCode` (`"0"` is success). */
+  byCode: Record<string, number>;
+  /** Calls that changed the state (including those whose answer a fault then replaced). */
+  applied: number;
+  /** Calls refused with 60007. */
+  rateLimited: number;
+  /** Injected faults by kind; `delayed` counts calls given added latency. */
+  faults: {
+    error: number;
+    http: number;
+    timeout: number;
+    drop: number;
+    delayed: number;
+    appliedBeforeFault: number;
+  };
+}
+
+/** One API call as logged: never the UserSig. */
+export interface CallLogEntry {
+  /** 1-based order of arrival. */
+  seq: number;
+  /** Arrival time, epoch ms (from the `now` clock). */
+  at: number;
+  method: string;
+  path: string;
+  /** The URL parameters other than `usersig`, which is only reported as present or not. */
+  params: { sdkappid?: string; identifier?: string; random?: string; contenttype?: string; usersig: boolean };
+  /** The JSON body, or its text (first 1000 characters) when it is not JSON. */
+  body: unknown;
+  /** What the client got. */
+  outcome: 'answered' | 'http' | 'timeout' | 'drop';
+  /** HTTP status sent (`answered` is 200); absent for timeouts and drops. */
+  httpStatus?: number;
+  /** `ErrorCode` sent, for `answered`. */
+  errorCode?: number;
+  /** `ErrorCode` the call itself produced when it was processed (differs from `errorCode` under a fault). */
+  resultCode?: number;
+  /** Whether the call changed the state. */
+  applied: boolean;
+  /** The injected fault, if any. */
+  fault?: 'error' | 'http' | 'timeout' | 'drop';
+  /** Whether the fault came from the script. */
+  scripted: boolean;
+  /** Added latency, ms. */
+  delayMs: number;
+}
+
+/** A started simulator. */
+export interface RunningSimulator {
+  /** Base URL, e.g. `http://127.0.0.1:8090` (the `IM_ENDPOINT` of the bridge). */
+  readonly url: string;
+  readonly port: number;
+  /** Groups and members; read with `getGroup`, `getMember`, `listGroups`; add with `putGroup`. */
+  readonly state: SimulatorState;
+  /** A copy of the counters. */
+  readonly stats: SimulatorStats;
+  /** The call log, oldest first (live, read-only). */
+  readonly calls: readonly CallLogEntry[];
+  /** Replaces the fault configuration (script included; the PRNG is reseeded). */
+  setFaults(faults: FaultConfig): void;
+  /** Queues scripted outcomes for the next calls, after those already queued. */
+  scriptFaults(...faults: ScriptedFault[]): void;
+  /** The fault configuration, with the script entries not yet used. */
+  faults(): FaultConfig;
+  /** Back to the seed groups and the start faults; counters, call log and rate window cleared. */
+  reset(): void;
+  /** Stops listening, ends every connection (held ones included) and waits for the server to close. */
+  close(): Promise<void>;
+}
+
+const EMPTY_STATS = (): SimulatorStats => ({
+  calls: 0,
+  byCode: {},
+  applied: 0,
+  rateLimited: 0,
+  faults: { error: 0, http: 0, timeout: 0, drop: 0, delayed: 0, appliedBeforeFault: 0 },
+});
+
+const UINT32 = /^\d{1,10}$/;
+
+class BodyTooLarge {}
+
+/** Reads the whole body; {@link BodyTooLarge} over `limit` bytes, `undefined` when the client went away. */
+function readBody(req: IncomingMessage, limit: number): Promise<string | BodyTooLarge | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? new BodyTooLarge() : Buffer.concat(chunks).toString('utf8')));
+    req.on('close', () => resolve(undefined));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  if (res.writableEnded || res.destroyed) return;
+  const text = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+class Simulator implements RunningSimulator {
+  readonly state: SimulatorState;
+  private readonly server: Server;
+  private readonly planner: FaultPlanner;
+  private readonly verifier: UserSigVerifier;
+  private readonly admins: ReadonlySet<string>;
+  private readonly memberDefinedKeys?: ReadonlySet<string>;
+  private readonly now: () => number;
+  private readonly seed: SeedGroup[];
+  private limiter: RateLimiter;
+  private counters = EMPTY_STATS();
+  private log: CallLogEntry[] = [];
+  /** Pending delays and holds, ended early by `close()`. */
+  private readonly waits = new Set<() => void>();
+  private closing = false;
+  private boundPort = 0;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.seed = parseSeed([...(options.groups ?? [])]);
+    this.state = new SimulatorState(this.seed);
+    this.planner = new FaultPlanner(options.faults ?? {});
+    this.verifier = new UserSigVerifier(options.secretKey);
+    this.admins = new Set(options.admins);
+    this.memberDefinedKeys = options.memberDefinedKeys && new Set(options.memberDefinedKeys);
+    this.now = options.now ?? Date.now;
+    this.limiter = this.newLimiter();
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((error: unknown) => {
+        console.error('simulator: request failed', error);
+        if (!res.headersSent) sendJson(res, 500, { error: 'simulator error' });
+        else res.destroy();
+      });
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.boundPort}`;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get stats(): SimulatorStats {
+    return structuredClone(this.counters);
+  }
+
+  get calls(): readonly CallLogEntry[] {
+    return this.log;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.boundPort = (this.server.address() as AddressInfo).port;
+  }
+
+  setFaults(faults: FaultConfig): void {
+    this.planner.set(faults);
+  }
+
+  scriptFaults(...faults: ScriptedFault[]): void {
+    this.planner.push(...faults);
+  }
+
+  faults(): FaultConfig {
+    return this.planner.current();
+  }
+
+  reset(): void {
+    this.state.reset(this.seed);
+    this.planner.set(this.options.faults ?? {});
+    this.limiter = this.newLimiter();
+    this.counters = EMPTY_STATS();
+    this.log = [];
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const end of this.waits) end();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private newLimiter(): RateLimiter {
+    return new RateLimiter(this.options.limitPerSecond ?? 200, this.options.rateLimitWindow ?? 'sliding');
+  }
+
+  /**
+   * Waits `ms`; with `ms` undefined, until `until` (the response) closes. `close()` ends every wait at once.
+   * A plain delay does not end when the client gives up: Tencent goes on with a call whose client left.
+   */
+  private wait(ms: number | undefined, until?: ServerResponse): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const end = (): void => {
+        clearTimeout(timer);
+        until?.off('close', end);
+        this.waits.delete(end);
+        resolve();
+      };
+      this.waits.add(end);
+      if (ms !== undefined) timer = setTimeout(end, ms);
+      else until?.on('close', end);
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
+      await this.control(req, res, url);
+    } else {
+      await this.api(req, res, url);
+    }
+  }
+
+  private async api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const at = this.now();
+    const body = await readBody(req, this.options.maxBodyBytes ?? 65_536);
+    if (body === undefined) return;
+    this.counters.calls += 1;
+    const decision = this.planner.next();
+    if (decision.delayMs > 0) {
+      this.counters.faults.delayed += 1;
+      await this.wait(decision.delayMs);
+    }
+    if (this.closing) return;
+    const { fault } = decision;
+    const outcome =
+      !fault || decision.applyBeforeFault ? this.process(req.method ?? '', url, body) : undefined;
+    if (outcome?.applied) this.counters.applied += 1;
+    const entry = this.logEntry(req, url, body, at, decision, outcome);
+    if (!fault) {
+      if (outcome) this.answer(res, entry, outcome.answer);
+      return;
+    }
+    this.counters.faults[fault.kind] += 1;
+    if (outcome) this.counters.faults.appliedBeforeFault += 1;
+    switch (fault.kind) {
+      case 'error':
+        this.answer(res, entry, fail(fault.code, 'internal server error, please retry'));
+        return;
+      case 'http':
+        entry.outcome = 'http';
+        entry.httpStatus = fault.status;
+        if (!res.destroyed) {
+          res.writeHead(fault.status, { 'content-type': 'text/html' });
+          res.end(`<html><body><h1>${fault.status}</h1><p>simulated gateway error</p></body></html>`);
+        }
+        return;
+      case 'timeout':
+        entry.outcome = 'timeout';
+        await this.wait(fault.holdMs, res);
+        res.destroy();
+        return;
+      case 'drop':
+        entry.outcome = 'drop';
+        res.destroy();
+        return;
+    }
+  }
+
+  private answer(res: ServerResponse, entry: CallLogEntry, answer: TencentAnswer): void {
+    entry.httpStatus = 200;
+    entry.errorCode = answer.ErrorCode;
+    const code = String(answer.ErrorCode);
+    this.counters.byCode[code] = (this.counters.byCode[code] ?? 0) + 1;
+    sendJson(res, 200, answer);
+  }
+
+  private logEntry(
+    req: IncomingMessage,
+    url: URL,
+    body: string | BodyTooLarge,
+    at: number,
+    decision: FaultDecision,
+    outcome: ModifyOutcome | undefined,
+  ): CallLogEntry {
+    const q = url.searchParams;
+    const param = (name: string): string | undefined => q.get(name) ?? undefined;
+    let logged: unknown = '(body too large)';
+    if (typeof body === 'string') {
+      try {
+        logged = JSON.parse(body);
+      } catch {
+        logged = body.slice(0, 1000);
+      }
+    }
+    const entry: CallLogEntry = {
+      seq: this.counters.calls,
+      at,
+      method: req.method ?? '',
+      path: url.pathname,
+      params: {
+        sdkappid: param('sdkappid'),
+        identifier: param('identifier'),
+        random: param('random'),
+        contenttype: param('contenttype'),
+        usersig: q.has('usersig'),
+      },
+      body: logged,
+      outcome: 'answered',
+      resultCode: outcome?.answer.ErrorCode,
+      applied: outcome?.applied ?? false,
+      fault: decision.fault?.kind,
+      scripted: decision.scripted,
+      delayMs: decision.delayMs,
+    };
+    this.log.push(entry);
+    if (this.log.length > (this.options.callLogLimit ?? 50_000)) this.log.shift();
+    return entry;
+  }
+
+  /** Judges and applies one call; see the module comment for the order of the checks. */
+  private process(method: string, url: URL, body: string | BodyTooLarge): ModifyOutcome {
+    const refuse = (code: number, info: string): ModifyOutcome => ({
+      answer: fail(code, info),
+      applied: false,
+    });
+    if (url.pathname !== API_PATH) {
+      return url.pathname.startsWith('/v4/group_open_http_svc/')
+        ? refuse(10003, `invalid command word: ${url.pathname}`)
+        : refuse(60009, `request resource error: ${url.pathname}`);
+    }
+    if (method !== 'POST')
+      return refuse(60002, `HTTP parse error: method ${method} is not supported, use POST`);
+
+    const q = url.searchParams;
+    const sdkAppId = q.get('sdkappid');
+    if (!sdkAppId) return refuse(60012, 'sdkappid is missing');
+    if (!/^\d+$/.test(sdkAppId)) return refuse(60006, `sdkappid ${sdkAppId} is invalid`);
+    if (Number(sdkAppId) !== this.options.sdkAppId) return refuse(70020, `sdkappid ${sdkAppId} not found`);
+
+    const nowMs = this.now();
+    if (!this.limiter.tryAcquire(nowMs)) {
+      this.counters.rateLimited += 1;
+      return refuse(60007, 'REST API call frequency over the limit');
+    }
+
+    const identifier = q.get('identifier');
+    const userSig = q.get('usersig');
+    const random = q.get('random');
+    if (!identifier) return refuse(60025, 'identifier is missing');
+    if (!userSig) return refuse(60025, 'usersig is missing');
+    if (!random || !UINT32.test(random) || Number(random) > 4_294_967_295) {
+      return refuse(60025, 'random must be an unsigned 32-bit integer');
+    }
+    if (q.get('contenttype') !== 'json') return refuse(60025, 'contenttype must be json');
+
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const sig = this.verifier.verify(userSig, this.options.sdkAppId, identifier, nowSeconds);
+    if (!sig.ok) return refuse(sig.code, sig.info);
+    if (!this.admins.has(identifier)) return refuse(60010, `${identifier} is not an app admin`);
+
+    if (body instanceof BodyTooLarge) return refuse(80002, 'request body is too large');
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return refuse(60003, 'json parse error: the body is not valid JSON');
+    }
+    return modifyGroupMemberInfo(this.state, json, { nowSeconds, memberDefinedKeys: this.memberDefinedKeys });
+  }
+
+  private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? '';
+    const path = url.pathname;
+    const readJson = async (): Promise<unknown> => {
+      const body = await readBody(req, 10_485_760);
+      if (body === undefined || body instanceof BodyTooLarge) throw new Error('body missing or too large');
+      return body === '' ? {} : JSON.parse(body);
+    };
+    const members = /^\/_sim\/groups\/([^/]+)(\/members)?$/.exec(path);
+    try {
+      if (method === 'GET' && path === '/_sim/health') return sendJson(res, 200, { ok: true });
+      if (method === 'GET' && path === '/_sim/stats') return sendJson(res, 200, this.counters);
+      if (method === 'GET' && path === '/_sim/calls') {
+        const limit = Number(url.searchParams.get('limit') ?? 100);
+        return sendJson(res, 200, this.log.slice(-Math.max(1, limit)));
+      }
+      if (method === 'GET' && path === '/_sim/faults') return sendJson(res, 200, this.faults());
+      if (method === 'POST' && path === '/_sim/faults') {
+        this.setFaults(parseFaultConfig(await readJson()));
+        return sendJson(res, 200, this.faults());
+      }
+      if (method === 'POST' && path === '/_sim/faults/script') {
+        const list = await readJson();
+        this.scriptFaults(...(parseFaultConfig({ script: list }).script ?? []));
+        return sendJson(res, 200, this.faults());
+      }
+      if (method === 'POST' && path === '/_sim/reset') {
+        this.reset();
+        return sendJson(res, 200, { ok: true });
+      }
+      if (method === 'GET' && path === '/_sim/groups') return sendJson(res, 200, this.state.listGroups());
+      if (method === 'POST' && path === '/_sim/groups') {
+        for (const group of parseSeed(await readJson())) this.state.putGroup(group);
+        return sendJson(res, 200, { ok: true });
+      }
+      if (method === 'GET' && members?.[1] !== undefined) {
+        const group = this.state.getGroup(decodeURIComponent(members[1]));
+        if (!group) return sendJson(res, 404, { error: 'no such group' });
+        return sendJson(res, 200, members[2] ? group.members : group);
+      }
+      sendJson(res, 404, { error: `no control route ${method} ${path}` });
+    } catch (error) {
+      sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+/**
+ * Starts a simulator on 127.0.0.1.
+ * @example
+ * const sim = await startSimulator({ sdkAppId: 1400000000, secretKey: 'dev-key', admins: ['administrator'],
+ *   groups: [{ groupId: '@TGS#2CLUZEAEJ', owner: 'alice', members: ['bob'] }] });
+ * // ... POST `${sim.url}/v4/group_open_http_svc/modify_group_member_info?...`
+ * sim.state.getMember('@TGS#2CLUZEAEJ', 'bob');
+ * await sim.close();
+ */
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  const simulator = new Simulator(options);
+  await simulator.listen();
+  return simulator;
+}
+
+/** Parameters of {@link apiUrl}. */
+export interface ApiUrlParams {
+  sdkAppId: number;
+  identifier: string;
+  userSig: string;
+  /** @default a fresh random uint32 */
+  random?: number;
+}
+
+/** The full `modify_group_member_info` URL for a base URL (the simulator's `url`, or a Tencent domain). */
+export function apiUrl(baseUrl: string, params: ApiUrlParams): string {
+  const query = new URLSearchParams({
+    sdkappid: String(params.sdkAppId),
+    identifier: params.identifier,
+    usersig: params.userSig,
+    random: String(params.random ?? Math.floor(Math.random() * 4_294_967_296)),
+    contenttype: 'json',
+  });
+  return `${baseUrl.replace(/\/+$/, '')}${API_PATH}?${query}`;
+}

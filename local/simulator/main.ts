@@ -136,7 +136,9 @@ async function main(): Promise<void> {
   console.log(
     `Tencent Chat simulator listening on ${sim.url} (sdkappid ${sdkAppId}, admins ${admins.join(', ')})`,
   );
-  console.log(`Seed: ${seedFile} (${groups.length} groups); faults: ${JSON.stringify(sim.faults())}`);
+  const { script: _script, ...faults } = sim.faults();
+  const faultText = Object.keys(faults).length > 0 ? JSON.stringify(faults) : 'none';
+  console.log(`Seed: ${seedFile} (${groups.length} groups); faults: ${faultText}`);
   console.log('\nMute a member for an hour (UserSig valid 24 h):');
   console.log(
     `  curl -s -X POST '${apiUrl(sim.url, { sdkAppId, identifier: admin, userSig })}' \\\n` +

@@ -277,7 +277,8 @@ class Simulator implements RunningSimulator {
       };
       this.waits.add(end);
       if (ms !== undefined) timer = setTimeout(end, ms);
-      else until?.on('close', end);
+      else if (!until || until.destroyed) end();
+      else until.on('close', end);
     });
   }
 

@@ -1,0 +1,63 @@
+/**
+ * `npm run simulator`: starts with the example seed, prints a curl example that works, and stops cleanly
+ * on SIGTERM.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Resolves with everything printed once `pattern` appears in it. */
+function waitForOutput(child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (pattern.test(output)) {
+        child.stdout.off('data', onData);
+        resolve(output);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new Error(`simulator exited with ${code} before printing: ${output}`)),
+    );
+  });
+}
+
+describe('simulator CLI', () => {
+  it('prints a curl example that mutes a seeded member, and exits 0 on SIGTERM', async () => {
+    // Prepare
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'local/simulator/main.ts', '--port', '0'],
+      { cwd: ROOT },
+    );
+    try {
+      const output = await waitForOutput(child, /Counters: curl/);
+      const url = /curl -s -X POST '([^']+)'/.exec(output)?.[1];
+      const body = /-d '([^']+)'/.exec(output)?.[1];
+      const membersUrl = /curl -s (http:\S+\/members)/.exec(output)?.[1];
+      if (!url || !body || !membersUrl) throw new Error(`no curl example in: ${output}`);
+
+      // Act
+      const answer = await (await fetch(url, { method: 'POST', body })).json();
+      const members = (await (await fetch(membersUrl)).json()) as Array<{
+        account: string;
+        mutedUntil: number;
+      }>;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [exitCode] = await exited;
+
+      // Assess
+      expect(answer).toEqual({ ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' });
+      const account = (JSON.parse(body) as { Member_Account: string }).Member_Account;
+      expect(members.find((m) => m.account === account)?.mutedUntil).toBeGreaterThan(Date.now() / 1000);
+      expect(exitCode).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});

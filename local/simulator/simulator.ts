@@ -67,7 +67,11 @@ export interface SimulatorStats {
   applied: number;
   /** Calls refused with 60007. */
   rateLimited: number;
-  /** Injected faults by kind; `delayed` counts calls given added latency. */
+  /**
+   * Injected faults by kind; `delayed` counts calls given added latency; `appliedBeforeFault` counts calls
+   * that changed the state although the client got a fault ("applied, answer lost"). A call faulted
+   * without being processed does not count against the rate limit.
+   */
   faults: {
     error: number;
     http: number;
@@ -312,7 +316,7 @@ class Simulator implements RunningSimulator {
       return;
     }
     this.counters.faults[fault.kind] += 1;
-    if (outcome) this.counters.faults.appliedBeforeFault += 1;
+    if (outcome?.applied) this.counters.faults.appliedBeforeFault += 1;
     switch (fault.kind) {
       case 'error':
         this.answer(res, entry, fail(fault.code, 'internal server error, please retry'));

@@ -1,0 +1,172 @@
+/**
+ * The whole bridge on one machine, in one process: the real handlers, with the real AWS SDK clients
+ * talking HTTP to local stand-ins on 127.0.0.1 (through the SDK's `AWS_ENDPOINT_URL_*` settings),
+ * and the Tencent Chat simulator unless `imEndpoint` points elsewhere.
+ *
+ * The handlers read their configuration once, when first imported, as in Lambda; so one process
+ * runs one local stack (each jest test file has its own module registry, hence its own stack).
+ */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { type LocalApi, startLocalApi } from './api-gateway.ts';
+import {
+  type EventSource,
+  type InvocationSummary,
+  type SqsHandler,
+  startEventSource,
+} from './event-source.ts';
+import { type LocalSecretsServer, startLocalSecrets } from './secrets/index.ts';
+import {
+  DEFAULT_ADMIN,
+  DEFAULT_SDK_APP_ID,
+  DEFAULT_SECRET_KEY,
+  type RunningSimulator,
+  type SimulatorOptions,
+  startSimulator,
+} from './simulator/index.ts';
+import { type LocalSqsServer, startLocalSqs } from './sqs/index.ts';
+
+/** Names of the local queues and secret. */
+export const LOCAL_NAMES = {
+  queue: 'bridge-events.fifo',
+  deadLetterQueue: 'bridge-events-dlq.fifo',
+  secret: 'bridge/tencent-admin',
+} as const;
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Port of the HTTP API on 127.0.0.1. @default 0 (a free port) */
+  apiPort?: number;
+  /**
+   * A Tencent REST API base URL to drive instead of the simulator (a real app's region domain).
+   * @default the simulator's URL
+   */
+  imEndpoint?: string;
+  /** The credentials secret's JSON. @default the simulator's development app and key */
+  secretString?: string;
+  /** Simulator settings (groups, faults, rate limit); ignored with `imEndpoint`. */
+  simulator?: Partial<SimulatorOptions>;
+  /** Extra settings for the functions, e.g. `{ MAX_ATTEMPTS: '5', BACKOFF_BASE_SECONDS: '1' }`. */
+  functionEnv?: Readonly<Record<string, string>>;
+  /** The event source: records per invocation, invocations at once, function timeout. */
+  consumer?: { batchSize?: number; maxConcurrency?: number; functionTimeoutMs?: number };
+  /** The main queue: visibility timeout and the redrive policy's `maxReceiveCount`. @default 30 s, 15 */
+  queue?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number };
+  /** Wraps the consumer handler, e.g. to inject a crash in a test. */
+  wrapConsumer?: (handler: SqsHandler) => SqsHandler;
+  onInvoke?: (summary: InvocationSummary) => void;
+  onRequest?: (line: { method: string; path: string; statusCode: number; ms: number }) => void;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  /** Base URL of the HTTP API: POST `${apiUrl}/v1/events`. */
+  apiUrl: string;
+  /** The Tencent endpoint the consumer calls. */
+  imEndpoint: string;
+  /** The simulator, unless `imEndpoint` was given. */
+  simulator: RunningSimulator | undefined;
+  /** The local queue service (inspect queues with `sqs.inspect(LOCAL_NAMES.queue)`). */
+  sqs: LocalSqsServer;
+  secrets: LocalSecretsServer;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  /** Stops taking requests, lets in-flight invocations finish, then stops every service. */
+  close(): Promise<void>;
+}
+
+let started = false;
+
+/** Starts the local stack. Call it once per process (see the module comment). */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (started)
+    throw new Error('startLocalStack runs once per process: the handlers read their settings once');
+  started = true;
+
+  const simulator =
+    options.imEndpoint === undefined
+      ? await startSimulator({
+          sdkAppId: DEFAULT_SDK_APP_ID,
+          secretKey: DEFAULT_SECRET_KEY,
+          admins: [DEFAULT_ADMIN],
+          ...options.simulator,
+        })
+      : undefined;
+  const imEndpoint = options.imEndpoint ?? simulator?.url ?? '';
+  const secretString =
+    options.secretString ??
+    JSON.stringify({
+      sdkAppId: DEFAULT_SDK_APP_ID,
+      identifier: DEFAULT_ADMIN,
+      secretKey: DEFAULT_SECRET_KEY,
+    });
+
+  const region = 'us-east-1';
+  const sqs = await startLocalSqs({
+    region,
+    queues: {
+      [LOCAL_NAMES.deadLetterQueue]: {},
+      [LOCAL_NAMES.queue]: {
+        visibilityTimeoutSeconds: options.queue?.visibilityTimeoutSeconds ?? 30,
+        deadLetter: {
+          queueName: LOCAL_NAMES.deadLetterQueue,
+          maxReceiveCount: options.queue?.maxReceiveCount ?? 15,
+        },
+      },
+    },
+  });
+  const secrets = await startLocalSecrets({ region, secrets: { [LOCAL_NAMES.secret]: secretString } });
+  const queueUrl = sqs.queueUrl(LOCAL_NAMES.queue);
+  const deadLetterQueueUrl = sqs.queueUrl(LOCAL_NAMES.deadLetterQueue);
+
+  Object.assign(process.env, {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    QUEUE_URL: queueUrl,
+    DLQ_URL: deadLetterQueueUrl,
+    IM_ENDPOINT: imEndpoint,
+    IM_SECRET_ID: LOCAL_NAMES.secret,
+    POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'moderation-bridge-local',
+    POWERTOOLS_METRICS_NAMESPACE: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ModerationBridgeLocal',
+    ...options.functionEnv,
+  });
+
+  const ingest = await import('../functions/ingest.ts');
+  const consumer = await import('../functions/consumer.ts');
+  const consumerHandler: SqsHandler = (event: SQSEvent, context): Promise<SQSBatchResponse> =>
+    consumer.handler(event, context);
+
+  const api: LocalApi = await startLocalApi({
+    handler: (event, context) => ingest.handler(event, context),
+    ...(options.apiPort === undefined ? {} : { port: options.apiPort }),
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+  });
+  const eventSource: EventSource = await startEventSource({
+    sqs: new SQSClient({}),
+    queueUrl,
+    handler: options.wrapConsumer ? options.wrapConsumer(consumerHandler) : consumerHandler,
+    batchSize: options.consumer?.batchSize ?? 10,
+    maxConcurrency: options.consumer?.maxConcurrency ?? 5,
+    functionTimeoutMs: options.consumer?.functionTimeoutMs ?? 30_000,
+    ...(options.onInvoke === undefined ? {} : { onInvoke: options.onInvoke }),
+  });
+
+  return {
+    apiUrl: api.url,
+    imEndpoint,
+    simulator,
+    sqs,
+    secrets,
+    queueUrl,
+    deadLetterQueueUrl,
+    async close() {
+      await api.close();
+      await eventSource.stop();
+      await Promise.all([sqs.close(), secrets.close(), simulator?.close()]);
+    },
+  };
+}

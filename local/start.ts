@@ -1,0 +1,122 @@
+/**
+ * `npm start`: the whole bridge on 127.0.0.1, with the Tencent Chat simulator, in one process.
+ *
+ * Environment (all optional):
+ *   PORT                  HTTP API port (default 3000)
+ *   SIMULATOR_PORT        simulator port (default 8090)
+ *   SIMULATOR_SEED        the simulator's groups (default local/simulator/seed.example.json)
+ *   IM_ENDPOINT           drive this Tencent REST API instead of the simulator (a real app's region domain)
+ *   TENCENT_SDK_APP_ID, TENCENT_IDENTIFIER, and TENCENT_SECRET_KEY or TENCENT_USERSIG
+ *                         that app's admin credentials (required with IM_ENDPOINT)
+ *   POWERTOOLS_LOG_LEVEL  the functions' log level (default INFO)
+ * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
+ */
+import { parseArgs } from 'node:util';
+import { loadSeedFile } from './simulator/index.ts';
+import { startLocalStack } from './stack.ts';
+
+const HELP = `npm start [-- --port N --simulator-port N]
+
+Runs the bridge on 127.0.0.1: POST /v1/events, a local SQS FIFO queue and dead-letter queue, a local
+Secrets Manager, the consumer polling the queue, and the Tencent Chat simulator. Ctrl-C stops it after
+in-flight work. See README.md ("Run it locally") for the environment variables.`;
+
+function port(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new Error(`${name} must be a port number (0-65535), got '${raw}'`);
+  }
+  return value;
+}
+
+function tencentSecret(): string | undefined {
+  const env = process.env;
+  if (!env.IM_ENDPOINT) return undefined;
+  const missing = ['TENCENT_SDK_APP_ID', 'TENCENT_IDENTIFIER'].filter((name) => !env[name]);
+  if (!env.TENCENT_SECRET_KEY && !env.TENCENT_USERSIG) missing.push('TENCENT_SECRET_KEY or TENCENT_USERSIG');
+  if (missing.length > 0)
+    throw new Error(`IM_ENDPOINT is set, so these are required too: ${missing.join(', ')}`);
+  return JSON.stringify({
+    sdkAppId: Number(env.TENCENT_SDK_APP_ID),
+    identifier: env.TENCENT_IDENTIFIER,
+    ...(env.TENCENT_SECRET_KEY ? { secretKey: env.TENCENT_SECRET_KEY } : { userSig: env.TENCENT_USERSIG }),
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'simulator-port': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+  const secretString = tencentSecret();
+  const imEndpoint = process.env.IM_ENDPOINT || undefined;
+  const stack = await startLocalStack({
+    apiPort: port('--port', values.port ?? process.env.PORT, 3000),
+    ...(imEndpoint === undefined
+      ? {
+          simulator: {
+            port: port('--simulator-port', values['simulator-port'] ?? process.env.SIMULATOR_PORT, 8090),
+            groups: await loadSeedFile(process.env.SIMULATOR_SEED || 'local/simulator/seed.example.json'),
+          },
+        }
+      : { imEndpoint }),
+    ...(secretString === undefined ? {} : { secretString }),
+    onInvoke: (summary) => {
+      if (summary.error !== undefined) {
+        const message = summary.error instanceof Error ? summary.error.message : String(summary.error);
+        console.error(`consumer invocation failed (${summary.records} records will come back): ${message}`);
+      }
+    },
+  });
+
+  const events = `${stack.apiUrl}/v1/events`;
+  console.log(`
+Moderation bridge running locally
+  API        POST ${events}
+  Tencent    ${stack.simulator ? `${stack.imEndpoint} (simulator; state: GET ${stack.imEndpoint}/_sim/groups)` : stack.imEndpoint}
+  SQS        ${stack.queueUrl}
+  DLQ        ${stack.deadLetterQueueUrl}
+
+Try it:
+  curl -sS -X POST ${events} -H 'content-type: application/json' \\
+    -d '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}'
+  curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members
+
+Ctrl-C stops it.
+`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: finishing in-flight work...`);
+    stack.close().then(
+      () => {
+        console.log('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error('could not stop cleanly:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,152 @@
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { BridgeConfig } from './config.ts';
+import { BridgeFunction } from './constructs/bridge-function.ts';
+import { BridgeMonitoring } from './constructs/bridge-monitoring.ts';
+import { EventQueues } from './constructs/event-queues.ts';
+import { IngestApi } from './constructs/ingest-api.ts';
+import { FUNCTION_ENTRIES } from './paths.ts';
+
+/** Namespace of the functions' Powertools metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
+export const METRICS_NAMESPACE = 'ModerationBridge';
+
+/** Properties of {@link BridgeStack}. */
+export interface BridgeStackProps extends StackProps {
+  /** The validated deployment settings, from {@link loadBridgeConfig}. */
+  readonly config: BridgeConfig;
+}
+
+/**
+ * The whole bridge for one Tencent region: API -> ingest -> SQS FIFO -> consumer -> Tencent, with the
+ * dead-letter queue, alarms and dashboard. Every physical name carries the stage and the Tencent region, so
+ * several stacks can share an account and an AWS region.
+ */
+export class BridgeStack extends Stack {
+  readonly ingest: BridgeFunction;
+  readonly consumer: BridgeFunction;
+  readonly queues: EventQueues;
+  readonly api: IngestApi;
+  readonly monitoring: BridgeMonitoring;
+
+  constructor(scope: Construct, id: string, props: BridgeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const { settings } = config;
+    const prefix = config.resourcePrefix;
+    const logGroupRetention = settings.logRetentionDays as RetentionDays;
+    Tags.of(this).add('project', 'moderation-bridge');
+    Tags.of(this).add('stage', config.stage);
+    Tags.of(this).add('im-region', config.imRegion);
+
+    const consumerTimeout = Duration.seconds(settings.consumerTimeoutSeconds);
+    this.queues = new EventQueues(this, 'Events', {
+      namePrefix: `${prefix}-events`,
+      consumerTimeout,
+      maxReceiveCount: settings.maxReceiveCount,
+    });
+    const { queue, deadLetterQueue } = this.queues;
+
+    const powertools = {
+      POWERTOOLS_SERVICE_NAME: prefix,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    };
+
+    this.ingest = new BridgeFunction(this, 'Ingest', {
+      functionName: `${prefix}-ingest`,
+      description: 'POST /v1/events: validates moderation events and enqueues them on the FIFO queue',
+      entry: FUNCTION_ENTRIES.ingest,
+      logGroupRetention,
+      environment: {
+        ...powertools,
+        QUEUE_URL: queue.queueUrl,
+        MAX_BODY_BYTES: String(settings.maxBodyBytes),
+      },
+    });
+    // SendMessageBatch is authorised by sqs:SendMessage; nothing else (not even GetQueueAttributes).
+    this.ingest.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
+    );
+
+    this.consumer = new BridgeFunction(this, 'Consumer', {
+      functionName: `${prefix}-consumer`,
+      description: `Applies queued moderation events with Tencent Cloud Chat modify_group_member_info (${config.imRegion})`,
+      entry: FUNCTION_ENTRIES.consumer,
+      timeout: consumerTimeout,
+      logGroupRetention,
+      environment: {
+        ...powertools,
+        QUEUE_URL: queue.queueUrl,
+        DLQ_URL: deadLetterQueue.queueUrl,
+        IM_ENDPOINT: config.imEndpoint,
+        IM_SECRET_ID: config.imSecretName,
+        ...config.consumerTunableEnvironment,
+      },
+    });
+    // The event source grants what polling needs on the main queue: ReceiveMessage, DeleteMessage,
+    // GetQueueAttributes, GetQueueUrl and ChangeMessageVisibility (which the consumer's backoff also uses).
+    this.consumer.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: settings.batchSize,
+        maxConcurrency: settings.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
+    );
+    // The secret is referenced by name, never created here. Secrets Manager appends six random characters
+    // to a secret's ARN, hence the `-??????`. It must be encrypted with the AWS managed key (the default).
+    const secretArn = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${config.imSecretName}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+    );
+
+    this.api = new IngestApi(this, 'Api', {
+      name: prefix,
+      stageName: config.stage,
+      handler: this.ingest,
+      authMode: config.apiAuth,
+      rateLimit: settings.apiRateLimit,
+      burstLimit: settings.apiBurstLimit,
+      quotaPerDay: settings.apiKeyQuotaPerDay,
+      logRetention: logGroupRetention,
+      createCloudWatchRole: config.apiGatewayCloudWatchRole,
+    });
+
+    this.monitoring = new BridgeMonitoring(this, 'Monitoring', {
+      namePrefix: prefix,
+      api: this.api.api,
+      ingest: this.ingest,
+      consumer: this.consumer,
+      queue,
+      deadLetterQueue,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: prefix,
+      queueAgeThreshold: Duration.seconds(settings.queueAgeAlarmSeconds),
+      ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
+    });
+
+    const output = (id: string, value: string, description: string): void => {
+      new CfnOutput(this, id, { value, description });
+    };
+    output('EventsUrl', this.api.eventsUrl, 'POST moderation events here');
+    output('QueueUrl', queue.queueUrl, 'Main FIFO queue (QUEUE_URL of npm run dlq)');
+    output('QueueArn', queue.queueArn, 'Main FIFO queue ARN (QUEUE_ARN of npm run dlq)');
+    output('DlqUrl', deadLetterQueue.queueUrl, 'Dead-letter FIFO queue (DLQ_URL of npm run dlq)');
+    output('DlqArn', deadLetterQueue.queueArn, 'Dead-letter FIFO queue ARN (DLQ_ARN of npm run dlq)');
+    output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic every alarm notifies');
+    output('ImEndpoint', config.imEndpoint, 'Tencent REST API base URL the consumer calls');
+    output('ImSecretName', config.imSecretName, 'Secrets Manager secret the consumer reads');
+    if (this.api.apiKeyId !== undefined) {
+      output('ApiKeyId', this.api.apiKeyId, 'aws apigateway get-api-key --include-value --api-key <id>');
+    }
+  }
+}

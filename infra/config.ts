@@ -1,0 +1,387 @@
+/**
+ * The deployment's settings, read from CDK context (`cdk.json`, `cdk.context.json` or `-c key=value`)
+ * and validated before any resource is built. A bad value stops the synth with one message that names
+ * every problem and, for a choice, lists the valid values.
+ */
+
+/** Tencent Cloud Chat data centres and the domain of their REST API (`shared/tencent/REFERENCE.md`). */
+export const IM_REGION_DOMAINS = {
+  china: 'console.tim.qq.com',
+  singapore: 'adminapisgp.im.qcloud.com',
+  seoul: 'adminapikr.im.qcloud.com',
+  tokyo: 'adminapijpn.im.qcloud.com',
+  frankfurt: 'adminapiger.im.qcloud.com',
+  'silicon-valley': 'adminapiusa.im.qcloud.com',
+  jakarta: 'adminapiidn.im.qcloud.com',
+} as const;
+
+/** A Tencent Cloud Chat data centre, the `imRegion` context value. */
+export type ImRegion = keyof typeof IM_REGION_DOMAINS;
+
+/** Every valid `imRegion`, in the order of the reference table. */
+export const IM_REGIONS = Object.keys(IM_REGION_DOMAINS) as ImRegion[];
+
+/** How callers authenticate to `POST /v1/events`. */
+export type ApiAuthMode = 'iam' | 'apiKey';
+
+/** Every valid `apiAuth`. */
+export const API_AUTH_MODES: readonly ApiAuthMode[] = ['iam', 'apiKey'];
+
+/** Log retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+interface IntegerRule {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The consumer's tunables: context key, environment variable, the consumer's default and the range the
+ * consumer accepts (the same as `shared/config.ts`, which a test checks). Only the keys the context sets
+ * reach the function's environment; the others keep the consumer's own default.
+ */
+export const CONSUMER_TUNABLES = {
+  tencentTimeoutMs: { env: 'TENCENT_TIMEOUT_MS', default: 3_000, min: 100, max: 60_000 },
+  maxAttempts: { env: 'MAX_ATTEMPTS', default: 10, min: 1, max: 100 },
+  ambiguousMaxAttempts: { env: 'AMBIGUOUS_MAX_ATTEMPTS', default: 3, min: 1, max: 100 },
+  backoffBaseSeconds: { env: 'BACKOFF_BASE_SECONDS', default: 2, min: 1, max: 900 },
+  backoffMaxSeconds: { env: 'BACKOFF_MAX_SECONDS', default: 900, min: 1, max: 43_200 },
+  secretMaxAgeSeconds: { env: 'SECRET_MAX_AGE_SECONDS', default: 300, min: 0, max: 86_400 },
+  userSigTtlSeconds: { env: 'USERSIG_TTL_SECONDS', default: 86_400, min: 3_600, max: 315_360_000 },
+  groupConcurrency: { env: 'GROUP_CONCURRENCY', default: 10, min: 1, max: 100 },
+  timeReserveMs: { env: 'TIME_RESERVE_MS', default: 1_000, min: 0, max: 60_000 },
+} as const satisfies Record<string, IntegerRule & { env: string }>;
+
+/** The name of a consumer tunable's context key. */
+export type ConsumerTunable = keyof typeof CONSUMER_TUNABLES;
+
+/** The stack's own integer settings: context key, default and valid range. */
+export const STACK_SETTINGS = {
+  /** Largest request body the ingest function accepts, in bytes (`MAX_BODY_BYTES`). */
+  maxBodyBytes: { default: 262_144, min: 1_024, max: 10_485_760 },
+  /** Steady-state requests per second the API stage (and the API-key usage plan) allows. */
+  apiRateLimit: { default: 50, min: 1, max: 10_000 },
+  /** Burst of requests the API stage (and the API-key usage plan) allows. */
+  apiBurstLimit: { default: 100, min: 1, max: 5_000 },
+  /** Requests per day the API-key usage plan allows (API-key mode only). */
+  apiKeyQuotaPerDay: { default: 1_000_000, min: 1, max: 1_000_000_000 },
+  /** Messages per consumer invocation (SQS event source `batchSize`; FIFO allows at most 10). */
+  batchSize: { default: 5, min: 1, max: 10 },
+  /** Concurrent consumer invocations (SQS event source `maxConcurrency`). */
+  maxConcurrency: { default: 2, min: 2, max: 1_000 },
+  /** Consumer function timeout, in seconds; the queue's visibility timeout is six times this. */
+  consumerTimeoutSeconds: { default: 30, min: 5, max: 900 },
+  /** Tencent's frequency limit for `modify_group_member_info`, calls per second per SDKAppID. */
+  tencentRateLimit: { default: 200, min: 1, max: 100_000 },
+  /** The fastest a Tencent call completes, in milliseconds; bounds the calls per second of one slot. */
+  tencentMinCallMs: { default: 50, min: 1, max: 60_000 },
+  /** Receives before SQS itself moves a message to the dead-letter queue; default `maxAttempts + 5`. */
+  maxReceiveCount: { default: 0, min: 2, max: 1_000 },
+  /** Age of the oldest message on the main queue, in seconds, that raises the alarm. */
+  queueAgeAlarmSeconds: { default: 600, min: 60, max: 1_209_600 },
+  /** Days the functions' and the API's logs are kept; one of {@link LOG_RETENTION_DAYS}. */
+  logRetentionDays: { default: 30, min: 1, max: 3_653 },
+} as const satisfies Record<string, IntegerRule>;
+
+/** Context keys this app reads. Any other key without `:` or a leading `@` is reported as a typo. */
+export const CONTEXT_KEYS = [
+  'stage',
+  'imRegion',
+  'imEndpoint',
+  'imSecretName',
+  'awsRegion',
+  'apiAuth',
+  'alarmEmail',
+  'apiGatewayCloudWatchRole',
+  ...Object.keys(STACK_SETTINGS),
+  ...Object.keys(CONSUMER_TUNABLES),
+] as const;
+
+/** Default of `stage` when the context has none (the committed `cdk.json` sets it too). */
+export const DEFAULT_STAGE = 'dev';
+/** Default of `imRegion` when the context has none (the committed `cdk.json` sets it too). */
+export const DEFAULT_IM_REGION: ImRegion = 'singapore';
+
+/** The validated deployment settings. */
+export interface BridgeConfig {
+  /** Deployment stage (`dev`, `prod`, …): part of the stack name and of every resource name. */
+  readonly stage: string;
+  /** Tencent data centre of the app. */
+  readonly imRegion: ImRegion;
+  /** Base URL of the Tencent REST API, `https://…` without trailing slash (`IM_ENDPOINT`). */
+  readonly imEndpoint: string;
+  /** Name of the existing Secrets Manager secret with the Tencent admin credentials. */
+  readonly imSecretName: string;
+  /** AWS region to deploy to; `undefined` leaves it to the CLI's profile (`CDK_DEFAULT_REGION`). */
+  readonly awsRegion: string | undefined;
+  /** How callers authenticate to the API. */
+  readonly apiAuth: ApiAuthMode;
+  /** E-mail address subscribed to the alarm topic, if any. */
+  readonly alarmEmail: string | undefined;
+  /**
+   * Whether the stack sets the account's API Gateway CloudWatch Logs role, which access logs need. Turn it
+   * off when the account (per AWS region) already has one.
+   */
+  readonly apiGatewayCloudWatchRole: boolean;
+  /** The stack's integer settings, resolved (defaults applied). */
+  readonly settings: { readonly [K in keyof typeof STACK_SETTINGS]: number };
+  /** Every consumer tunable, resolved (defaults applied), for the stack's own arithmetic. */
+  readonly tunables: { readonly [K in ConsumerTunable]: number };
+  /** Only the tunables the context sets, as the consumer's environment variables. */
+  readonly consumerTunableEnvironment: Readonly<Record<string, string>>;
+  /** `moderation-bridge-<stage>-<imRegion>`: the prefix of every physical resource name. */
+  readonly resourcePrefix: string;
+  /** `ModerationBridge-<stage>-<imRegion>`. */
+  readonly stackName: string;
+}
+
+/** The context is invalid; the message names every bad key and, for choices, the valid values. */
+export class ContextError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid CDK context:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ContextError';
+  }
+}
+
+/** Where settings come from: `app.node` or any object with the same two methods. */
+export interface ContextSource {
+  tryGetContext(key: string): unknown;
+  getAllContext?(): Record<string, unknown>;
+}
+
+const STAGE_PATTERN = /^[a-z][a-z0-9]{0,11}$/;
+const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,400}$/;
+const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Reads context values the way both `cdk.json` (typed JSON) and `-c key=value` (strings) supply them. */
+class ContextReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly source: ContextSource) {}
+
+  /** A trimmed string, or `undefined` when the key is absent or empty. */
+  optionalString(key: string): string | undefined {
+    const raw = this.source.tryGetContext(key);
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'string' && typeof raw !== 'number') {
+      this.problems.push(`${key} must be a string, got ${JSON.stringify(raw)}`);
+      return undefined;
+    }
+    const value = String(raw).trim();
+    return value === '' ? undefined : value;
+  }
+
+  choice<T extends string>(key: string, valid: readonly T[], fallback: T): T {
+    const value = this.optionalString(key);
+    if (value === undefined) return fallback;
+    if (!(valid as readonly string[]).includes(value)) {
+      this.problems.push(`${key} must be one of ${valid.join(', ')}; got '${value}'`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  matching(key: string, pattern: RegExp, rule: string): string | undefined {
+    const value = this.optionalString(key);
+    if (value !== undefined && !pattern.test(value)) {
+      this.problems.push(`${key} must be ${rule}; got '${value}'`);
+      return undefined;
+    }
+    return value;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const raw = this.source.tryGetContext(key);
+    if (raw === undefined || raw === null || raw === '') return fallback;
+    if (raw === true || raw === 'true') return true;
+    if (raw === false || raw === 'false') return false;
+    this.problems.push(`${key} must be one of true, false; got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+
+  /** An integer within the rule's range, or `undefined` when absent (or invalid, which is recorded). */
+  integer(key: string, rule: IntegerRule): number | undefined {
+    const raw = this.source.tryGetContext(key);
+    if (raw === undefined || raw === null || raw === '') return undefined;
+    const text = String(raw).trim();
+    const value = Number(text);
+    if (
+      (typeof raw !== 'number' && typeof raw !== 'string') ||
+      !/^-?\d+$/.test(text) ||
+      !Number.isSafeInteger(value) ||
+      value < rule.min ||
+      value > rule.max
+    ) {
+      this.problems.push(
+        `${key} must be an integer from ${rule.min} to ${rule.max}; got ${JSON.stringify(raw)}`,
+      );
+      return undefined;
+    }
+    return value;
+  }
+
+  /** Reports keys that look like ours but are not: a typo would otherwise fall back to a default. */
+  unknownKeys(): void {
+    const all = this.source.getAllContext?.() ?? {};
+    const known = new Set<string>(CONTEXT_KEYS);
+    for (const key of Object.keys(all)) {
+      if (key.includes(':') || key.startsWith('@') || known.has(key)) continue;
+      this.problems.push(`unknown context key '${key}'; valid keys are ${CONTEXT_KEYS.join(', ')}`);
+    }
+  }
+}
+
+function readEndpoint(reader: ContextReader, imRegion: ImRegion): string {
+  const override = reader.optionalString('imEndpoint');
+  if (override === undefined) return `https://${IM_REGION_DOMAINS[imRegion]}`;
+  let url: URL;
+  try {
+    url = new URL(override);
+  } catch {
+    reader.problems.push(
+      `imEndpoint must be an absolute https URL such as https://adminapisgp.im.qcloud.com; got '${override}'`,
+    );
+    return override;
+  }
+  if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password) {
+    reader.problems.push(
+      `imEndpoint must be an https base URL without credentials, query or fragment; got '${override}'`,
+    );
+  }
+  return override.replace(/\/+$/, '');
+}
+
+/**
+ * Reads and validates the deployment settings.
+ *
+ * @param source - usually `app.node`; tests pass a stub.
+ * @throws {@link ContextError} naming every invalid key, with the valid values of a choice.
+ * @example
+ * const app = new App();
+ * const config = loadBridgeConfig(app.node);
+ * new BridgeStack(app, config.stackName, { config });
+ */
+export function loadBridgeConfig(source: ContextSource): BridgeConfig {
+  const reader = new ContextReader(source);
+  reader.unknownKeys();
+
+  const stage =
+    reader.matching('stage', STAGE_PATTERN, '1 to 12 lower-case letters or digits, starting with a letter') ??
+    DEFAULT_STAGE;
+  const imRegion = reader.choice('imRegion', IM_REGIONS, DEFAULT_IM_REGION);
+  const imEndpoint = readEndpoint(reader, imRegion);
+  const resourcePrefix = `moderation-bridge-${stage}-${imRegion}`;
+  const imSecretName =
+    reader.matching(
+      'imSecretName',
+      SECRET_NAME_PATTERN,
+      'a Secrets Manager secret name (letters, digits and /_+=.@-)',
+    ) ?? `moderation-bridge/${stage}/${imRegion}`;
+  const awsRegion = reader.matching(
+    'awsRegion',
+    AWS_REGION_PATTERN,
+    'an AWS region code such as ap-southeast-1',
+  );
+  const apiAuth = reader.choice('apiAuth', API_AUTH_MODES, 'iam');
+  const alarmEmail = reader.matching('alarmEmail', EMAIL_PATTERN, 'an e-mail address');
+  const apiGatewayCloudWatchRole = reader.boolean('apiGatewayCloudWatchRole', true);
+
+  const tunables = {} as Record<ConsumerTunable, number>;
+  const consumerTunableEnvironment: Record<string, string> = {};
+  for (const [key, rule] of Object.entries(CONSUMER_TUNABLES) as [
+    ConsumerTunable,
+    (typeof CONSUMER_TUNABLES)[ConsumerTunable],
+  ][]) {
+    const value = reader.integer(key, rule);
+    tunables[key] = value ?? rule.default;
+    if (value !== undefined) consumerTunableEnvironment[rule.env] = String(value);
+  }
+
+  const settings = {} as Record<keyof typeof STACK_SETTINGS, number>;
+  for (const [key, rule] of Object.entries(STACK_SETTINGS) as [keyof typeof STACK_SETTINGS, IntegerRule][]) {
+    settings[key] = reader.integer(key, rule) ?? rule.default;
+  }
+  checkRelations(reader, settings, tunables);
+
+  if (reader.problems.length > 0) throw new ContextError(reader.problems);
+  return {
+    stage,
+    imRegion,
+    imEndpoint,
+    imSecretName,
+    awsRegion,
+    apiAuth,
+    alarmEmail,
+    apiGatewayCloudWatchRole,
+    settings,
+    tunables,
+    consumerTunableEnvironment,
+    resourcePrefix,
+    stackName: `ModerationBridge-${stage}-${imRegion}`,
+  };
+}
+
+/** The peak Tencent calls per second the consumer can make with these settings. */
+export function peakTencentCallsPerSecond(
+  settings: Pick<BridgeConfig['settings'], 'maxConcurrency' | 'batchSize' | 'tencentMinCallMs'>,
+  groupConcurrency: number,
+): number {
+  const parallelCallsPerInvocation = Math.min(settings.batchSize, groupConcurrency);
+  return (settings.maxConcurrency * parallelCallsPerInvocation * 1_000) / settings.tencentMinCallMs;
+}
+
+/** Checks the rules that tie several settings together; fills in derived defaults. */
+function checkRelations(
+  reader: ContextReader,
+  settings: Record<keyof typeof STACK_SETTINGS, number>,
+  tunables: Record<ConsumerTunable, number>,
+): void {
+  const { problems } = reader;
+  const attempts = Math.max(tunables.maxAttempts, tunables.ambiguousMaxAttempts);
+  if (settings.maxReceiveCount === 0) {
+    settings.maxReceiveCount = Math.min(attempts + 5, STACK_SETTINGS.maxReceiveCount.max);
+  }
+  if (settings.maxReceiveCount <= attempts) {
+    problems.push(
+      `maxReceiveCount (${settings.maxReceiveCount}) must be higher than maxAttempts and ambiguousMaxAttempts (${attempts}), so that SQS's own redrive only catches messages the consumer crashed on`,
+    );
+  }
+  const callBudgetMs = tunables.tencentTimeoutMs + tunables.timeReserveMs;
+  if (settings.consumerTimeoutSeconds * 1_000 < 2 * callBudgetMs) {
+    problems.push(
+      `consumerTimeoutSeconds (${settings.consumerTimeoutSeconds}) must be at least twice tencentTimeoutMs + timeReserveMs (${callBudgetMs} ms)`,
+    );
+  }
+  if (tunables.backoffBaseSeconds > tunables.backoffMaxSeconds) {
+    problems.push(
+      `backoffBaseSeconds (${tunables.backoffBaseSeconds}) must not exceed backoffMaxSeconds (${tunables.backoffMaxSeconds})`,
+    );
+  }
+  if (settings.apiBurstLimit < settings.apiRateLimit) {
+    problems.push(
+      `apiBurstLimit (${settings.apiBurstLimit}) must be at least apiRateLimit (${settings.apiRateLimit})`,
+    );
+  }
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(settings.logRetentionDays)) {
+    problems.push(
+      `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}; got ${settings.logRetentionDays}`,
+    );
+  }
+  const peak = peakTencentCallsPerSecond(settings, tunables.groupConcurrency);
+  if (peak > settings.tencentRateLimit) {
+    const perSlot = 1_000 / settings.tencentMinCallMs;
+    const parallel = Math.min(settings.batchSize, tunables.groupConcurrency);
+    const allowed = Math.floor(settings.tencentRateLimit / (perSlot * parallel));
+    problems.push(
+      `maxConcurrency ${settings.maxConcurrency} x min(batchSize ${settings.batchSize}, groupConcurrency ${tunables.groupConcurrency}) parallel calls of at least ${settings.tencentMinCallMs} ms can reach ${Math.round(peak)} Tencent calls per second, over tencentRateLimit ${settings.tencentRateLimit}; ` +
+        (allowed >= STACK_SETTINGS.maxConcurrency.min
+          ? `lower maxConcurrency to at most ${allowed}`
+          : 'lower batchSize or groupConcurrency') +
+        ', or raise tencentMinCallMs if the TencentLatency metric shows slower calls',
+    );
+  }
+}

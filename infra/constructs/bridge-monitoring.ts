@@ -1,0 +1,284 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** The Powertools metrics (EMF) the functions emit; the names are the functions' contract. */
+export const BRIDGE_METRICS = {
+  ingest: { accepted: 'EventsAccepted', rejected: 'EventsRejected' },
+  consumer: {
+    applied: 'EventsApplied',
+    retried: 'EventsRetried',
+    deadLettered: 'EventsDeadLettered',
+    expired: 'EventsExpired',
+    tencentLatency: 'TencentLatency',
+  },
+} as const;
+
+/** Properties of {@link BridgeMonitoring}. */
+export interface BridgeMonitoringProps {
+  /** Prefix of the topic, alarm and dashboard names. */
+  readonly namePrefix: string;
+  readonly api: RestApi;
+  readonly ingest: IFunction;
+  readonly consumer: IFunction;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  /** `POWERTOOLS_METRICS_NAMESPACE` of both functions. */
+  readonly metricsNamespace: string;
+  /** `POWERTOOLS_SERVICE_NAME` of both functions: the `service` dimension of their metrics. */
+  readonly serviceName: string;
+  /**
+   * Age of the oldest message on the main queue that raises an alarm.
+   * @default Duration.minutes(10)
+   */
+  readonly queueAgeThreshold?: Duration;
+  /**
+   * An address subscribed to the alarm topic (it must confirm the subscription).
+   * @default no subscription
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * Alarms (to one SNS topic, which also hears when they clear) and a dashboard:
+ * - a message in the dead-letter queue;
+ * - the oldest message on the main queue older than the threshold (the consumer is behind or stuck);
+ * - errors and throttles of either function (a consumer error is a crash: failures of single events
+ *   are partial batch responses and do not count);
+ * - API 5xx responses.
+ */
+export class BridgeMonitoring extends Construct {
+  /** Where every alarm notifies. */
+  readonly topic: Topic;
+  /** Every alarm, keyed by purpose. */
+  readonly alarms: Readonly<Record<string, Alarm>>;
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: BridgeMonitoringProps) {
+    super(scope, id);
+    const oneMinute = Duration.minutes(1);
+    const fiveMinutes = Duration.minutes(5);
+
+    this.topic = new Topic(this, 'AlarmTopic', {
+      topicName: `${props.namePrefix}-alarms`,
+      displayName: `Moderation bridge alarms (${props.namePrefix})`,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail !== undefined) {
+      this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    }
+    Validations.of(this.topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry alarm names and states, no event data. CloudWatch cannot publish to a topic encrypted with the AWS managed key, and a customer managed key for this alone is not worth its cost.',
+    });
+
+    const action = new SnsAction(this.topic);
+    const alarm = (
+      name: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      evaluationPeriods = 1,
+    ): Alarm => {
+      const created = new Alarm(this, name, {
+        alarmName: `${props.namePrefix}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      return created;
+    };
+
+    const queueAge = props.queueAgeThreshold ?? Duration.minutes(10);
+    this.alarms = {
+      deadLetters: alarm(
+        'DeadLetterQueueNotEmpty',
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          statistic: Stats.MAXIMUM,
+          period: oneMinute,
+        }),
+        1,
+        'Events were dead-lettered. Inspect them with `npm run dlq -- list`, fix the cause, then redrive.',
+      ),
+      queueAge: alarm(
+        'QueueOldestMessageAge',
+        props.queue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period: oneMinute }),
+        queueAge.toSeconds(),
+        `The oldest event on the main queue is over ${queueAge.toSeconds()} s old: the consumer is behind, throttled by Tencent, or failing.`,
+      ),
+      ingestErrors: alarm(
+        'IngestErrors',
+        props.ingest.metricErrors({ statistic: Stats.SUM, period: fiveMinutes }),
+        1,
+        'The ingest function failed (an unhandled error or a timeout).',
+      ),
+      ingestThrottles: alarm(
+        'IngestThrottles',
+        props.ingest.metricThrottles({ statistic: Stats.SUM, period: fiveMinutes }),
+        1,
+        'The ingest function was throttled: the account concurrency limit is reached.',
+      ),
+      consumerErrors: alarm(
+        'ConsumerErrors',
+        props.consumer.metricErrors({ statistic: Stats.SUM, period: fiveMinutes }),
+        1,
+        'The consumer function crashed or timed out; its whole batch returns to the queue.',
+      ),
+      consumerThrottles: alarm(
+        'ConsumerThrottles',
+        props.consumer.metricThrottles({ statistic: Stats.SUM, period: fiveMinutes }),
+        1,
+        'The consumer function was throttled: the account concurrency limit is reached.',
+      ),
+      api5xx: alarm(
+        'Api5xx',
+        props.api.metricServerError({ statistic: Stats.SUM, period: fiveMinutes }),
+        1,
+        'The API answered 5xx: the ingest function failed or could not enqueue.',
+      ),
+    };
+
+    const emf = (metricName: string, statistic: string, unitLabel?: string): Metric =>
+      new Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: props.serviceName },
+        statistic,
+        period: oneMinute,
+        ...(unitLabel === undefined ? {} : { label: unitLabel }),
+      });
+    const { ingest: ingestMetrics, consumer: consumerMetrics } = BRIDGE_METRICS;
+    const functions: [string, IFunction][] = [
+      ['Ingest', props.ingest],
+      ['Consumer', props.consumer],
+    ];
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: props.namePrefix,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# ${props.namePrefix}\nPOST /v1/events -> SQS FIFO -> consumer -> Tencent modify_group_member_info`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ingest rate (events per minute)',
+        left: [emf(ingestMetrics.accepted, Stats.SUM), emf(ingestMetrics.rejected, Stats.SUM)],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'API requests and errors',
+        left: [
+          props.api.metricCount({ statistic: Stats.SUM, period: oneMinute }),
+          props.api.metricClientError({ statistic: Stats.SUM, period: oneMinute }),
+          props.api.metricServerError({ statistic: Stats.SUM, period: oneMinute }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'API latency (ms)',
+        left: [
+          props.api.metricLatency({ statistic: Stats.p(50), period: oneMinute }),
+          props.api.metricLatency({ statistic: Stats.p(99), period: oneMinute }),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Queue depth',
+        left: [
+          props.queue.metricApproximateNumberOfMessagesVisible({
+            period: oneMinute,
+            label: 'Main queue waiting',
+          }),
+          props.queue.metricApproximateNumberOfMessagesNotVisible({
+            period: oneMinute,
+            label: 'Main queue in flight or backing off',
+          }),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: oneMinute,
+            label: 'Dead-letter queue',
+          }),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Age of oldest message (s)',
+        left: [
+          props.queue.metricApproximateAgeOfOldestMessage({ statistic: Stats.MAXIMUM, period: oneMinute }),
+        ],
+        leftAnnotations: [{ value: queueAge.toSeconds(), label: 'Alarm' }],
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Consumer outcomes (events per minute)',
+        left: [
+          emf(consumerMetrics.applied, Stats.SUM),
+          emf(consumerMetrics.retried, Stats.SUM),
+          emf(consumerMetrics.deadLettered, Stats.SUM),
+          emf(consumerMetrics.expired, Stats.SUM),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Tencent latency (ms)',
+        left: [
+          emf(consumerMetrics.tencentLatency, Stats.p(50), 'p50'),
+          emf(consumerMetrics.tencentLatency, Stats.p(90), 'p90'),
+          emf(consumerMetrics.tencentLatency, Stats.p(99), 'p99'),
+        ],
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Function errors and throttles',
+        left: functions.flatMap(([name, fn]) => [
+          fn.metricErrors({ statistic: Stats.SUM, period: oneMinute, label: `${name} errors` }),
+          fn.metricThrottles({ statistic: Stats.SUM, period: oneMinute, label: `${name} throttles` }),
+        ]),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Function duration p99 (ms)',
+        left: functions.map(([name, fn]) =>
+          fn.metricDuration({ statistic: Stats.p(99), period: oneMinute, label: name }),
+        ),
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 }),
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { Duration } from 'aws-cdk-lib';
+import { DeduplicationScope, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/** Properties of {@link EventQueues}. */
+export interface EventQueuesProps {
+  /** Prefix of the queue names; `.fifo` and `-dlq.fifo` are appended. */
+  readonly namePrefix: string;
+  /** The consumer function's timeout; the main queue's visibility timeout is six times it (AWS's advice). */
+  readonly consumerTimeout: Duration;
+  /** Receives after which SQS itself moves a message to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /**
+   * How long the main queue keeps an event the consumer has not finished.
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+}
+
+/**
+ * The FIFO event queue and its FIFO dead-letter queue. Both are encrypted at rest with SQS-managed keys
+ * (no KMS grants for the functions to carry) and deny any request made without TLS. Deduplication is by
+ * the `MessageDeduplicationId` the senders set (the event id), never by content.
+ */
+export class EventQueues extends Construct {
+  /** The queue the ingest function sends to and the consumer reads. */
+  readonly queue: Queue;
+  /** Where the consumer (and, as a safety net, SQS's redrive policy) puts events that cannot be applied. */
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: EventQueuesProps) {
+    super(scope, id);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: `${props.namePrefix}-dlq.fifo`,
+      fifo: true,
+      contentBasedDeduplication: false,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.queue = new Queue(this, 'Queue', {
+      queueName: `${props.namePrefix}.fifo`,
+      fifo: true,
+      contentBasedDeduplication: false,
+      deduplicationScope: DeduplicationScope.QUEUE,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
+    });
+  }
+}

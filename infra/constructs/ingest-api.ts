@@ -1,0 +1,176 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  Period,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ApiAuthMode } from '../config.ts';
+
+/** Properties of {@link IngestApi}. */
+export interface IngestApiProps {
+  /** Name of the REST API and prefix of its log group and usage plan. */
+  readonly name: string;
+  /** The deployment stage, the first segment of the URL path. */
+  readonly stageName: string;
+  /** The function behind `POST /v1/events`. */
+  readonly handler: IFunction;
+  /**
+   * How callers authenticate: `iam` (SigV4, `execute-api:Invoke`) or `apiKey` (an API key and a usage plan).
+   * @default 'iam'
+   */
+  readonly authMode?: ApiAuthMode;
+  /** Steady-state requests per second of the stage and of the usage plan. */
+  readonly rateLimit: number;
+  /** Burst of requests of the stage and of the usage plan. */
+  readonly burstLimit: number;
+  /**
+   * Requests per day of the usage plan (API-key mode only).
+   * @default 1_000_000
+   */
+  readonly quotaPerDay?: number;
+  /**
+   * Retention of the access log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Whether to set the account's API Gateway CloudWatch Logs role (needed once per account and AWS region
+   * for access and execution logs). The role is retained when the stack is deleted, as other APIs use it.
+   * @default true
+   */
+  readonly createCloudWatchRole?: boolean;
+}
+
+/**
+ * The REST API: `POST /v1/events` proxied to the ingest function, a regional endpoint, stage throttling,
+ * JSON access logs, error-level execution logs without request data, and X-Ray tracing.
+ *
+ * Request body size: API Gateway REST APIs have a fixed 10 MB payload limit and no setting to lower it,
+ * and a WAF size rule only sees the first 8-64 KB of a body. The bound is therefore the ingest function's
+ * `MAX_BODY_BYTES` (answered with 413), below Lambda's 6 MB synchronous payload limit.
+ */
+export class IngestApi extends Construct {
+  /** The REST API. */
+  readonly api: RestApi;
+  /** The full URL of `POST /v1/events`. */
+  readonly eventsUrl: string;
+  /** The API key callers send in `x-api-key` (API-key mode only); API Gateway generates its value. */
+  readonly apiKeyId: string | undefined;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    const authMode = props.authMode ?? 'iam';
+    const createCloudWatchRole = props.createCloudWatchRole ?? true;
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: `/aws/apigateway/${props.name}/access`,
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.api = new RestApi(this, 'Api', {
+      restApiName: props.name,
+      description: 'Moderation events to Tencent Cloud Chat: POST /v1/events',
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole: createCloudWatchRole,
+      ...(createCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+      deployOptions: {
+        stageName: props.stageName,
+        throttlingRateLimit: props.rateLimit,
+        throttlingBurstLimit: props.burstLimit,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: AccessLogField.contextRequestId(),
+            extendedRequestId: AccessLogField.contextExtendedRequestId(),
+            requestTime: AccessLogField.contextRequestTime(),
+            httpMethod: AccessLogField.contextHttpMethod(),
+            resourcePath: AccessLogField.contextResourcePath(),
+            protocol: AccessLogField.contextProtocol(),
+            status: AccessLogField.contextStatus(),
+            responseLength: AccessLogField.contextResponseLength(),
+            responseLatency: AccessLogField.contextResponseLatency(),
+            integrationStatus: AccessLogField.contextIntegrationStatus(),
+            integrationLatency: AccessLogField.contextIntegrationLatency(),
+            errorMessage: AccessLogField.contextErrorMessageString(),
+            integrationErrorMessage: AccessLogField.contextIntegrationErrorMessage(),
+            sourceIp: AccessLogField.contextIdentitySourceIp(),
+            userAgent: AccessLogField.contextIdentityUserAgent(),
+            userArn: AccessLogField.contextIdentityUserArn(),
+            apiKeyId: AccessLogField.contextIdentityApiKeyId(),
+            xrayTraceId: AccessLogField.contextXrayTraceId(),
+          }),
+        ),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Request and response bodies carry user ids; keep them out of the execution logs.
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+      },
+    });
+
+    const events = this.api.root.addResource('v1').addResource('events');
+    const method = events.addMethod(
+      'POST',
+      new LambdaIntegration(props.handler, { allowTestInvoke: false }),
+      authMode === 'iam'
+        ? { authorizationType: AuthorizationType.IAM }
+        : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true },
+    );
+    this.eventsUrl = this.api.urlForPath('/v1/events');
+
+    if (authMode === 'apiKey') {
+      const plan = this.api.addUsagePlan('UsagePlan', {
+        name: `${props.name}-usage-plan`,
+        description: 'Throttling and quota of the API key callers of POST /v1/events',
+        throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+        quota: { limit: props.quotaPerDay ?? 1_000_000, period: Period.DAY },
+        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      });
+      const key = this.api.addApiKey('ApiKey', {
+        apiKeyName: `${props.name}-key`,
+        description: 'Key of the moderation service calling POST /v1/events',
+      });
+      plan.addApiKey(key);
+      this.apiKeyId = key.keyId;
+    }
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'The ingest function validates every request (content type, size, event schema) and answers with field-level 400s; an API Gateway model would duplicate the event contract with a different error format.',
+    });
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'No WAF: callers authenticate (IAM or API key), the stage and usage plan throttle, the function bounds the body size; a web ACL would add cost without adding a control this machine-to-machine API lacks.',
+    });
+    Validations.of(method).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Callers are backend services, authenticated with IAM SigV4 (or, when chosen by context, an API key and usage plan), not end users of a Cognito user pool.',
+    });
+    if (authMode === 'apiKey') {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'API-key mode was chosen by context (apiAuth=apiKey) for callers that cannot sign with SigV4; the method requires the key and the usage plan throttles and caps it. The default mode is IAM.',
+      });
+    }
+    if (createCloudWatchRole) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "The account-level API Gateway logging role uses AWS's own AmazonAPIGatewayPushToCloudWatchLogs policy, which AWS documents for exactly this role.",
+      });
+    }
+  }
+}

@@ -1,0 +1,280 @@
+import { loadConsumerConfig } from '#shared/config';
+import {
+  CONSUMER_TUNABLES,
+  type ConsumerTunable,
+  ContextError,
+  IM_REGION_DOMAINS,
+  IM_REGIONS,
+  loadBridgeConfig,
+  peakTencentCallsPerSecond,
+} from '../../infra/config.ts';
+import { CDK_JSON_CONTEXT } from './helpers.ts';
+
+/** A context source over a plain object, as `app.node` would present `-c` values and `cdk.json`. */
+const contextOf = (values: Record<string, unknown>) => ({
+  tryGetContext: (key: string): unknown => values[key],
+  getAllContext: (): Record<string, unknown> => values,
+});
+
+/** Loads a config and returns the problems it was rejected with, or none. */
+const tryLoad = (values: Record<string, unknown>): readonly string[] => {
+  try {
+    loadBridgeConfig(contextOf(values));
+    return [];
+  } catch (error) {
+    if (error instanceof ContextError) return error.problems;
+    throw error;
+  }
+};
+
+/** Loads a config and returns the problems it was rejected with (fails the test if it was accepted). */
+const problemsOf = (values: Record<string, unknown>): readonly string[] => {
+  const problems = tryLoad(values);
+  if (problems.length === 0) throw new Error(`context was accepted: ${JSON.stringify(values)}`);
+  return problems;
+};
+
+describe('loadBridgeConfig', () => {
+  it('accepts the committed cdk.json context and resolves the defaults', () => {
+    // Act
+    const config = loadBridgeConfig(contextOf(CDK_JSON_CONTEXT));
+
+    // Assess
+    expect(config).toMatchObject({
+      stage: 'dev',
+      imRegion: 'singapore',
+      imEndpoint: 'https://adminapisgp.im.qcloud.com',
+      imSecretName: 'moderation-bridge/dev/singapore',
+      apiAuth: 'iam',
+      alarmEmail: undefined,
+      awsRegion: undefined,
+      apiGatewayCloudWatchRole: true,
+      stackName: 'ModerationBridge-dev-singapore',
+      resourcePrefix: 'moderation-bridge-dev-singapore',
+      consumerTunableEnvironment: {},
+    });
+    expect(config.settings).toMatchObject({ batchSize: 5, maxConcurrency: 2, maxReceiveCount: 15 });
+  });
+
+  it('gives every tunable the consumer default, so unset tunables need no environment variable', () => {
+    // Prepare
+    const consumerDefaults = loadConsumerConfig({
+      QUEUE_URL: 'https://sqs.example/q.fifo',
+      DLQ_URL: 'https://sqs.example/dlq.fifo',
+      IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
+      IM_SECRET_ID: 'secret',
+    });
+
+    // Act
+    const { tunables } = loadBridgeConfig(contextOf({}));
+
+    // Assess
+    expect(tunables).toEqual({
+      tencentTimeoutMs: consumerDefaults.tencentTimeoutMs,
+      maxAttempts: consumerDefaults.maxAttempts,
+      ambiguousMaxAttempts: consumerDefaults.ambiguousMaxAttempts,
+      backoffBaseSeconds: consumerDefaults.backoffBaseSeconds,
+      backoffMaxSeconds: consumerDefaults.backoffMaxSeconds,
+      secretMaxAgeSeconds: consumerDefaults.secretMaxAgeSeconds,
+      userSigTtlSeconds: consumerDefaults.userSigTtlSeconds,
+      groupConcurrency: consumerDefaults.groupConcurrency,
+      timeReserveMs: consumerDefaults.timeReserveMs,
+    });
+  });
+
+  it.each(
+    Object.entries(CONSUMER_TUNABLES) as [ConsumerTunable, (typeof CONSUMER_TUNABLES)[ConsumerTunable]][],
+  )('validates %s with the same range as the consumer', (key, rule) => {
+    // Prepare
+    const base = {
+      QUEUE_URL: 'https://sqs.example/q.fifo',
+      DLQ_URL: 'https://sqs.example/dlq.fifo',
+      IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
+      IM_SECRET_ID: 'secret',
+    };
+    const consumerAccepts = (value: number): boolean => {
+      try {
+        loadConsumerConfig({ ...base, [rule.env]: String(value) });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const infraAccepts = (value: number): boolean =>
+      !tryLoad({ [key]: value }).some((problem) => problem.startsWith(`${key} must be an integer`));
+
+    // Act & Assess
+    for (const value of [rule.min - 1, rule.min, rule.max, rule.max + 1]) {
+      expect([value, infraAccepts(value)]).toEqual([value, consumerAccepts(value)]);
+    }
+  });
+
+  it('puts only the tunables the context sets into the consumer environment, as strings', () => {
+    // Act
+    const config = loadBridgeConfig(contextOf({ maxAttempts: '6', backoffMaxSeconds: 600 }));
+
+    // Assess
+    expect(config.consumerTunableEnvironment).toEqual({ MAX_ATTEMPTS: '6', BACKOFF_MAX_SECONDS: '600' });
+    expect(config.tunables.maxAttempts).toBe(6);
+    expect(config.settings.maxReceiveCount).toBe(11);
+  });
+
+  it('reads -c values, which arrive as strings, like the typed values of cdk.json', () => {
+    // Act
+    const fromCli = loadBridgeConfig(
+      contextOf({ batchSize: '4', apiGatewayCloudWatchRole: 'false', logRetentionDays: '90' }),
+    );
+    const fromJson = loadBridgeConfig(
+      contextOf({ batchSize: 4, apiGatewayCloudWatchRole: false, logRetentionDays: 90 }),
+    );
+
+    // Assess
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli.settings.batchSize).toBe(4);
+    expect(fromCli.apiGatewayCloudWatchRole).toBe(false);
+  });
+
+  it.each(IM_REGIONS)('maps imRegion %s to the https base URL of its domain', (imRegion) => {
+    // Act
+    const config = loadBridgeConfig(contextOf({ imRegion }));
+
+    // Assess
+    expect(config.imEndpoint).toBe(`https://${IM_REGION_DOMAINS[imRegion]}`);
+    expect(config.stackName).toBe(`ModerationBridge-dev-${imRegion}`);
+    expect(config.imSecretName).toBe(`moderation-bridge/dev/${imRegion}`);
+  });
+
+  it('knows all seven regions of the reference, with their domains', () => {
+    // Assess
+    expect(IM_REGION_DOMAINS).toEqual({
+      china: 'console.tim.qq.com',
+      singapore: 'adminapisgp.im.qcloud.com',
+      seoul: 'adminapikr.im.qcloud.com',
+      tokyo: 'adminapijpn.im.qcloud.com',
+      frankfurt: 'adminapiger.im.qcloud.com',
+      'silicon-valley': 'adminapiusa.im.qcloud.com',
+      jakarta: 'adminapiidn.im.qcloud.com',
+    });
+  });
+
+  it('rejects an unknown region with the list of valid regions', () => {
+    // Act
+    const problems = problemsOf({ imRegion: 'mumbai' });
+
+    // Assess
+    expect(problems).toEqual([
+      "imRegion must be one of china, singapore, seoul, tokyo, frankfurt, silicon-valley, jakarta; got 'mumbai'",
+    ]);
+  });
+
+  it('lets imEndpoint override the region, without a trailing slash', () => {
+    // Act
+    const config = loadBridgeConfig(
+      contextOf({ imRegion: 'singapore', imEndpoint: 'https://adminapisgp.my-imcloud.com/' }),
+    );
+
+    // Assess
+    expect(config.imEndpoint).toBe('https://adminapisgp.my-imcloud.com');
+  });
+
+  it.each([
+    ['http://adminapisgp.im.qcloud.com', 'https base URL'],
+    ['https://adminapisgp.im.qcloud.com/?x=1', 'https base URL'],
+    ['adminapisgp.im.qcloud.com', 'absolute https URL'],
+  ])('rejects imEndpoint %s', (imEndpoint, expected) => {
+    // Act
+    const problems = problemsOf({ imEndpoint });
+
+    // Assess
+    expect(problems).toEqual([expect.stringContaining(expected)]);
+  });
+
+  it('names every bad value in one message', () => {
+    // Act
+    const problems = problemsOf({
+      stage: 'Prod!',
+      apiAuth: 'basic',
+      batchSize: 11,
+      alarmEmail: 'ops',
+      logRetentionDays: 31,
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      "stage must be 1 to 12 lower-case letters or digits, starting with a letter; got 'Prod!'",
+      "apiAuth must be one of iam, apiKey; got 'basic'",
+      "alarmEmail must be an e-mail address; got 'ops'",
+      'batchSize must be an integer from 1 to 10; got 11',
+      'logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 31',
+    ]);
+  });
+
+  it('throws a ContextError whose message lists the problems', () => {
+    // Act & Assess
+    expect(() => loadBridgeConfig(contextOf({ imRegion: 'mars' }))).toThrow(
+      /Invalid CDK context:\n {2}- imRegion must be one of china, singapore, seoul, tokyo, frankfurt, silicon-valley, jakarta; got 'mars'/,
+    );
+  });
+
+  it('reports a misspelt key instead of silently using a default', () => {
+    // Act
+    const problems = problemsOf({
+      imregion: 'tokyo',
+      'aws:cdk:bundling-stacks': [],
+      '@aws-cdk/core:flag': true,
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(/^unknown context key 'imregion'; valid keys are stage, imRegion, /),
+    ]);
+  });
+
+  it('rejects numbers that are not plain integers', () => {
+    // Act
+    const problems = problemsOf({ batchSize: '5.5', maxConcurrency: 'ten', queueAgeAlarmSeconds: true });
+
+    // Assess
+    expect(problems).toEqual([
+      'batchSize must be an integer from 1 to 10; got "5.5"',
+      'maxConcurrency must be an integer from 2 to 1000; got "ten"',
+      'queueAgeAlarmSeconds must be an integer from 60 to 1209600; got true',
+    ]);
+  });
+
+  it('keeps SQS redrive a safety net: maxReceiveCount must exceed the consumer attempts', () => {
+    // Act
+    const problems = problemsOf({ maxAttempts: 12, maxReceiveCount: 12 });
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringContaining('maxReceiveCount (12) must be higher than maxAttempts'),
+    ]);
+  });
+
+  it('rejects a consumer timeout too short for one Tencent call', () => {
+    // Act
+    const problems = problemsOf({ consumerTimeoutSeconds: 5, tencentTimeoutMs: 4_000 });
+
+    // Assess
+    expect(problems).toEqual([expect.stringContaining('consumerTimeoutSeconds (5) must be at least twice')]);
+  });
+
+  it("rejects settings that could exceed Tencent's 200 calls per second, saying what to lower", () => {
+    // Act
+    const problems = problemsOf({ maxConcurrency: 5 });
+
+    // Assess
+    expect(problems).toEqual([
+      'maxConcurrency 5 x min(batchSize 5, groupConcurrency 10) parallel calls of at least 50 ms can reach 500 Tencent calls per second, over tencentRateLimit 200; lower maxConcurrency to at most 2, or raise tencentMinCallMs if the TencentLatency metric shows slower calls',
+    ]);
+  });
+
+  it('allows more concurrency when calls are known to be slower', () => {
+    // Act
+    const config = loadBridgeConfig(contextOf({ maxConcurrency: 4, tencentMinCallMs: 100 }));
+
+    // Assess
+    expect(peakTencentCallsPerSecond(config.settings, config.tunables.groupConcurrency)).toBe(200);
+  });
+});

@@ -1,0 +1,223 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { IM_REGIONS, type ImRegion } from '../../infra/config.ts';
+import { REPO_ROOT } from '../../infra/paths.ts';
+import { type CfnResourceJson, nagFindings, onlyResource, synthBridge } from './helpers.ts';
+
+/** The domains of `shared/tencent/REFERENCE.md`, written out again so that a typo in the code shows. */
+const EXPECTED_DOMAINS: Record<ImRegion, string> = {
+  china: 'console.tim.qq.com',
+  singapore: 'adminapisgp.im.qcloud.com',
+  seoul: 'adminapikr.im.qcloud.com',
+  tokyo: 'adminapijpn.im.qcloud.com',
+  frankfurt: 'adminapiger.im.qcloud.com',
+  'silicon-valley': 'adminapiusa.im.qcloud.com',
+  jakarta: 'adminapiidn.im.qcloud.com',
+};
+
+const consumerVariables = (template: Template): Record<string, unknown> =>
+  (
+    onlyResource(template, 'AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('modify_group_member_info'),
+    }).resource.Properties.Environment as { Variables: Record<string, unknown> }
+  ).Variables;
+
+describe.each(IM_REGIONS)('imRegion=%s', (imRegion) => {
+  let template: Template;
+  let stackName: string;
+  beforeAll(() => {
+    const synthesized = synthBridge({ imRegion });
+    template = synthesized.template;
+    stackName = synthesized.stack.stackName;
+  });
+
+  it("points the consumer at the region's domain over https", () => {
+    // Assess
+    expect(consumerVariables(template).IM_ENDPOINT).toBe(`https://${EXPECTED_DOMAINS[imRegion]}`);
+  });
+
+  it('names the stack and the secret after the region', () => {
+    // Assess
+    expect(stackName).toBe(`ModerationBridge-dev-${imRegion}`);
+    expect(consumerVariables(template).IM_SECRET_ID).toBe(`moderation-bridge/dev/${imRegion}`);
+  });
+});
+
+describe('a second stage and region beside the first', () => {
+  it('gives every named resource its own stage and region, so both fit in one account', () => {
+    // Prepare
+    const first = synthBridge({}).template.toJSON();
+
+    // Act
+    const second = synthBridge({ stage: 'prod', imRegion: 'frankfurt' }).template.toJSON();
+
+    // Assess
+    const names = (template: Record<string, unknown>): string[] =>
+      Object.values(template.Resources as Record<string, CfnResourceJson>).flatMap((resource) =>
+        ['QueueName', 'FunctionName', 'LogGroupName', 'Name', 'TopicName', 'AlarmName', 'DashboardName']
+          .map((key) => resource.Properties?.[key])
+          .filter((name): name is string => typeof name === 'string'),
+      );
+    const firstNames = names(first);
+    const secondNames = names(second);
+    expect(secondNames.length).toBeGreaterThan(15);
+    for (const name of secondNames) expect(name).toContain('prod-frankfurt');
+    expect(secondNames.filter((name) => firstNames.includes(name))).toEqual([]);
+  });
+});
+
+describe('imEndpoint', () => {
+  it('overrides the region domain, for example with a backup domain', () => {
+    // Act
+    const { template } = synthBridge({
+      imRegion: 'jakarta',
+      imEndpoint: 'https://adminapiidn.my-imcloud.com/',
+    });
+
+    // Assess
+    expect(consumerVariables(template).IM_ENDPOINT).toBe('https://adminapiidn.my-imcloud.com');
+  });
+});
+
+describe('a bad region', () => {
+  it('stops the synth in the CDK app, naming the valid regions', () => {
+    // Act
+    const result = synthBridgeThrows({ imRegion: 'mumbai' });
+
+    // Assess
+    expect(result).toMatch(
+      /imRegion must be one of china, singapore, seoul, tokyo, frankfurt, silicon-valley, jakarta; got 'mumbai'/,
+    );
+  });
+
+  it('makes `cdk synth` (infra/app.ts) exit non-zero with that message and no stack trace', () => {
+    // Prepare
+    const outdir = mkdtempSync(join(tmpdir(), 'bridge-synth-'));
+
+    // Act
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'infra', 'app.ts')], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ imRegion: 'mumbai', stage: 'dev' }),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+    // Assess
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "imRegion must be one of china, singapore, seoul, tokyo, frankfurt, silicon-valley, jakarta; got 'mumbai'",
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('API-key mode with an alarm e-mail and tuned consumer', () => {
+  let template: Template;
+  let findings: string[];
+  beforeAll(() => {
+    const synthesized = synthBridge({
+      apiAuth: 'apiKey',
+      apiRateLimit: 20,
+      apiBurstLimit: 40,
+      apiKeyQuotaPerDay: 500_000,
+      alarmEmail: 'oncall@example.com',
+      maxAttempts: '6',
+      backoffMaxSeconds: '600',
+      batchSize: 10,
+      groupConcurrency: 5,
+      consumerTimeoutSeconds: 60,
+      queueAgeAlarmSeconds: 300,
+      apiGatewayCloudWatchRole: 'false',
+      logRetentionDays: 90,
+    });
+    template = synthesized.template;
+    findings = nagFindings(synthesized.stack);
+  });
+
+  it('requires an API key on POST /v1/events instead of IAM', () => {
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      AuthorizationType: 'NONE',
+      ApiKeyRequired: true,
+    });
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 1);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
+    expect(Object.keys(template.toJSON().Outputs)).toContain('ApiKeyId');
+  });
+
+  it('throttles and caps the key with a usage plan on the stage', () => {
+    // Assess
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 20, BurstLimit: 40 },
+      Quota: { Limit: 500_000, Period: 'DAY' },
+      ApiStages: [Match.objectLike({ Stage: { Ref: Match.anyValue() } })],
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 })],
+    });
+  });
+
+  it('subscribes the e-mail address to the alarm topic', () => {
+    // Assess
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+  });
+
+  it('passes only the tunables that were set, and derives the queue settings from them', () => {
+    // Prepare
+    const variables = consumerVariables(template);
+    const queue = onlyResource(template, 'AWS::SQS::Queue', {
+      QueueName: 'moderation-bridge-dev-singapore-events.fifo',
+    }).resource.Properties as { VisibilityTimeout: number; RedrivePolicy: { maxReceiveCount: number } };
+
+    // Assess
+    expect(variables).toMatchObject({
+      MAX_ATTEMPTS: '6',
+      BACKOFF_MAX_SECONDS: '600',
+      GROUP_CONCURRENCY: '5',
+    });
+    expect(
+      Object.keys(variables).filter((key) =>
+        /^(TENCENT|AMBIGUOUS|BACKOFF_BASE|SECRET|USERSIG|TIME)_/.test(key),
+      ),
+    ).toEqual([]);
+    expect(queue.VisibilityTimeout).toBe(360);
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(11);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 300,
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('leaves the account-level API Gateway logging role alone when told to', () => {
+    // Assess
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('has no unacknowledged cdk-nag finding', () => {
+    // Assess
+    expect(findings).toEqual([]);
+  });
+});
+
+/** Synthesizes and returns the error message (fails the test if the synth succeeds). */
+function synthBridgeThrows(context: Record<string, unknown>): string {
+  try {
+    synthBridge(context);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  throw new Error('synth succeeded');
+}

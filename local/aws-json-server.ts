@@ -69,7 +69,7 @@ export interface AwsJsonService {
   close?(): void;
 }
 
-/** One answered request, for an `onLog` callback. */
+/** One answered request, for an `onRequest` callback. */
 export interface AwsRequestLog {
   /** The target prefix, e.g. `AmazonSQS`. */
   service: string;
@@ -90,7 +90,7 @@ export interface AwsJsonServerOptions {
   /** TCP port on 127.0.0.1. @default 0 (a free port) */
   port?: number;
   /** Called after each answered request. The server itself never prints. */
-  onLog?: (entry: AwsRequestLog) => void;
+  onRequest?: (entry: AwsRequestLog) => void;
   /** Largest request body accepted, in bytes. @default 4194304 */
   maxBodyBytes?: number;
 }
@@ -149,7 +149,7 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
     services.set(service.targetPrefix, service);
   }
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const onLog = options.onLog;
+  const onRequest = options.onRequest;
 
   const send = (
     res: ServerResponse,
@@ -187,7 +187,7 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
       const namespace = service?.errorNamespace;
       const type = namespace ? `${namespace}#${error.code}` : error.code;
       send(res, error.statusCode, { __type: type, message: error.message }, contentType, requestId, headers);
-      onLog?.({
+      onRequest?.({
         service: prefix,
         operation,
         status: error.statusCode,
@@ -231,7 +231,7 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
     try {
       const output = await service.handle(operation, input, { signal: controller.signal, requestId });
       send(res, 200, output, contentType, requestId);
-      onLog?.({ service: prefix, operation, status: 200, durationMs: performance.now() - started });
+      onRequest?.({ service: prefix, operation, status: 200, durationMs: performance.now() - started });
     } catch (error) {
       if (error instanceof AwsServiceError) {
         fail(error);
@@ -244,7 +244,8 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
   const server: Server = createServer((req, res) => {
     void handleRequest(req, res);
   });
-  server.keepAliveTimeout = 5_000;
+  // Longer than Node's 5 s default, so an SDK client rarely reuses a socket the server is closing.
+  server.keepAliveTimeout = 60_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -223,7 +223,7 @@ export async function startLocalSecrets(options: StartLocalSecretsOptions = {}):
   const server = await startAwsJsonServer({
     services: [store.service],
     ...(options.port === undefined ? {} : { port: options.port }),
-    ...(options.onRequest === undefined ? {} : { onLog: options.onRequest }),
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
   });
   return {
     endpoint: server.endpoint,

@@ -79,7 +79,7 @@ export async function startLocalSqs(options: StartLocalSqsOptions = {}): Promise
   const server = await startAwsJsonServer({
     services: [sqs.service],
     ...(options.port === undefined ? {} : { port: options.port }),
-    ...(options.onRequest === undefined ? {} : { onLog: options.onRequest }),
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
   });
   for (const [name, queueOptions] of Object.entries(options.queues ?? {})) {
     sqs.createQueue(name, queueOptions);

@@ -490,6 +490,29 @@ describe('visibility, receive counts and redrive', () => {
     expect(afterZero).toMatchObject({ visible: 1, inflight: 0 });
   });
 
+  it('delays delivery by DelaySeconds on a standard queue', async () => {
+    // Prepare
+    const name = uniqueName('delay', false);
+    const url = timed.createQueue(name);
+
+    // Act
+    await timedSqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 5 }));
+    const { Attributes } = await timedSqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    const early = (await timedSqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? [];
+    clock += 5_000;
+    const onTime = (await timedSqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? [];
+
+    // Assess
+    expect(Attributes).toEqual({ ApproximateNumberOfMessagesDelayed: '1' });
+    expect(early).toEqual([]);
+    expect(onTime.map((m) => m.Body)).toEqual(['later']);
+  });
+
   it('forgets a deduplication id after five minutes', async () => {
     // Prepare
     const name = uniqueName('dedup-window');

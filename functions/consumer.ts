@@ -17,7 +17,8 @@ import { HttpGroupMemberApi } from '#shared/tencent/client';
 // connections to Tencent live as long as the container.
 const config = loadConsumerConfig();
 const logger = new Logger();
-const metrics = new Metrics();
+// Powertools' own warnings (e.g. no metrics in an invocation) go through the structured logger.
+const metrics = new Metrics({ logger });
 const deps: ConsumerDeps = {
   api: new HttpGroupMemberApi({ endpoint: config.imEndpoint, timeoutMs: config.tencentTimeoutMs }),
   credentials: new CredentialStore(

@@ -14,7 +14,8 @@ import { acceptEvents } from '#shared/ingest';
 // Cold start: configuration is read and checked once; clients live as long as the container.
 const config = loadIngestConfig();
 const logger = new Logger();
-const metrics = new Metrics();
+// Powertools' own warnings (e.g. no metrics in an invocation) go through the structured logger.
+const metrics = new Metrics({ logger });
 const queue = new SqsEventQueue(new SQSClient({}), config.queueUrl);
 
 const headerValue = (headers: APIGatewayProxyEvent['headers'], name: string): string | undefined =>

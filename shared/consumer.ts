@@ -341,6 +341,8 @@ async function deadLetter(
     deadLetterKind: full.kind,
     errorInfo: full.errorInfo,
   });
+  // The total, and (in a metric of its own) the breakdown by error code.
+  deps.metrics.addMetric('EventsDeadLettered', MetricUnit.Count, 1);
   const single = deps.metrics.singleMetric();
   single.addDimension('errorCode', tencentCode === undefined ? full.kind : String(tencentCode));
   single.addMetric('EventsDeadLettered', MetricUnit.Count, 1);

@@ -11,6 +11,7 @@ import { SqsConsumerQueue } from '#shared/aws/sqs';
 import { loadConsumerConfig } from '#shared/config';
 import { type ConsumerDeps, processBatch, type QueueRecord } from '#shared/consumer';
 import { CredentialStore } from '#shared/credentials';
+import { RateLimiter } from '#shared/rate-limiter';
 import { HttpGroupMemberApi } from '#shared/tencent/client';
 
 // Cold start: configuration is read and checked once; clients, the secret cache and the HTTP
@@ -21,6 +22,8 @@ const logger = new Logger();
 const metrics = new Metrics({ logger });
 const deps: ConsumerDeps = {
   api: new HttpGroupMemberApi({ endpoint: config.imEndpoint, timeoutMs: config.tencentTimeoutMs }),
+  // This container's share of the deployment's call rate.
+  pacer: new RateLimiter({ callsPerSecond: config.tencentCallsPerSecond / config.consumerMaxConcurrency }),
   credentials: new CredentialStore(
     secretsManagerSource(new SecretsManagerClient({}), config.secretId, config.secretMaxAgeSeconds),
     { userSigTtlSeconds: config.userSigTtlSeconds },

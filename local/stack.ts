@@ -132,6 +132,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     IM_SECRET_ID: LOCAL_NAMES.secret,
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'moderation-bridge-local',
     POWERTOOLS_METRICS_NAMESPACE: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ModerationBridgeLocal',
+    // All local pollers share one consumer module, as invocations of one container would: it gets
+    // the whole call rate.
+    CONSUMER_MAX_CONCURRENCY: '1',
     ...options.functionEnv,
   });
 

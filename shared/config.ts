@@ -109,6 +109,10 @@ export interface ConsumerConfig {
   groupConcurrency: number;
   /** No call starts when the invocation has less than the Tencent timeout plus this left (`TIME_RESERVE_MS`, default 1000). */
   timeReserveMs: number;
+  /** Tencent calls per second for the whole deployment (`TENCENT_CALLS_PER_SECOND`, default 180; Tencent allows 200). */
+  tencentCallsPerSecond: number;
+  /** The event source's maximum concurrency: containers sharing the rate (`CONSUMER_MAX_CONCURRENCY`, default 2). */
+  consumerMaxConcurrency: number;
 }
 
 /** Reads and validates the consumer function's settings; throws {@link ConfigError} naming each bad one. */
@@ -128,6 +132,8 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     userSigTtlSeconds: reader.integer('USERSIG_TTL_SECONDS', 86_400, 3_600, 315_360_000),
     groupConcurrency: reader.integer('GROUP_CONCURRENCY', 10, 1, 100),
     timeReserveMs: reader.integer('TIME_RESERVE_MS', 1_000, 0, 60_000),
+    tencentCallsPerSecond: reader.integer('TENCENT_CALLS_PER_SECOND', 180, 1, 100_000),
+    consumerMaxConcurrency: reader.integer('CONSUMER_MAX_CONCURRENCY', 2, 1, 1_000),
   };
   reader.done();
   return config;

@@ -6,7 +6,7 @@ import type { DeadLetterReason } from './dead-letter.ts';
 import { CredentialsError, MessageFormatError, TencentApiError, TencentTransportError } from './errors.ts';
 import { parseQueueMessage, type QueueMessage, toTencentCall } from './queue-message.ts';
 import type { GroupMemberApi, ModifyGroupMemberInfoBody, TencentCredentials } from './tencent/client.ts';
-import { classifyTencentCode, type Disposition } from './tencent/codes.ts';
+import { classifyTencentCode, type Disposition, isRateLimitCode } from './tencent/codes.ts';
 
 /** A message as the consumer receives it; the handler maps the Lambda event to these. */
 export interface QueueRecord {
@@ -51,9 +51,18 @@ export interface CredentialProvider {
   renew(): Promise<TencentCredentials>;
 }
 
+/** Spaces out Tencent calls (a `RateLimiter`). */
+export interface CallPacer {
+  /** Resolves when the next call may start. */
+  acquire(): Promise<void>;
+  /** Tencent said the calls are over its limit. */
+  backOff(): void;
+}
+
 /** What the consumer works with. */
 export interface ConsumerDeps {
   api: GroupMemberApi;
+  pacer: CallPacer;
   credentials: CredentialProvider;
   queue: ConsumerQueue;
   logger: Logger;
@@ -255,9 +264,13 @@ async function timedCall(
   credentials: TencentCredentials,
   { deps }: RecordContext,
 ): Promise<void> {
+  await deps.pacer.acquire();
   const started = performance.now();
   try {
     await deps.api.modifyGroupMemberInfo(body, credentials);
+  } catch (error) {
+    if (error instanceof TencentApiError && isRateLimitCode(error.code)) deps.pacer.backOff();
+    throw error;
   } finally {
     deps.metrics.addMetric('TencentLatency', MetricUnit.Milliseconds, performance.now() - started);
   }

@@ -47,15 +47,13 @@ beforeEach(() => {
   sqs.reset();
   secretsManager.reset();
   logLines.length = 0;
-  secretsManager
-    .on(GetSecretValueCommand)
-    .resolves({
-      SecretString: JSON.stringify({
-        sdkAppId: 1400000000,
-        identifier: 'administrator',
-        secretKey: SECRET_KEY,
-      }),
-    });
+  secretsManager.on(GetSecretValueCommand).resolves({
+    SecretString: JSON.stringify({
+      sdkAppId: 1400000000,
+      identifier: 'administrator',
+      secretKey: SECRET_KEY,
+    }),
+  });
   sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
   sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
 });
@@ -139,6 +137,19 @@ describe('consumer handler', () => {
     expect(failedIds(response)).toEqual(['m1']);
     expect(visibilityChanges()['rh-m1']).toBeGreaterThanOrEqual(4);
     expect(visibilityChanges()['rh-m1']).toBeLessThanOrEqual(8);
+  });
+
+  it('holds later calls for a second after a rate-limit answer', async () => {
+    // Prepare
+    standIn.script.push({ code: 60007 });
+    await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1' })]);
+
+    // Act
+    await consume([sqsRecord({ action: 'unmute', account: 'alice' }, { messageId: 'm2' })]);
+
+    // Assess
+    const [limited, next] = standIn.calls;
+    expect((next?.receivedAt ?? 0) - (limited?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
   });
 
   it('dead-letters a transient failure at the last attempt, with its reason, and acknowledges it', async () => {

@@ -11,7 +11,7 @@ const post = (body: unknown, overrides: Parameters<typeof apiEvent>[0] = {}) =>
     lambdaContext(),
   );
 
-const event = (fields: Record<string, unknown> = {}) => ({
+const event = (fields: Record<string, unknown> = {}): Record<string, unknown> => ({
   groupId: '@TGS#2CLUZEAEJ',
   account: 'bob',
   action: 'mute',

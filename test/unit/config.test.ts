@@ -24,6 +24,8 @@ describe('loadConsumerConfig', () => {
       userSigTtlSeconds: 86400,
       groupConcurrency: 10,
       timeReserveMs: 1000,
+      tencentCallsPerSecond: 180,
+      consumerMaxConcurrency: 2,
     });
   });
 

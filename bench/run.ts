@@ -15,12 +15,12 @@ import { gzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { build } from 'esbuild';
+import { processBatch, type QueueRecord } from '#shared/consumer';
+import { validateEvents } from '#shared/contract';
+import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
+import { HttpGroupMemberApi } from '#shared/tencent/client';
 import { signUserSig } from '../local/simulator/index.ts';
-import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../local/stack.ts';
-import { processBatch, type QueueRecord } from '../shared/consumer.ts';
-import { validateEvents } from '../shared/contract.ts';
-import { messageGroupIdOf, toQueueMessage } from '../shared/queue-message.ts';
-import { HttpGroupMemberApi } from '../shared/tencent/client.ts';
+import { type LocalStack, startLocalStack } from '../local/stack.ts';
 
 const OUT = resolve('bench-results');
 const TENCENT_LIMIT = 200;

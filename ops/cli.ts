@@ -1,0 +1,343 @@
+/**
+ * The `dlq` command: argument parsing and output. The SQS work is in `dead-letters.ts`; the entry point
+ * that creates the SQS client is `dlq.ts`.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  findDeadLetter,
+  listDeadLetters,
+  listMoveTasks,
+  type MoveTaskProgress,
+  queueArnOf,
+  type ReadOptions,
+  redriveSelected,
+  startRedriveAll,
+  watchMoveTask,
+} from './dead-letters.ts';
+import { formatDetail, formatListing, formatProgress, reasonLine, toJson } from './format.ts';
+
+/** The usage text, printed by `help` and after a usage error. */
+export const USAGE = `Usage: npm run dlq -- <command> [options]
+
+Commands:
+  list                    list dead-lettered events with their reason (nothing is removed)
+  show <id>               show one event in full; <id> is its event id or SQS message id
+  redrive                 move every dead-lettered event back to the main queue (SQS message move task)
+  redrive --ids <a,b>     move only these events (event ids or SQS message ids)
+  status                  show the dead-letter queue's recent move tasks
+  help                    show this text
+
+Queues (flags win over --outputs, which wins over the environment):
+  --dlq-url <url>         dead-letter queue URL              env DLQ_URL
+  --queue-url <url>       main queue URL (redrive --ids)     env QUEUE_URL
+  --dlq-arn <arn>         dead-letter queue ARN              env DLQ_ARN    (else looked up from the URL)
+  --queue-arn <arn>       main queue ARN (redrive)           env QUEUE_ARN  (else looked up from the URL)
+  --outputs <file>        take all four from \`cdk deploy --outputs-file <file>\`
+  --stack <name>          the stack in that file, when it holds several
+
+Options:
+  --max <n>                        read at most n messages (list, show, redrive --ids); default 100
+  --visibility-timeout <s>         seconds messages are hidden while read; default 30
+  --max-number-per-second <n>      redrive rate, 1-500; default: chosen by SQS
+  --no-wait                        redrive: return once the move task has started
+  --json                           list, show: print JSON
+`;
+
+/** A mistake in the command line; the CLI prints it with the usage text and exits with 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Where the queues are; unresolved ARNs are looked up from the URLs when a command needs them. */
+export interface QueueSettings {
+  deadLetterQueueUrl?: string;
+  queueUrl?: string;
+  deadLetterQueueArn?: string;
+  queueArn?: string;
+}
+
+/** A parsed command line. */
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'list'; queues: QueueSettings; read: ReadOptions; json: boolean }
+  | { kind: 'show'; id: string; queues: QueueSettings; read: ReadOptions; json: boolean }
+  | { kind: 'redrive-all'; queues: QueueSettings; maxNumberOfMessagesPerSecond?: number; wait: boolean }
+  | { kind: 'redrive-selected'; ids: string[]; queues: QueueSettings; read: ReadOptions }
+  | { kind: 'status'; queues: QueueSettings };
+
+const integerOption = (
+  name: string,
+  raw: string | undefined,
+  min: number,
+  max: number,
+): number | undefined => {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+};
+
+/** Reads the queue settings of one stack from a `cdk deploy --outputs-file` file. */
+function queuesFromOutputs(
+  path: string,
+  stack: string | undefined,
+  readFile: (path: string) => string,
+): QueueSettings {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFile(path));
+  } catch (error) {
+    throw new UsageError(
+      `cannot read --outputs ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object')
+    throw new UsageError(`--outputs ${path} is not a JSON object`);
+  const stacks = parsed as Record<string, Record<string, unknown> | undefined>;
+  const names = Object.keys(stacks);
+  const name = stack ?? (names.length === 1 ? names[0] : undefined);
+  const outputs = name === undefined ? undefined : stacks[name];
+  if (name === undefined || outputs === undefined) {
+    throw new UsageError(`choose a stack with --stack; ${path} holds: ${names.join(', ') || 'none'}`);
+  }
+  const text = (key: string): string | undefined =>
+    typeof outputs[key] === 'string' ? outputs[key] : undefined;
+  return withoutUndefined({
+    deadLetterQueueUrl: text('DlqUrl'),
+    queueUrl: text('QueueUrl'),
+    deadLetterQueueArn: text('DlqArn'),
+    queueArn: text('QueueArn'),
+  });
+}
+
+const withoutUndefined = (settings: Record<keyof QueueSettings, string | undefined>): QueueSettings =>
+  Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined && value !== ''));
+
+/**
+ * Parses the command line.
+ *
+ * @param argv - the arguments after `dlq`, e.g. `['redrive', '--ids', 'a,b']`.
+ * @param env - where `DLQ_URL`, `QUEUE_URL`, `DLQ_ARN` and `QUEUE_ARN` are read.
+ * @param readFile - reads the `--outputs` file.
+ * @throws {@link UsageError} for an unknown command or option, a missing argument or a bad value.
+ */
+export function parseCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Command {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  const [name, ...rest] = positionals;
+  if (name === undefined || name === 'help') return { kind: 'help' };
+
+  const fromOutputs =
+    values.outputs === undefined ? {} : queuesFromOutputs(values.outputs, values.stack, readFile);
+  const queues: QueueSettings = {
+    ...withoutUndefined({
+      deadLetterQueueUrl: env.DLQ_URL,
+      queueUrl: env.QUEUE_URL,
+      deadLetterQueueArn: env.DLQ_ARN,
+      queueArn: env.QUEUE_ARN,
+    }),
+    ...fromOutputs,
+    ...withoutUndefined({
+      deadLetterQueueUrl: values['dlq-url'],
+      queueUrl: values['queue-url'],
+      deadLetterQueueArn: values['dlq-arn'],
+      queueArn: values['queue-arn'],
+    }),
+  };
+  const max = integerOption('max', values.max, 1, 10_000);
+  const visibilityTimeoutSeconds = integerOption(
+    'visibility-timeout',
+    values['visibility-timeout'],
+    1,
+    43_200,
+  );
+  const read: ReadOptions = {
+    ...(max === undefined ? {} : { max }),
+    ...(visibilityTimeoutSeconds === undefined ? {} : { visibilityTimeoutSeconds }),
+  };
+  const json = values.json === true;
+  const expectArguments = (count: number, what: string): void => {
+    if (rest.length !== count)
+      throw new UsageError(`${name} takes ${what}; got ${rest.length === 0 ? 'none' : rest.join(' ')}`);
+  };
+
+  switch (name) {
+    case 'list':
+      expectArguments(0, 'no argument');
+      return { kind: 'list', queues, read, json };
+    case 'show': {
+      expectArguments(1, 'one id');
+      const [id] = rest;
+      if (id === undefined || id === '') throw new UsageError('show takes one id');
+      return { kind: 'show', id, queues, read, json };
+    }
+    case 'redrive': {
+      expectArguments(0, 'no argument (use --ids a,b to choose events)');
+      if (values.ids !== undefined) {
+        const ids = values.ids
+          .split(',')
+          .map((id) => id.trim())
+          .filter((id) => id !== '');
+        if (ids.length === 0) throw new UsageError('--ids needs at least one id');
+        return { kind: 'redrive-selected', ids, queues, read };
+      }
+      const rate = integerOption('max-number-per-second', values['max-number-per-second'], 1, 500);
+      return {
+        kind: 'redrive-all',
+        queues,
+        wait: values['no-wait'] !== true,
+        ...(rate === undefined ? {} : { maxNumberOfMessagesPerSecond: rate }),
+      };
+    }
+    case 'status':
+      expectArguments(0, 'no argument');
+      return { kind: 'status', queues };
+    default:
+      throw new UsageError(`unknown command '${name}'`);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'dlq-url': { type: 'string' },
+      'queue-url': { type: 'string' },
+      'dlq-arn': { type: 'string' },
+      'queue-arn': { type: 'string' },
+      outputs: { type: 'string' },
+      stack: { type: 'string' },
+      max: { type: 'string' },
+      'visibility-timeout': { type: 'string' },
+      'max-number-per-second': { type: 'string' },
+      ids: { type: 'string' },
+      'no-wait': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+}
+
+/** What running a command needs. */
+export interface CliDependencies {
+  sqs: SQSClient;
+  /** Prints one line of output. */
+  out: (line: string) => void;
+  /** Waits between progress reports; tests pass a fake. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const need = (value: string | undefined, what: string): string => {
+  if (value === undefined) throw new UsageError(`${what} is not set`);
+  return value;
+};
+const dlqUrlOf = (queues: QueueSettings): string =>
+  need(queues.deadLetterQueueUrl, 'the dead-letter queue URL (--dlq-url, --outputs or DLQ_URL)');
+const queueUrlOf = (queues: QueueSettings): string =>
+  need(queues.queueUrl, 'the main queue URL (--queue-url, --outputs or QUEUE_URL)');
+async function dlqArnOf(sqs: SQSClient, queues: QueueSettings): Promise<string> {
+  return queues.deadLetterQueueArn ?? queueArnOf(sqs, dlqUrlOf(queues));
+}
+
+/**
+ * Runs a parsed command.
+ * @returns the process exit code: 0 done, 1 something was not found or not moved.
+ */
+export async function runCommand(command: Command, deps: CliDependencies): Promise<number> {
+  const { sqs, out } = deps;
+  switch (command.kind) {
+    case 'help':
+      out(USAGE);
+      return 0;
+    case 'list': {
+      const listing = await listDeadLetters(sqs, dlqUrlOf(command.queues), command.read);
+      if (command.json) {
+        out(JSON.stringify({ ...listing, letters: listing.letters.map(toJson) }, null, 2));
+      } else {
+        for (const line of formatListing(listing)) out(line);
+      }
+      return 0;
+    }
+    case 'show': {
+      const letter = await findDeadLetter(sqs, dlqUrlOf(command.queues), command.id, command.read);
+      if (letter === undefined) {
+        out(`No dead letter with event id or message id '${command.id}' among those read (see --max).`);
+        return 1;
+      }
+      if (command.json) out(JSON.stringify(toJson(letter), null, 2));
+      else for (const line of formatDetail(letter)) out(line);
+      return 0;
+    }
+    case 'redrive-all': {
+      const deadLetterQueueArn = await dlqArnOf(sqs, command.queues);
+      const queueArn = command.queues.queueArn ?? (await queueArnOf(sqs, queueUrlOf(command.queues)));
+      const taskHandle = await startRedriveAll(sqs, {
+        deadLetterQueueArn,
+        queueArn,
+        ...(command.maxNumberOfMessagesPerSecond === undefined
+          ? {}
+          : { maxNumberOfMessagesPerSecond: command.maxNumberOfMessagesPerSecond }),
+      });
+      out(`Started moving ${deadLetterQueueArn} -> ${queueArn} (task handle ${taskHandle}).`);
+      if (!command.wait) {
+        out('Follow it with: npm run dlq -- status');
+        return 0;
+      }
+      let last = '';
+      const final = await watchMoveTask(sqs, deadLetterQueueArn, {
+        onProgress: (progress: MoveTaskProgress) => {
+          const line = formatProgress(progress);
+          if (line !== last) out(line);
+          last = line;
+        },
+        ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+      });
+      return final.status === 'COMPLETED' ? 0 : 1;
+    }
+    case 'redrive-selected': {
+      const result = await redriveSelected(sqs, {
+        deadLetterQueueUrl: dlqUrlOf(command.queues),
+        queueUrl: queueUrlOf(command.queues),
+        ids: command.ids,
+        ...command.read,
+      });
+      for (const letter of result.moved) {
+        out(`moved   ${letter.eventId ?? '-'} (message ${letter.messageId}), group ${letter.groupId ?? '-'}`);
+      }
+      for (const { letter, error } of result.failed) {
+        out(
+          `FAILED  ${letter.eventId ?? '-'} (message ${letter.messageId}): ${error}; it stays in the dead-letter queue`,
+        );
+        out(`        it was dead-lettered because: ${reasonLine(letter)}`);
+      }
+      for (const id of result.notFound) out(`missing ${id}: no dead letter read has this id (see --max)`);
+      out(
+        `${result.moved.length} moved, ${result.failed.length} failed, ${result.notFound.length} not found.`,
+      );
+      return result.failed.length === 0 && result.notFound.length === 0 ? 0 : 1;
+    }
+    case 'status': {
+      const tasks = await listMoveTasks(sqs, await dlqArnOf(sqs, command.queues));
+      if (tasks.length === 0) out('No move task in the last 14 days.');
+      for (const task of tasks) out(formatProgress(task));
+      return 0;
+    }
+  }
+}

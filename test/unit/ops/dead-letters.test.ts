@@ -1,0 +1,437 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ListMessageMoveTasksCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  findDeadLetter,
+  listDeadLetters,
+  type MoveTaskProgress,
+  queueArnOf,
+  redriveSelected,
+  startRedriveAll,
+  watchMoveTask,
+} from '../../../ops/dead-letters.ts';
+import { deadLetterMessage, QUEUES } from './factories.ts';
+
+const sqsMock = mockClient(SQSClient);
+const sqs = new SQSClient({});
+
+/** The receipt handles made visible again, over all ChangeMessageVisibilityBatch calls. */
+const releasedHandles = (): string[] =>
+  sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((call) => {
+    const { Entries = [], QueueUrl } = call.args[0].input;
+    expect(QueueUrl).toBe(QUEUES.deadLetterQueueUrl);
+    return Entries.map((entry) => {
+      expect(entry.VisibilityTimeout).toBe(0);
+      return entry.ReceiptHandle ?? '';
+    });
+  });
+
+beforeEach(() => {
+  sqsMock.reset();
+  sqsMock.on(GetQueueAttributesCommand).resolves({
+    Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '0' },
+  });
+  sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+});
+
+describe('listDeadLetters', () => {
+  it('reads every message with its reason and attributes, then makes them all visible again', async () => {
+    // Prepare
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [deadLetterMessage({ messageId: 'm1' }), deadLetterMessage({ messageId: 'm2' })],
+      })
+      .resolvesOnce({ Messages: [deadLetterMessage({ messageId: 'm3', reason: null })] })
+      .resolves({});
+
+    // Act
+    const listing = await listDeadLetters(sqs, QUEUES.deadLetterQueueUrl);
+
+    // Assess
+    expect(listing.approximateCount).toBe(3);
+    expect(listing.letters.map((letter) => letter.messageId)).toEqual(['m1', 'm2', 'm3']);
+    expect(sqsMock).toHaveReceivedCommandWith(ReceiveMessageCommand, {
+      QueueUrl: QUEUES.deadLetterQueueUrl,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: 30,
+      MessageAttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
+    });
+    expect(releasedHandles()).toEqual(['receipt-m1', 'receipt-m2', 'receipt-m3']);
+    expect(sqsMock).not.toHaveReceivedCommand(DeleteMessageCommand);
+  });
+
+  it("decodes the consumer's reason: kind, Tencent code and text, attempts and time", async () => {
+    // Prepare
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          deadLetterMessage({
+            messageId: 'm1',
+            eventId: 'evt-42',
+            groupId: 'group-7',
+            reason: {
+              kind: 'retries_exhausted',
+              errorCode: 60007,
+              errorInfo: 'frequency limit',
+              attempts: 10,
+              deadLetteredAt: new Date('2025-11-21T08:00:00.000Z'),
+            },
+          }),
+        ],
+      })
+      .resolves({});
+
+    // Act
+    const { letters } = await listDeadLetters(sqs, QUEUES.deadLetterQueueUrl);
+
+    // Assess
+    expect(letters[0]).toMatchObject({
+      eventId: 'evt-42',
+      groupId: 'group-7',
+      event: { eventId: 'evt-42', account: 'user_42', action: 'mute' },
+      reason: {
+        kind: 'retries_exhausted',
+        errorCode: 60007,
+        errorInfo: 'frequency limit',
+        attempts: 10,
+        deadLetteredAt: new Date('2025-11-21T08:00:00.000Z'),
+      },
+      redrivenFromArn: undefined,
+    });
+  });
+
+  it('recognises a message moved by the SQS redrive policy: no reason, and the source queue', async () => {
+    // Prepare
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [deadLetterMessage({ messageId: 'm1', eventId: 'evt-crash', reason: null })],
+      })
+      .resolves({});
+
+    // Act
+    const { letters } = await listDeadLetters(sqs, QUEUES.deadLetterQueueUrl);
+
+    // Assess
+    expect(letters[0]).toMatchObject({
+      reason: undefined,
+      eventId: 'evt-crash',
+      redrivenFromArn: QUEUES.queueArn,
+    });
+  });
+
+  it('keeps a body that is not JSON as it is', async () => {
+    // Prepare
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [deadLetterMessage({ messageId: 'm1', body: 'not json {' })] })
+      .resolves({});
+
+    // Act
+    const { letters } = await listDeadLetters(sqs, QUEUES.deadLetterQueueUrl);
+
+    // Assess
+    expect(letters[0]).toMatchObject({ body: 'not json {', event: undefined, eventId: 'evt-m1' });
+  });
+
+  it('stops at --max and asks only for what is left', async () => {
+    // Prepare
+    const ten = Array.from({ length: 10 }, (_, i) => deadLetterMessage({ messageId: `a${i}` }));
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: ten })
+      .resolvesOnce({
+        Messages: [deadLetterMessage({ messageId: 'b0' }), deadLetterMessage({ messageId: 'b1' })],
+      });
+
+    // Act
+    const { letters } = await listDeadLetters(sqs, QUEUES.deadLetterQueueUrl, {
+      max: 12,
+      visibilityTimeoutSeconds: 5,
+    });
+
+    // Assess
+    expect(letters).toHaveLength(12);
+    const asked = sqsMock.commandCalls(ReceiveMessageCommand).map((call) => call.args[0].input);
+    expect(asked.map((input) => input.MaxNumberOfMessages)).toEqual([10, 2]);
+    expect(asked.every((input) => input.VisibilityTimeout === 5)).toBe(true);
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand)).toHaveLength(2); // batches of at most 10
+    expect(releasedHandles()).toHaveLength(12);
+  });
+
+  it('releases what it already holds when a receive fails', async () => {
+    // Prepare
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [deadLetterMessage({ messageId: 'm1' })] })
+      .rejects(new Error('throttled'));
+
+    // Act
+    const listing = listDeadLetters(sqs, QUEUES.deadLetterQueueUrl);
+
+    // Assess
+    await expect(listing).rejects.toThrow('throttled');
+    expect(releasedHandles()).toEqual(['receipt-m1']);
+  });
+});
+
+describe('findDeadLetter', () => {
+  beforeEach(() => {
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          deadLetterMessage({ messageId: 'm1', eventId: 'evt-1' }),
+          deadLetterMessage({ messageId: 'm2', eventId: 'evt-2' }),
+        ],
+      })
+      .resolves({});
+  });
+
+  it.each([
+    ['event id', 'evt-2'],
+    ['message id', 'm2'],
+  ])('finds a dead letter by its %s and leaves every message in the queue', async (_, id) => {
+    // Act
+    const letter = await findDeadLetter(sqs, QUEUES.deadLetterQueueUrl, id);
+
+    // Assess
+    expect(letter?.messageId).toBe('m2');
+    expect(releasedHandles()).toEqual(['receipt-m1', 'receipt-m2']);
+  });
+
+  it('returns undefined for an unknown id', async () => {
+    // Act
+    const letter = await findDeadLetter(sqs, QUEUES.deadLetterQueueUrl, 'evt-9');
+
+    // Assess
+    expect(letter).toBeUndefined();
+    expect(releasedHandles()).toHaveLength(2);
+  });
+});
+
+describe('redriveSelected', () => {
+  beforeEach(() => {
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          deadLetterMessage({ messageId: 'm1', eventId: 'evt-1', groupId: 'g1' }),
+          deadLetterMessage({
+            messageId: 'm2',
+            eventId: 'evt-2',
+            groupId: 'g1',
+            extraAttributes: {
+              traceparent: { DataType: 'String', StringValue: '00-abc-def-01', StringListValues: [] },
+            },
+          }),
+          deadLetterMessage({ messageId: 'm3', eventId: 'evt-3', groupId: 'g2', reason: null }),
+        ],
+      })
+      .resolves({});
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'new' });
+    sqsMock.on(DeleteMessageCommand).resolves({});
+  });
+
+  it('sends the chosen events to the main queue in their group, deletes them here and releases the rest', async () => {
+    // Act
+    const result = await redriveSelected(sqs, {
+      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
+      queueUrl: QUEUES.queueUrl,
+      ids: ['evt-2', 'm3', 'evt-404'],
+    });
+
+    // Assess
+    expect(result.moved.map((letter) => letter.messageId)).toEqual(['m2', 'm3']);
+    expect(result.notFound).toEqual(['evt-404']);
+    expect(result.failed).toEqual([]);
+    const sent = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+    expect(sent).toEqual([
+      {
+        QueueUrl: QUEUES.queueUrl,
+        MessageBody: deadLetterMessage({ messageId: 'm2', eventId: 'evt-2', groupId: 'g1' }).Body,
+        MessageGroupId: 'g1',
+        MessageDeduplicationId: 'redrive-m2',
+        MessageAttributes: { traceparent: { DataType: 'String', StringValue: '00-abc-def-01' } },
+      },
+      {
+        QueueUrl: QUEUES.queueUrl,
+        MessageBody: deadLetterMessage({ messageId: 'm3', eventId: 'evt-3', groupId: 'g2' }).Body,
+        MessageGroupId: 'g2',
+        MessageDeduplicationId: 'redrive-m3',
+      },
+    ]);
+    expect(sqsMock.commandCalls(DeleteMessageCommand).map((call) => call.args[0].input)).toEqual([
+      { QueueUrl: QUEUES.deadLetterQueueUrl, ReceiptHandle: 'receipt-m2' },
+      { QueueUrl: QUEUES.deadLetterQueueUrl, ReceiptHandle: 'receipt-m3' },
+    ]);
+    expect(releasedHandles()).toEqual(['receipt-m1']);
+  });
+
+  it('keeps an event whose send fails in the dead-letter queue and says why', async () => {
+    // Prepare
+    sqsMock
+      .on(SendMessageCommand, { MessageDeduplicationId: 'redrive-m1' })
+      .rejects(new Error('access denied'));
+
+    // Act
+    const result = await redriveSelected(sqs, {
+      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
+      queueUrl: QUEUES.queueUrl,
+      ids: ['evt-1', 'evt-3'],
+    });
+
+    // Assess
+    expect(result.moved.map((letter) => letter.messageId)).toEqual(['m3']);
+    expect(result.failed).toEqual([
+      { letter: expect.objectContaining({ messageId: 'm1' }), error: 'Error: access denied' },
+    ]);
+    expect(sqsMock).not.toHaveReceivedCommandWith(DeleteMessageCommand, { ReceiptHandle: 'receipt-m1' });
+    expect(releasedHandles().sort()).toEqual(['receipt-m1', 'receipt-m2']);
+  });
+
+  it('reports an event that was sent but could not be deleted', async () => {
+    // Prepare
+    sqsMock.on(DeleteMessageCommand).rejects(new Error('receipt handle expired'));
+
+    // Act
+    const result = await redriveSelected(sqs, {
+      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
+      queueUrl: QUEUES.queueUrl,
+      ids: ['evt-1'],
+    });
+
+    // Assess
+    expect(result.moved).toEqual([]);
+    expect(result.failed).toEqual([
+      {
+        letter: expect.objectContaining({ messageId: 'm1' }),
+        error: 'sent to the main queue, but not deleted here: Error: receipt handle expired',
+      },
+    ]);
+  });
+});
+
+describe('startRedriveAll', () => {
+  it('starts a message move task from the dead-letter queue to the main queue', async () => {
+    // Prepare
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
+
+    // Act
+    const handle = await startRedriveAll(sqs, {
+      deadLetterQueueArn: QUEUES.deadLetterQueueArn,
+      queueArn: QUEUES.queueArn,
+      maxNumberOfMessagesPerSecond: 20,
+    });
+
+    // Assess
+    expect(handle).toBe('task-1');
+    expect(sqsMock).toHaveReceivedCommandWith(StartMessageMoveTaskCommand, {
+      SourceArn: QUEUES.deadLetterQueueArn,
+      DestinationArn: QUEUES.queueArn,
+      MaxNumberOfMessagesPerSecond: 20,
+    });
+  });
+
+  it('leaves the rate to SQS when none is given', async () => {
+    // Prepare
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-2' });
+
+    // Act
+    await startRedriveAll(sqs, { deadLetterQueueArn: QUEUES.deadLetterQueueArn, queueArn: QUEUES.queueArn });
+
+    // Assess
+    const [call] = sqsMock.commandCalls(StartMessageMoveTaskCommand);
+    expect(call?.args[0].input).toEqual({
+      SourceArn: QUEUES.deadLetterQueueArn,
+      DestinationArn: QUEUES.queueArn,
+    });
+  });
+});
+
+describe('watchMoveTask', () => {
+  it('reports progress until the task completes', async () => {
+    // Prepare
+    sqsMock
+      .on(ListMessageMoveTasksCommand)
+      .resolvesOnce({
+        Results: [
+          { Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 0, ApproximateNumberOfMessagesToMove: 3 },
+        ],
+      })
+      .resolvesOnce({
+        Results: [
+          { Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 2, ApproximateNumberOfMessagesToMove: 3 },
+        ],
+      })
+      .resolves({
+        Results: [
+          { Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: 3 },
+        ],
+      });
+    const reports: MoveTaskProgress[] = [];
+    const sleep = jest.fn(async (_ms: number) => {});
+
+    // Act
+    const final = await watchMoveTask(sqs, QUEUES.deadLetterQueueArn, {
+      onProgress: (progress) => reports.push(progress),
+      intervalMs: 500,
+      sleep,
+    });
+
+    // Assess
+    expect(final.status).toBe('COMPLETED');
+    expect(reports.map((report) => [report.status, report.moved])).toEqual([
+      ['RUNNING', 0],
+      ['RUNNING', 2],
+      ['COMPLETED', 3],
+    ]);
+    expect(sleep.mock.calls).toEqual([[500], [500]]);
+    expect(sqsMock).toHaveReceivedCommandWith(ListMessageMoveTasksCommand, {
+      SourceArn: QUEUES.deadLetterQueueArn,
+      MaxResults: 1,
+    });
+  });
+
+  it('returns a failed task with its reason', async () => {
+    // Prepare
+    sqsMock.on(ListMessageMoveTasksCommand).resolves({
+      Results: [{ Status: 'FAILED', FailureReason: 'AWS.SimpleQueueService.NonExistentQueue' }],
+    });
+
+    // Act
+    const final = await watchMoveTask(sqs, QUEUES.deadLetterQueueArn, {
+      onProgress: () => {},
+      sleep: async () => {},
+    });
+
+    // Assess
+    expect(final).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'AWS.SimpleQueueService.NonExistentQueue',
+    });
+  });
+});
+
+describe('queueArnOf', () => {
+  it('looks the ARN up from the queue URL', async () => {
+    // Prepare
+    sqsMock
+      .on(GetQueueAttributesCommand, { QueueUrl: QUEUES.queueUrl, AttributeNames: ['QueueArn'] })
+      .resolves({ Attributes: { QueueArn: QUEUES.queueArn } });
+
+    // Act & Assess
+    await expect(queueArnOf(sqs, QUEUES.queueUrl)).resolves.toBe(QUEUES.queueArn);
+  });
+});

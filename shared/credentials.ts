@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CredentialsError } from './errors.ts';
 import type { TencentCredentials } from './tencent/client.ts';
 import { makeUserSig } from './tencent/usersig.ts';

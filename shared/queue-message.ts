@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_MUTE_SECONDS, type ModerationEvent, MSG_FLAGS } from './contract.ts';
 import { MessageFormatError } from './errors.ts';
 import type { ModifyGroupMemberInfoBody } from './tencent/client.ts';

@@ -82,6 +82,9 @@ export class BridgeStack extends Stack {
         DLQ_URL: deadLetterQueue.queueUrl,
         IM_ENDPOINT: config.imEndpoint,
         IM_SECRET_ID: config.imSecretName,
+        // Not a tunable: it must equal the event source's maximum concurrency, which divides the
+        // Tencent call rate among the invocations running at once.
+        CONSUMER_MAX_CONCURRENCY: String(settings.maxConcurrency),
         ...config.consumerTunableEnvironment,
       },
     });

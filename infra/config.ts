@@ -38,6 +38,9 @@ interface IntegerRule {
   readonly max: number;
 }
 
+/** Tencent's frequency limit for `modify_group_member_info`: calls per second per SDKAppID. */
+export const TENCENT_RATE_LIMIT = 200;
+
 /**
  * The consumer's tunables: context key, environment variable, the consumer's default and the range the
  * consumer accepts (the same as `shared/config.ts`, which a test checks). Only the keys the context sets
@@ -53,6 +56,7 @@ export const CONSUMER_TUNABLES = {
   userSigTtlSeconds: { env: 'USERSIG_TTL_SECONDS', default: 86_400, min: 3_600, max: 315_360_000 },
   groupConcurrency: { env: 'GROUP_CONCURRENCY', default: 10, min: 1, max: 100 },
   timeReserveMs: { env: 'TIME_RESERVE_MS', default: 1_000, min: 0, max: 60_000 },
+  tencentCallsPerSecond: { env: 'TENCENT_CALLS_PER_SECOND', default: 180, min: 1, max: 100_000 },
 } as const satisfies Record<string, IntegerRule & { env: string }>;
 
 /** The name of a consumer tunable's context key. */
@@ -69,15 +73,14 @@ export const STACK_SETTINGS = {
   /** Requests per day the API-key usage plan allows (API-key mode only). */
   apiKeyQuotaPerDay: { default: 1_000_000, min: 1, max: 1_000_000_000 },
   /** Messages per consumer invocation (SQS event source `batchSize`; FIFO allows at most 10). */
-  batchSize: { default: 5, min: 1, max: 10 },
-  /** Concurrent consumer invocations (SQS event source `maxConcurrency`). */
+  batchSize: { default: 10, min: 1, max: 10 },
+  /**
+   * Concurrent consumer invocations (SQS event source `maxConcurrency`), also given to the consumer as
+   * `CONSUMER_MAX_CONCURRENCY`: each invocation paces itself to `tencentCallsPerSecond / maxConcurrency`.
+   */
   maxConcurrency: { default: 2, min: 2, max: 1_000 },
   /** Consumer function timeout, in seconds; the queue's visibility timeout is six times this. */
   consumerTimeoutSeconds: { default: 30, min: 5, max: 900 },
-  /** Tencent's frequency limit for `modify_group_member_info`, calls per second per SDKAppID. */
-  tencentRateLimit: { default: 200, min: 1, max: 100_000 },
-  /** The fastest a Tencent call completes, in milliseconds; bounds the calls per second of one slot. */
-  tencentMinCallMs: { default: 50, min: 1, max: 60_000 },
   /** Receives before SQS itself moves a message to the dead-letter queue; default `maxAttempts + 5`. */
   maxReceiveCount: { default: 0, min: 2, max: 1_000 },
   /** Age of the oldest message on the main queue, in seconds, that raises the alarm. */
@@ -99,6 +102,9 @@ export const CONTEXT_KEYS = [
   ...Object.keys(STACK_SETTINGS),
   ...Object.keys(CONSUMER_TUNABLES),
 ] as const;
+
+/** Keys the CDK CLI itself keeps in the context (`cdk acknowledge` writes this one to cdk.context.json). */
+const CDK_CLI_KEYS = new Set(['acknowledged-issue-numbers']);
 
 /** Default of `stage` when the context has none (the committed `cdk.json` sets it too). */
 export const DEFAULT_STAGE = 'dev';
@@ -229,7 +235,7 @@ class ContextReader {
     const all = this.source.getAllContext?.() ?? {};
     const known = new Set<string>(CONTEXT_KEYS);
     for (const key of Object.keys(all)) {
-      if (key.includes(':') || key.startsWith('@') || known.has(key)) continue;
+      if (key.includes(':') || key.startsWith('@') || known.has(key) || CDK_CLI_KEYS.has(key)) continue;
       this.problems.push(`unknown context key '${key}'; valid keys are ${CONTEXT_KEYS.join(', ')}`);
     }
   }
@@ -325,15 +331,6 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
   };
 }
 
-/** The peak Tencent calls per second the consumer can make with these settings. */
-export function peakTencentCallsPerSecond(
-  settings: Pick<BridgeConfig['settings'], 'maxConcurrency' | 'batchSize' | 'tencentMinCallMs'>,
-  groupConcurrency: number,
-): number {
-  const parallelCallsPerInvocation = Math.min(settings.batchSize, groupConcurrency);
-  return (settings.maxConcurrency * parallelCallsPerInvocation * 1_000) / settings.tencentMinCallMs;
-}
-
 /** Checks the rules that tie several settings together; fills in derived defaults. */
 function checkRelations(
   reader: ContextReader,
@@ -371,17 +368,14 @@ function checkRelations(
       `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}; got ${settings.logRetentionDays}`,
     );
   }
-  const peak = peakTencentCallsPerSecond(settings, tunables.groupConcurrency);
-  if (peak > settings.tencentRateLimit) {
-    const perSlot = 1_000 / settings.tencentMinCallMs;
-    const parallel = Math.min(settings.batchSize, tunables.groupConcurrency);
-    const allowed = Math.floor(settings.tencentRateLimit / (perSlot * parallel));
+  if (tunables.tencentCallsPerSecond > TENCENT_RATE_LIMIT) {
     problems.push(
-      `maxConcurrency ${settings.maxConcurrency} x min(batchSize ${settings.batchSize}, groupConcurrency ${tunables.groupConcurrency}) parallel calls of at least ${settings.tencentMinCallMs} ms can reach ${Math.round(peak)} Tencent calls per second, over tencentRateLimit ${settings.tencentRateLimit}; ` +
-        (allowed >= STACK_SETTINGS.maxConcurrency.min
-          ? `lower maxConcurrency to at most ${allowed}`
-          : 'lower batchSize or groupConcurrency') +
-        ', or raise tencentMinCallMs if the TencentLatency metric shows slower calls',
+      `tencentCallsPerSecond (${tunables.tencentCallsPerSecond}) must not exceed ${TENCENT_RATE_LIMIT}, Tencent's limit for modify_group_member_info per SDKAppID (keep headroom; split it when deployments share an app)`,
+    );
+  }
+  if (settings.maxConcurrency > tunables.tencentCallsPerSecond) {
+    problems.push(
+      `maxConcurrency (${settings.maxConcurrency}) must not exceed tencentCallsPerSecond (${tunables.tencentCallsPerSecond}): each consumer invocation paces itself to tencentCallsPerSecond / maxConcurrency calls per second`,
     );
   }
 }

@@ -7,6 +7,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
   Metric,
   Stats,
   TextWidget,
@@ -248,7 +249,18 @@ export class BridgeMonitoring extends Construct {
           emf(consumerMetrics.deadLettered, Stats.SUM),
           emf(consumerMetrics.expired, Stats.SUM),
         ],
-        width: 12,
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Dead-lettered by Tencent error code (or kind)',
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${props.metricsNamespace},errorCode,service} MetricName="${consumerMetrics.deadLettered}" service="${props.serviceName}"', 'Sum', 300)`,
+            label: '',
+            period: Duration.minutes(5),
+          }),
+        ],
+        width: 8,
       }),
       new GraphWidget({
         title: 'Tencent latency (ms)',
@@ -257,7 +269,7 @@ export class BridgeMonitoring extends Construct {
           emf(consumerMetrics.tencentLatency, Stats.p(90), 'p90'),
           emf(consumerMetrics.tencentLatency, Stats.p(99), 'p99'),
         ],
-        width: 12,
+        width: 8,
       }),
     );
     this.dashboard.addWidgets(

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { loadConsumerConfig } from '#shared/config';
-import { peakTencentCallsPerSecond } from '../../infra/config.ts';
+import { TENCENT_RATE_LIMIT } from '../../infra/config.ts';
 import {
   acknowledgments,
   type CfnResourceJson,
@@ -144,6 +144,7 @@ describe('functions', () => {
       DLQ_URL: { Ref: dlqId },
       IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
       IM_SECRET_ID: 'moderation-bridge/dev/singapore',
+      CONSUMER_MAX_CONCURRENCY: '2',
       POWERTOOLS_SERVICE_NAME: 'moderation-bridge-dev-singapore',
       POWERTOOLS_METRICS_NAMESPACE: 'ModerationBridge',
     });
@@ -243,15 +244,16 @@ describe('consumer event source', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     expect(mapping.BatchSize).toBeLessThanOrEqual(10);
-    const peak = peakTencentCallsPerSecond(
-      {
-        maxConcurrency: mapping.ScalingConfig.MaximumConcurrency,
-        batchSize: mapping.BatchSize,
-        tencentMinCallMs: 50,
-      },
-      10,
-    );
-    expect(peak).toBeLessThanOrEqual(200);
+    // The consumer divides its Tencent call rate among this many concurrent invocations.
+    const variables = variablesOf(consumer);
+    expect(variables.CONSUMER_MAX_CONCURRENCY).toBe(String(mapping.ScalingConfig.MaximumConcurrency));
+    const paced = loadConsumerConfig({
+      ...(variables as Record<string, string>),
+      QUEUE_URL: 'https://sqs.example/q.fifo',
+      DLQ_URL: 'https://sqs.example/dlq.fifo',
+    });
+    expect(paced.consumerMaxConcurrency).toBe(mapping.ScalingConfig.MaximumConcurrency);
+    expect(paced.tencentCallsPerSecond).toBeLessThan(TENCENT_RATE_LIMIT);
   });
 });
 
@@ -501,28 +503,58 @@ describe('alarms and dashboard', () => {
     const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard', {
       DashboardName: 'moderation-bridge-dev-singapore',
     });
+    const {
+      'Fn::Join': [, parts],
+    } = dashboard.resource.Properties.DashboardBody as {
+      'Fn::Join': [string, unknown[]];
+    };
 
-    // Act
-    const body = JSON.stringify(dashboard.resource.Properties.DashboardBody);
+    // Act: references (queue names, function names, region) become placeholders, the rest is JSON.
+    const body = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'REF')).join('')) as {
+      widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
+    };
+    const metricsOf = (title: string): unknown[][] =>
+      body.widgets.find((widget) => widget.properties.title === title)?.properties.metrics ?? [];
+    const emf = (name: string, stat: string) => [
+      'ModerationBridge',
+      name,
+      'service',
+      'moderation-bridge-dev-singapore',
+      expect.objectContaining({ stat }),
+    ];
 
     // Assess
-    for (const metric of [
-      'EventsAccepted',
-      'EventsRejected',
-      'EventsApplied',
-      'EventsRetried',
-      'EventsDeadLettered',
-      'EventsExpired',
-      'TencentLatency',
-      'ApproximateNumberOfMessagesVisible',
+    expect(metricsOf('Ingest rate (events per minute)')).toEqual([
+      emf('EventsAccepted', 'Sum'),
+      emf('EventsRejected', 'Sum'),
+    ]);
+    expect(metricsOf('Queue depth').map((metric) => metric.slice(0, 2))).toEqual([
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesNotVisible'],
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+    ]);
+    expect(metricsOf('Age of oldest message (s)').map((metric) => metric[1])).toEqual([
       'ApproximateAgeOfOldestMessage',
-    ]) {
-      expect(body).toContain(`\\"${metric}\\"`);
-    }
-    expect(body).toContain(
-      '[\\"ModerationBridge\\",\\"EventsApplied\\",\\"service\\",\\"moderation-bridge-dev-singapore\\"',
-    );
-    expect(body).toContain('\\"stat\\":\\"p99\\"');
+    ]);
+    expect(metricsOf('Consumer outcomes (events per minute)')).toEqual([
+      emf('EventsApplied', 'Sum'),
+      emf('EventsRetried', 'Sum'),
+      emf('EventsDeadLettered', 'Sum'),
+      emf('EventsExpired', 'Sum'),
+    ]);
+    expect(metricsOf('Tencent latency (ms)')).toEqual([
+      emf('TencentLatency', 'p50'),
+      emf('TencentLatency', 'p90'),
+      emf('TencentLatency', 'p99'),
+    ]);
+    expect(metricsOf('Dead-lettered by Tencent error code (or kind)')).toEqual([
+      [
+        {
+          expression:
+            'SEARCH(\'{ModerationBridge,errorCode,service} MetricName="EventsDeadLettered" service="moderation-bridge-dev-singapore"\', \'Sum\', 300)',
+        },
+      ],
+    ]);
   });
 });
 

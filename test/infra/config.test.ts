@@ -6,7 +6,7 @@ import {
   IM_REGION_DOMAINS,
   IM_REGIONS,
   loadBridgeConfig,
-  peakTencentCallsPerSecond,
+  TENCENT_RATE_LIMIT,
 } from '../../infra/config.ts';
 import { CDK_JSON_CONTEXT } from './helpers.ts';
 
@@ -53,7 +53,7 @@ describe('loadBridgeConfig', () => {
       resourcePrefix: 'moderation-bridge-dev-singapore',
       consumerTunableEnvironment: {},
     });
-    expect(config.settings).toMatchObject({ batchSize: 5, maxConcurrency: 2, maxReceiveCount: 15 });
+    expect(config.settings).toMatchObject({ batchSize: 10, maxConcurrency: 2, maxReceiveCount: 15 });
   });
 
   it('gives every tunable the consumer default, so unset tunables need no environment variable', () => {
@@ -79,7 +79,11 @@ describe('loadBridgeConfig', () => {
       userSigTtlSeconds: consumerDefaults.userSigTtlSeconds,
       groupConcurrency: consumerDefaults.groupConcurrency,
       timeReserveMs: consumerDefaults.timeReserveMs,
+      tencentCallsPerSecond: consumerDefaults.tencentCallsPerSecond,
     });
+    expect(loadBridgeConfig(contextOf({})).settings.maxConcurrency).toBe(
+      consumerDefaults.consumerMaxConcurrency,
+    );
   });
 
   it.each(
@@ -222,6 +226,7 @@ describe('loadBridgeConfig', () => {
       imregion: 'tokyo',
       'aws:cdk:bundling-stacks': [],
       '@aws-cdk/core:flag': true,
+      'acknowledged-issue-numbers': [32775],
     });
 
     // Assess
@@ -260,21 +265,23 @@ describe('loadBridgeConfig', () => {
     expect(problems).toEqual([expect.stringContaining('consumerTimeoutSeconds (5) must be at least twice')]);
   });
 
-  it("rejects settings that could exceed Tencent's 200 calls per second, saying what to lower", () => {
+  it("rejects a Tencent call rate above Tencent's 200 calls per second", () => {
     // Act
-    const problems = problemsOf({ maxConcurrency: 5 });
+    const problems = problemsOf({ tencentCallsPerSecond: TENCENT_RATE_LIMIT + 1 });
 
     // Assess
     expect(problems).toEqual([
-      'maxConcurrency 5 x min(batchSize 5, groupConcurrency 10) parallel calls of at least 50 ms can reach 500 Tencent calls per second, over tencentRateLimit 200; lower maxConcurrency to at most 2, or raise tencentMinCallMs if the TencentLatency metric shows slower calls',
+      expect.stringMatching(/^tencentCallsPerSecond \(201\) must not exceed 200, Tencent's limit/),
     ]);
   });
 
-  it('allows more concurrency when calls are known to be slower', () => {
+  it('rejects more concurrent consumers than calls per second to share among them', () => {
     // Act
-    const config = loadBridgeConfig(contextOf({ maxConcurrency: 4, tencentMinCallMs: 100 }));
+    const problems = problemsOf({ tencentCallsPerSecond: 10, maxConcurrency: 11 });
 
     // Assess
-    expect(peakTencentCallsPerSecond(config.settings, config.tunables.groupConcurrency)).toBe(200);
+    expect(problems).toEqual([
+      'maxConcurrency (11) must not exceed tencentCallsPerSecond (10): each consumer invocation paces itself to tencentCallsPerSecond / maxConcurrency calls per second',
+    ]);
   });
 });

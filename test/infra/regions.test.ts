@@ -69,6 +69,17 @@ describe('a second stage and region beside the first', () => {
   });
 });
 
+describe('awsRegion', () => {
+  it('pins the stack to an AWS region, for example next to the Tencent data centre', () => {
+    // Act
+    const { stack, template } = synthBridge({ imRegion: 'tokyo', awsRegion: 'ap-northeast-1' });
+
+    // Assess
+    expect(stack.region).toBe('ap-northeast-1');
+    expect(JSON.stringify(template.toJSON().Outputs.EventsUrl)).toContain('.execute-api.ap-northeast-1.');
+  });
+});
+
 describe('imEndpoint', () => {
   it('overrides the region domain, for example with a backup domain', () => {
     // Act
@@ -130,7 +141,9 @@ describe('API-key mode with an alarm e-mail and tuned consumer', () => {
       alarmEmail: 'oncall@example.com',
       maxAttempts: '6',
       backoffMaxSeconds: '600',
-      batchSize: 10,
+      batchSize: 4,
+      maxConcurrency: 3,
+      tencentCallsPerSecond: 150,
       groupConcurrency: 5,
       consumerTimeoutSeconds: 60,
       queueAgeAlarmSeconds: 300,
@@ -188,12 +201,15 @@ describe('API-key mode with an alarm e-mail and tuned consumer', () => {
     });
     expect(
       Object.keys(variables).filter((key) =>
-        /^(TENCENT|AMBIGUOUS|BACKOFF_BASE|SECRET|USERSIG|TIME)_/.test(key),
+        /^(TENCENT_TIMEOUT|AMBIGUOUS|BACKOFF_BASE|SECRET|USERSIG|TIME)_/.test(key),
       ),
     ).toEqual([]);
     expect(queue.VisibilityTimeout).toBe(360);
     expect(queue.RedrivePolicy.maxReceiveCount).toBe(11);
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 4,
+      ScalingConfig: { MaximumConcurrency: 3 },
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
       Threshold: 300,

@@ -25,10 +25,15 @@ export interface BridgeStackProps extends StackProps {
  * several stacks can share an account and an AWS region.
  */
 export class BridgeStack extends Stack {
+  /** Validates events and sends them to the main queue. */
   readonly ingest: BridgeFunction;
+  /** Applies queued events with Tencent's REST API. */
   readonly consumer: BridgeFunction;
+  /** The FIFO event queue and its dead-letter queue. */
   readonly queues: EventQueues;
+  /** `POST /v1/events`. */
   readonly api: IngestApi;
+  /** Alarms, their SNS topic and the dashboard. */
   readonly monitoring: BridgeMonitoring;
 
   constructor(scope: Construct, id: string, props: BridgeStackProps) {

@@ -36,10 +36,15 @@ export const BRIDGE_METRICS = {
 export interface BridgeMonitoringProps {
   /** Prefix of the topic, alarm and dashboard names. */
   readonly namePrefix: string;
+  /** The API whose 5xx responses raise an alarm. */
   readonly api: RestApi;
+  /** The ingest function (errors, throttles, duration). */
   readonly ingest: IFunction;
+  /** The consumer function (errors, throttles, duration). */
   readonly consumer: IFunction;
+  /** The main queue (depth and age of the oldest message). */
   readonly queue: IQueue;
+  /** The dead-letter queue (any message raises an alarm). */
   readonly deadLetterQueue: IQueue;
   /** `POWERTOOLS_METRICS_NAMESPACE` of both functions. */
   readonly metricsNamespace: string;
@@ -70,6 +75,7 @@ export class BridgeMonitoring extends Construct {
   readonly topic: Topic;
   /** Every alarm, keyed by purpose. */
   readonly alarms: Readonly<Record<string, Alarm>>;
+  /** The dashboard, named after the stage and region. */
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: BridgeMonitoringProps) {

@@ -55,7 +55,7 @@ export interface IngestApiProps {
  * JSON access logs, error-level execution logs without request data, and X-Ray tracing.
  *
  * Request body size: API Gateway REST APIs have a fixed 10 MB payload limit and no setting to lower it,
- * and a WAF size rule only sees the first 8-64 KB of a body. The bound is therefore the ingest function's
+ * and a WAF size rule only inspects the first 16 KB of a body (64 KB at extra cost). The bound is therefore the ingest function's
  * `MAX_BODY_BYTES` (answered with 413), below Lambda's 6 MB synchronous payload limit.
  */
 export class IngestApi extends Construct {

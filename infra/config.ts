@@ -103,8 +103,11 @@ export const CONTEXT_KEYS = [
   ...Object.keys(CONSUMER_TUNABLES),
 ] as const;
 
-/** Keys the CDK CLI itself keeps in the context (`cdk acknowledge` writes this one to cdk.context.json). */
-const CDK_CLI_KEYS = new Set(['acknowledged-issue-numbers']);
+/**
+ * Keys the CDK CLI itself keeps in the context: `cdk acknowledge` writes `acknowledged-issue-numbers`,
+ * and cdk.json sets `cli-telemetry: false` so that no command tries to reach the network.
+ */
+const CDK_CLI_KEYS = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
 
 /** Default of `stage` when the context has none (the committed `cdk.json` sets it too). */
 export const DEFAULT_STAGE = 'dev';

@@ -108,18 +108,46 @@ async function serve(
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const requestId = randomUUID();
-  const event: APIGatewayProxyEvent = {
+  const event = proxyEvent({
+    headers,
+    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : null,
+    body: body.length === 0 ? null : isText ? text : body.toString('base64'),
+    isBase64Encoded: body.length > 0 && !isText,
+    requestId,
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+  });
+  const result = await handler(event, localContext('ingest', requestId, 10_000));
+  const responseHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
+  response.writeHead(result.statusCode, responseHeaders);
+  response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+/** The parts of a `POST /v1/events` proxy event that vary between requests. */
+export interface ProxyEventFields {
+  headers: Record<string, string>;
+  body: string | null;
+  isBase64Encoded: boolean;
+  queryStringParameters?: Record<string, string> | null;
+  requestId?: string;
+  sourceIp?: string;
+}
+
+/** The API Gateway REST proxy event of a `POST /v1/events` request, as Lambda receives it. */
+export function proxyEvent(fields: ProxyEventFields): APIGatewayProxyEvent {
+  const requestId = fields.requestId ?? randomUUID();
+  return {
     resource: ROUTE,
     path: ROUTE,
     httpMethod: 'POST',
-    headers,
+    headers: fields.headers,
     multiValueHeaders: {},
-    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : null,
+    queryStringParameters: fields.queryStringParameters ?? null,
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
-    body: body.length === 0 ? null : isText ? text : body.toString('base64'),
-    isBase64Encoded: body.length > 0 && !isText,
+    body: fields.body,
+    isBase64Encoded: fields.isBase64Encoded,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
@@ -138,9 +166,10 @@ async function serve(
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: fields.sourceIp ?? '127.0.0.1',
         user: null,
-        userAgent: headers['user-agent'] ?? null,
+        userAgent:
+          Object.entries(fields.headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null,
         userArn: null,
       },
       path: ROUTE,
@@ -151,11 +180,6 @@ async function serve(
       resourcePath: ROUTE,
     },
   };
-  const result = await handler(event, localContext('ingest', requestId, 10_000));
-  const responseHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
-  response.writeHead(result.statusCode, responseHeaders);
-  response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
 /** A Lambda context for a local invocation that may run `timeoutMs`. */

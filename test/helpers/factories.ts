@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, Context, SQSRecord } from 'aws-lambda';
 import { type ModerationEvent, validateEvents } from '#shared/contract';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
+import { localContext, type ProxyEventFields, proxyEvent } from '../../local/api-gateway';
 
 /** A validated event, from the same fields a client would send. */
 export function moderationEvent(fields: Record<string, unknown>, receivedAt = new Date()): ModerationEvent {
@@ -38,69 +39,18 @@ export function sqsRecord(
   };
 }
 
-/** An API Gateway REST proxy event for `POST /v1/events`. */
-export function apiEvent(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
-  return {
-    resource: '/v1/events',
-    path: '/v1/events',
-    httpMethod: 'POST',
+/** An API Gateway REST proxy event for `POST /v1/events` (the local stack's own builder). */
+export function apiEvent(overrides: Partial<ProxyEventFields> = {}): APIGatewayProxyEvent {
+  return proxyEvent({
     headers: { 'Content-Type': 'application/json' },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
     body: null,
     isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: 'POST',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: 'jest',
-        userArn: null,
-      },
-      path: '/v1/events',
-      stage: 'test',
-      requestId: 'req-1',
-      requestTimeEpoch: Date.now(),
-      resourceId: 'res',
-      resourcePath: '/v1/events',
-    },
+    requestId: 'req-1',
     ...overrides,
-  };
+  });
 }
 
 /** A Lambda context with `remainingMs` left. */
 export function lambdaContext(remainingMs = 30_000): Context {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'bridge-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-central-1:123456789012:function:bridge-test',
-    memoryLimitInMB: '512',
-    awsRequestId: 'aws-req-1',
-    logGroupName: '/aws/lambda/bridge-test',
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localContext('test', 'aws-req-1', remainingMs);
 }

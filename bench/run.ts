@@ -15,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { build } from 'esbuild';
+import { AttemptLedger } from '#shared/attempts';
 import { processBatch, type QueueRecord } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
@@ -131,7 +132,8 @@ async function consumerCpu() {
   }
   const deps = {
     api: { modifyGroupMemberInfo: async () => undefined },
-    pacer: { acquire: async () => undefined, backOff: () => undefined },
+    pacer: { acquire: async () => true, backOff: () => undefined },
+    attempts: new AttemptLedger(),
     credentials: {
       current: async () => ({ sdkAppId: 1, identifier: 'admin', userSig: 'sig' }),
       renew: async () => ({ sdkAppId: 1, identifier: 'admin', userSig: 'sig' }),

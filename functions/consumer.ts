@@ -6,6 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { AttemptLedger } from '#shared/attempts';
 import { secretsManagerSource } from '#shared/aws/secrets';
 import { SqsConsumerQueue } from '#shared/aws/sqs';
 import { loadConsumerConfig } from '#shared/config';
@@ -23,6 +24,7 @@ const metrics = new Metrics({ logger });
 const deps: ConsumerDeps = {
   api: new HttpGroupMemberApi({ endpoint: config.imEndpoint, timeoutMs: config.tencentTimeoutMs }),
   // This container's share of the deployment's call rate.
+  attempts: new AttemptLedger(),
   pacer: new RateLimiter({ callsPerSecond: config.tencentCallsPerSecond / config.consumerMaxConcurrency }),
   credentials: new CredentialStore(
     secretsManagerSource(new SecretsManagerClient({}), config.secretId, config.secretMaxAgeSeconds),

@@ -48,6 +48,9 @@ class EnvReader {
         `${name} must use https (plain http is allowed only to a loopback address), got '${raw}'`,
       );
     }
+    if (url.username || url.password) {
+      this.problems.push(`${name} must not hold a user name or password`);
+    }
     if (url.search || url.hash) {
       this.problems.push(`${name} must be a base URL without query or fragment, got '${raw}'`);
     }

@@ -1,10 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AttemptLedger } from './attempts.ts';
 import { type BackoffPolicy, backoffSeconds } from './backoff.ts';
 import { runConcurrently } from './concurrency.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
-import { CredentialsError, MessageFormatError, TencentApiError, TencentTransportError } from './errors.ts';
+import {
+  CredentialsError,
+  MessageFormatError,
+  OutOfTimeError,
+  TencentApiError,
+  TencentTransportError,
+} from './errors.ts';
 import { parseQueueMessage, type QueueMessage, toTencentCall } from './queue-message.ts';
+import { redactText } from './redact.ts';
 import type { GroupMemberApi, ModifyGroupMemberInfoBody, TencentCredentials } from './tencent/client.ts';
 import { classifyTencentCode, type Disposition, isRateLimitCode } from './tencent/codes.ts';
 
@@ -53,8 +61,8 @@ export interface CredentialProvider {
 
 /** Spaces out Tencent calls (a `RateLimiter`). */
 export interface CallPacer {
-  /** Resolves when the next call may start. */
-  acquire(): Promise<void>;
+  /** Waits until the next call may start and returns true; returns false at once if that is more than `maxWaitMs` away. */
+  acquire(maxWaitMs: number): Promise<boolean>;
   /** Tencent said the calls are over its limit. */
   backOff(): void;
 }
@@ -63,6 +71,8 @@ export interface CallPacer {
 export interface ConsumerDeps {
   api: GroupMemberApi;
   pacer: CallPacer;
+  /** Real attempts per message (an `AttemptLedger`, one per container). */
+  attempts: Pick<AttemptLedger, 'attempt' | 'forget'>;
   credentials: CredentialProvider;
   queue: ConsumerQueue;
   logger: Logger;
@@ -115,32 +125,32 @@ export async function processBatch(
   const outcomes = new Map<string, Outcome>();
   const items = records.map(toItem);
 
-  let credentials: TencentCredentials;
+  let credentials: TencentCredentials | undefined;
   try {
     credentials = await deps.credentials.current();
   } catch (error) {
-    logger.error('Tencent credentials unavailable; every record will be retried', {
+    logger.error('Tencent credentials unavailable; every readable record will be retried', {
       error: errorFields(error),
     });
-    for (const { record } of items) {
-      outcomes.set(record.messageId, {
-        status: 'retry',
-        visibilitySeconds: backoffSeconds(record.receiveCount, settings.backoff, random),
-      });
-    }
-    return finish(items, outcomes, deps);
   }
 
   const context: RecordContext = {
     deps,
     now,
     random,
-    credentials: () => credentials,
+    budget,
+    credentialsAvailable: () => credentials !== undefined,
+    credentials: () => {
+      if (credentials === undefined) throw new CredentialsError('Tencent credentials unavailable');
+      return credentials;
+    },
     renewCredentials: async () => {
       credentials = await deps.credentials.renew();
       return credentials;
     },
   };
+  const hasTimeForACall = () =>
+    budget.remainingTimeMs() >= settings.tencentTimeoutMs + settings.timeReserveMs;
 
   const groups = new Map<string, Item[]>();
   for (const item of items) {
@@ -153,12 +163,7 @@ export async function processBatch(
   await runConcurrently([...groups.values()], settings.groupConcurrency, async (group) => {
     let blockedBy: string | undefined;
     for (const item of group) {
-      if (
-        blockedBy === undefined &&
-        budget.remainingTimeMs() < settings.tencentTimeoutMs + settings.timeReserveMs
-      ) {
-        blockedBy = 'the invocation is close to its timeout';
-      }
+      if (blockedBy === undefined && !hasTimeForACall()) blockedBy = 'the invocation is close to its timeout';
       if (blockedBy !== undefined) {
         logger.info('event deferred', { ...logFields(item), why: blockedBy });
         outcomes.set(item.record.messageId, { status: 'deferred' });
@@ -166,7 +171,8 @@ export async function processBatch(
       }
       const outcome = await handleItem(item, context);
       outcomes.set(item.record.messageId, outcome);
-      if (outcome.status !== 'done') blockedBy = 'an earlier event of this member is being retried';
+      if (outcome.status === 'deferred') blockedBy = 'the invocation is close to its timeout';
+      else if (outcome.status !== 'done') blockedBy = 'an earlier event of this member is being retried';
     }
   });
 
@@ -177,6 +183,8 @@ interface RecordContext {
   deps: ConsumerDeps;
   now: () => number;
   random: () => number;
+  budget: TimeBudget;
+  credentialsAvailable: () => boolean;
   credentials: () => TencentCredentials;
   renewCredentials: () => Promise<TencentCredentials>;
 }
@@ -195,7 +203,7 @@ function toItem(record: QueueRecord): Item {
 
 /** The fields every outcome log line carries. */
 function logFields({ record, message }: Item): Record<string, unknown> {
-  const fields: Record<string, unknown> = { messageId: record.messageId, attempt: record.receiveCount };
+  const fields: Record<string, unknown> = { messageId: record.messageId, receiveCount: record.receiveCount };
   if (!(message instanceof MessageFormatError)) {
     fields.eventId = message.eventId;
     fields.action = message.action;
@@ -205,19 +213,23 @@ function logFields({ record, message }: Item): Record<string, unknown> {
   return fields;
 }
 
-/** Error fields for a log line: name, message and code, never a URL or a secret. */
+/** Error fields for a log line: name, message and code; a UserSig in a message is redacted. */
 function errorFields(error: unknown): Record<string, unknown> {
-  if (error instanceof TencentApiError)
-    return { name: error.name, tencentCode: error.code, info: error.info };
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { message: String(error) };
+  if (error instanceof TencentApiError) {
+    return { name: error.name, tencentCode: error.code, info: redactText(error.info) };
+  }
+  if (error instanceof Error) return { name: error.name, message: redactText(error.message) };
+  return { message: redactText(String(error)) };
 }
 
 async function handleItem(item: Item, context: RecordContext): Promise<Outcome> {
   const { deps, now } = context;
   const { message, record } = item;
   if (message instanceof MessageFormatError) {
-    return deadLetter(item, context, { kind: 'invalid_message', errorInfo: message.message });
+    return deadLetter(item, context, record.receiveCount, {
+      kind: 'invalid_message',
+      errorInfo: message.message,
+    });
   }
 
   const call = toTencentCall(message, now());
@@ -227,16 +239,32 @@ async function handleItem(item: Item, context: RecordContext): Promise<Outcome> 
       muteUntil: call.muteUntil,
     });
     deps.metrics.addMetric('EventsExpired', MetricUnit.Count, 1);
+    deps.attempts.forget(record.messageId);
     return { status: 'done' };
   }
 
+  if (!context.credentialsAvailable()) {
+    const visibilitySeconds = backoffSeconds(record.receiveCount, deps.settings.backoff, context.random);
+    deps.metrics.addMetric('EventsRetried', MetricUnit.Count, 1);
+    return { status: 'retry', visibilitySeconds };
+  }
+
   try {
-    await callTencent(call.body, item, context);
-    deps.logger.info('event applied', { ...logFields(item), tencentCode: 0 });
+    // Counted only now, when the event is really attempted (see AttemptLedger).
+    const attempt = deps.attempts.attempt(record.messageId, record.receiveCount);
+    try {
+      await callTencent(call.body, item, context);
+    } catch (error) {
+      return await handleFailure(item, error, context, attempt);
+    }
+    deps.logger.info('event applied', { ...logFields(item), attempt, tencentCode: 0 });
     deps.metrics.addMetric('EventsApplied', MetricUnit.Count, 1);
+    deps.attempts.forget(record.messageId);
     return { status: 'done' };
   } catch (error) {
-    return handleFailure(item, error, context, record.receiveCount);
+    if (!(error instanceof OutOfTimeError)) throw error;
+    deps.logger.info('event deferred', { ...logFields(item), why: error.message });
+    return { status: 'deferred' };
   }
 }
 
@@ -255,21 +283,29 @@ async function callTencent(
       ...logFields(item),
       tencentCode: error.code,
     });
-    await timedCall(body, await context.renewCredentials(), context);
+    const fresh = await context.renewCredentials();
+    await timedCall(body, fresh, context);
   }
 }
 
 async function timedCall(
   body: ModifyGroupMemberInfoBody,
   credentials: TencentCredentials,
-  { deps }: RecordContext,
+  { deps, budget }: RecordContext,
 ): Promise<void> {
-  await deps.pacer.acquire();
+  // A call, and the wait for its turn, must fit in what is left of the invocation.
+  const spareMs = budget.remainingTimeMs() - deps.settings.tencentTimeoutMs - deps.settings.timeReserveMs;
+  if (spareMs < 0 || !(await deps.pacer.acquire(spareMs))) {
+    throw new OutOfTimeError('the invocation is close to its timeout');
+  }
   const started = performance.now();
   try {
     await deps.api.modifyGroupMemberInfo(body, credentials);
   } catch (error) {
-    if (error instanceof TencentApiError && isRateLimitCode(error.code)) deps.pacer.backOff();
+    const rateLimited =
+      (error instanceof TencentApiError && isRateLimitCode(error.code)) ||
+      (error instanceof TencentTransportError && error.httpStatus === 429);
+    if (rateLimited) deps.pacer.backOff();
     throw error;
   } finally {
     deps.metrics.addMetric('TencentLatency', MetricUnit.Milliseconds, performance.now() - started);
@@ -280,8 +316,9 @@ async function timedCall(
 function dispositionOf(error: unknown): Disposition | 'credentials_unavailable' {
   if (error instanceof TencentApiError) {
     const disposition = classifyTencentCode(error.code);
-    // Still expired with a fresh UserSig: the secret's ready UserSig is stale, or the clock is off.
-    return disposition === 'usersig_expired' ? 'permanent' : disposition;
+    // Still expired with a fresh UserSig: the secret's ready UserSig is stale (or the clock is off).
+    // That is for an operator to fix; the event waits, as for unreadable credentials.
+    return disposition === 'usersig_expired' ? 'credentials_unavailable' : disposition;
   }
   if (error instanceof CredentialsError) return 'credentials_unavailable';
   return 'transient';
@@ -297,19 +334,29 @@ async function handleFailure(
   const { settings, logger } = deps;
   const disposition = dispositionOf(error);
   const tencentCode = error instanceof TencentApiError ? error.code : undefined;
-  const errorInfo =
-    error instanceof TencentApiError ? error.info : error instanceof Error ? error.message : String(error);
+  const errorInfo = redactText(
+    error instanceof TencentApiError ? error.info : error instanceof Error ? error.message : String(error),
+  );
 
   if (disposition === 'permanent') {
-    return deadLetter(item, context, { kind: 'tencent_permanent', errorInfo, ...codeField(tencentCode) });
+    return deadLetter(item, context, attempt, {
+      kind: 'tencent_permanent',
+      errorInfo,
+      ...codeField(tencentCode),
+    });
   }
   const limit = disposition === 'ambiguous' ? settings.ambiguousMaxAttempts : settings.maxAttempts;
   if (disposition !== 'credentials_unavailable' && attempt >= limit) {
-    return deadLetter(item, context, { kind: 'retries_exhausted', errorInfo, ...codeField(tencentCode) });
+    return deadLetter(item, context, attempt, {
+      kind: 'retries_exhausted',
+      errorInfo,
+      ...codeField(tencentCode),
+    });
   }
   const visibilitySeconds = backoffSeconds(attempt, settings.backoff, random);
   logger.warn('event failed; will retry', {
     ...logFields(item),
+    attempt,
     ...codeField(tencentCode),
     error: errorFields(error),
     ...(error instanceof TencentTransportError ? { transportFailure: error.failure } : {}),
@@ -325,6 +372,7 @@ const codeField = (code: number | undefined): { tencentCode?: number } =>
 async function deadLetter(
   item: Item,
   context: RecordContext,
+  attempts: number,
   reason: Omit<DeadLetterReason, 'attempts' | 'deadLetteredAt' | 'eventId'> & { tencentCode?: number },
 ): Promise<Outcome> {
   const { deps, now, random } = context;
@@ -333,7 +381,7 @@ async function deadLetter(
   const full: DeadLetterReason = {
     ...rest,
     ...(tencentCode === undefined ? {} : { errorCode: tencentCode }),
-    attempts: record.receiveCount,
+    attempts,
     deadLetteredAt: new Date(now()),
     ...(message instanceof MessageFormatError ? {} : { eventId: message.eventId }),
   };
@@ -351,9 +399,11 @@ async function deadLetter(
   deps.logger.error('event dead-lettered', {
     ...logFields(item),
     ...codeField(tencentCode),
+    attempt: attempts,
     deadLetterKind: full.kind,
     errorInfo: full.errorInfo,
   });
+  deps.attempts.forget(record.messageId);
   // The total, and (in a metric of its own) the breakdown by error code.
   deps.metrics.addMetric('EventsDeadLettered', MetricUnit.Count, 1);
   const single = deps.metrics.singleMetric();

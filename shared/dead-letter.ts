@@ -48,14 +48,26 @@ export interface StringOrNumberAttribute {
 /** Longest `errorInfo` kept, in characters; SQS caps a message's total size. */
 const MAX_INFO_CHARS = 1_000;
 
+/**
+ * Makes text safe for an SQS attribute value: at most `MAX_INFO_CHARS` code points (never half a
+ * surrogate pair), with the characters SQS refuses (controls other than tab and newlines, lone
+ * surrogates, U+FFFE and U+FFFF) replaced by U+FFFD.
+ */
+function attributeText(text: string): string {
+  const safe = Array.from(text.slice(0, MAX_INFO_CHARS * 2))
+    .slice(0, MAX_INFO_CHARS)
+    .map((char) =>
+      /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD]$|^[\u{10000}-\u{10FFFF}]$/u.test(char) ? char : '\uFFFD',
+    )
+    .join('');
+  return safe || '(none)';
+}
+
 /** Encodes a reason as SQS message attributes. */
 export function toDeadLetterAttributes(reason: DeadLetterReason): Record<string, StringOrNumberAttribute> {
   const attributes: Record<string, StringOrNumberAttribute> = {
     [DEAD_LETTER_ATTRIBUTES.kind]: { DataType: 'String', StringValue: reason.kind },
-    [DEAD_LETTER_ATTRIBUTES.errorInfo]: {
-      DataType: 'String',
-      StringValue: reason.errorInfo.slice(0, MAX_INFO_CHARS) || '(none)',
-    },
+    [DEAD_LETTER_ATTRIBUTES.errorInfo]: { DataType: 'String', StringValue: attributeText(reason.errorInfo) },
     [DEAD_LETTER_ATTRIBUTES.attempts]: { DataType: 'Number', StringValue: String(reason.attempts) },
     [DEAD_LETTER_ATTRIBUTES.deadLetteredAt]: {
       DataType: 'String',
@@ -69,7 +81,10 @@ export function toDeadLetterAttributes(reason: DeadLetterReason): Record<string,
     };
   }
   if (reason.eventId !== undefined) {
-    attributes[DEAD_LETTER_ATTRIBUTES.eventId] = { DataType: 'String', StringValue: reason.eventId };
+    attributes[DEAD_LETTER_ATTRIBUTES.eventId] = {
+      DataType: 'String',
+      StringValue: attributeText(reason.eventId),
+    };
   }
   return attributes;
 }

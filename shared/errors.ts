@@ -86,6 +86,9 @@ export class CredentialsError extends BridgeError {}
 /** A queue message that the consumer cannot read (corrupt, or of an unknown format version). */
 export class MessageFormatError extends BridgeError {}
 
+/** The invocation has too little time left to start (or wait for) another Tencent call. */
+export class OutOfTimeError extends BridgeError {}
+
 /** Tencent answered the call with `ActionStatus: FAIL`. */
 export class TencentApiError extends BridgeError {
   readonly code: number;

@@ -37,13 +37,18 @@ export class RateLimiter {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** Resolves when the next call may start; callers start in the order they asked. */
-  async acquire(): Promise<void> {
+  /**
+   * Waits until the next call may start and returns true; callers start in the order they asked.
+   * Returns false at once, taking no turn, when the turn is more than `maxWaitMs` away.
+   */
+  async acquire(maxWaitMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     const now = this.now();
     // Unused allowance accumulates up to `burst` calls, no more.
     const start = Math.max(this.nextAt, now - (this.burst - 1) * this.intervalMs);
+    if (start - now > maxWaitMs) return false;
     this.nextAt = start + this.intervalMs;
     if (start > now) await this.sleep(start - now);
+    return true;
   }
 
   /** Tencent answered with a rate-limit code: hold every later call for `pauseMs`. */

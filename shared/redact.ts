@@ -24,3 +24,11 @@ export function redactUrl(url: string | URL): string {
   }
   return parsed.toString();
 }
+
+/**
+ * Replaces the value of any `usersig=` parameter inside free text (an error message that quotes a
+ * URL, say) with `REDACTED`.
+ */
+export function redactText(text: string): string {
+  return text.replace(/(usersig=)[^&\s"'<>]*/gi, '$1REDACTED');
+}

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { MsgFlag } from '../contract.ts';
 import { TencentApiError, TencentTransportError } from '../errors.ts';
+import { redactText } from '../redact.ts';
 
 /** The path of the API, below the region's domain. */
 export const MODIFY_GROUP_MEMBER_INFO_PATH = '/v4/group_open_http_svc/modify_group_member_info';
@@ -127,5 +128,6 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause;
   const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : undefined;
-  return code ? `${error.message}: ${code}` : error.message;
+  // Some fetch errors quote the request URL, which holds the UserSig.
+  return redactText(code ? `${error.message}: ${code}` : error.message);
 }

@@ -58,6 +58,14 @@ beforeEach(() => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
 });
 
+// The consumer remembers attempts per message id for the life of its container (this test file), so
+// each test uses ids of its own.
+let testNumber = 0;
+beforeEach(() => {
+  testNumber++;
+});
+const id = (name: string) => `${name}-t${testNumber}`;
+
 const consume = (records: SQSRecord[], remainingMs?: number) =>
   handler({ Records: records }, lambdaContext(remainingMs));
 
@@ -107,14 +115,14 @@ describe('consumer handler', () => {
   it('retries 10002 with a backoff of about 2 s on the first attempt', async () => {
     // Prepare
     standIn.script.push({ code: 10002 });
-    const record = sqsRecord({ action: 'unmute' }, { messageId: 'm1' });
+    const record = sqsRecord({ action: 'unmute' }, { messageId: id('m1') });
 
     // Act
     const response = await consume([record]);
 
     // Assess
-    expect(failedIds(response)).toEqual(['m1']);
-    const visibility = visibilityChanges()['rh-m1'];
+    expect(failedIds(response)).toEqual([id('m1')]);
+    const visibility = visibilityChanges()[`rh-${id('m1')}`];
     expect(visibility).toBeGreaterThanOrEqual(1);
     expect(visibility).toBeLessThanOrEqual(2);
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
@@ -131,21 +139,23 @@ describe('consumer handler', () => {
     standIn.script.push(reply);
 
     // Act
-    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1', receiveCount: 3 })]);
+    const response = await consume([
+      sqsRecord({ action: 'unmute' }, { messageId: id('m1'), receiveCount: 3 }),
+    ]);
 
-    // Assess: attempt 3 waits a jittered 4..8 s step.
-    expect(failedIds(response)).toEqual(['m1']);
-    expect(visibilityChanges()['rh-m1']).toBeGreaterThanOrEqual(4);
-    expect(visibilityChanges()['rh-m1']).toBeLessThanOrEqual(8);
+    // Assess: received 3 times but attempted once (here): the first step, 1..2 s.
+    expect(failedIds(response)).toEqual([id('m1')]);
+    expect(visibilityChanges()[`rh-${id('m1')}`]).toBeGreaterThanOrEqual(1);
+    expect(visibilityChanges()[`rh-${id('m1')}`]).toBeLessThanOrEqual(2);
   });
 
   it('holds later calls for a second after a rate-limit answer', async () => {
     // Prepare
     standIn.script.push({ code: 60007 });
-    await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1' })]);
+    await consume([sqsRecord({ action: 'unmute' }, { messageId: id('m1') })]);
 
     // Act
-    await consume([sqsRecord({ action: 'unmute', account: 'alice' }, { messageId: 'm2' })]);
+    await consume([sqsRecord({ action: 'unmute', account: 'alice' }, { messageId: id('m2') })]);
 
     // Assess
     const [limited, next] = standIn.calls;
@@ -153,14 +163,26 @@ describe('consumer handler', () => {
   });
 
   it('dead-letters a transient failure at the last attempt, with its reason, and acknowledges it', async () => {
-    // Prepare
-    standIn.script.push({ code: 10002, info: 'internal error' });
-    const record = sqsRecord({ eventId: 'e-last', action: 'unmute' }, { messageId: 'm1', receiveCount: 10 });
+    // Prepare: the same message, delivered and failing ten times.
+    standIn.reply = () => ({ code: 10002, info: 'internal error' });
+    const delivery = (receiveCount: number) =>
+      sqsRecord(
+        { eventId: 'e-last', action: 'unmute' },
+        { messageId: id('m1'), receiveCount, receivedAt: sent },
+      );
+    const sent = new Date();
+    const failedBefore: string[][] = [];
 
     // Act
+    for (let receiveCount = 1; receiveCount < 10; receiveCount++) {
+      failedBefore.push(failedIds(await consume([delivery(receiveCount)])));
+    }
+    const record = delivery(10);
     const response = await consume([record]);
 
     // Assess
+    expect(failedBefore).toEqual(Array.from({ length: 9 }, () => [id('m1')]));
+    expect(standIn.calls).toHaveLength(10);
     expect(failedIds(response)).toEqual([]);
     expect(deadLetters()).toEqual([
       expect.objectContaining({
@@ -185,7 +207,7 @@ describe('consumer handler', () => {
     const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
 
     // Act
-    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1' })]);
+    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: id('m1') })]);
 
     // Assess
     expect(failedIds(response)).toEqual([]);
@@ -201,20 +223,47 @@ describe('consumer handler', () => {
 
   it('retries ambiguous 60004 only up to its own limit', async () => {
     // Prepare
-    standIn.script.push({ code: 60004 }, { code: 60004 });
+    standIn.reply = () => ({ code: 60004 });
+    const delivery = (receiveCount: number) =>
+      sqsRecord({ action: 'unmute' }, { messageId: id('m1'), receiveCount });
 
     // Act
-    const early = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1', receiveCount: 2 })]);
-    const last = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm2', receiveCount: 3 })]);
+    const first = await consume([delivery(1)]);
+    const second = await consume([delivery(2)]);
+    const third = await consume([delivery(3)]);
 
     // Assess
-    expect(failedIds(early)).toEqual(['m1']);
-    expect(failedIds(last)).toEqual([]);
-    expect(deadLetters()[0]?.attributes['bridge.errorKind']).toBe('retries_exhausted');
+    expect([failedIds(first), failedIds(second), failedIds(third)]).toEqual([[id('m1')], [id('m1')], []]);
+    expect(deadLetters()[0]?.attributes).toMatchObject({
+      'bridge.errorKind': 'retries_exhausted',
+      'bridge.attempts': '3',
+    });
   });
 
-  it('renews the UserSig after 70001 and retries at once', async () => {
-    // Prepare
+  it('does not count the receives an event spent waiting behind a failing one', async () => {
+    // Prepare: received nine times while an earlier event of its member was retried, never attempted.
+    standIn.script.push({ code: 10002 });
+
+    // Act
+    const response = await consume([
+      sqsRecord({ action: 'unmute' }, { messageId: id('m1'), receiveCount: 9 }),
+    ]);
+
+    // Assess: its first real attempt failed: retried after the first backoff step, not dead-lettered.
+    expect(failedIds(response)).toEqual([id('m1')]);
+    expect(deadLetters()).toEqual([]);
+    expect(visibilityChanges()[`rh-${id('m1')}`]).toBeLessThanOrEqual(2);
+  });
+
+  it('renews the UserSig after 70001 (re-reading a rotated secret) and retries at once', async () => {
+    // Prepare: the secret holds a ready UserSig, rotated after the first read.
+    const ready = (userSig: string) => ({
+      SecretString: JSON.stringify({ sdkAppId: 1400000000, identifier: 'administrator', userSig }),
+    });
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolvesOnce(ready('eJ-expired-sig'))
+      .resolves(ready('eJ-rotated-sig'));
     standIn.script.push({ code: 70001, info: 'sig expired' });
 
     // Act
@@ -222,25 +271,28 @@ describe('consumer handler', () => {
 
     // Assess
     expect(failedIds(response)).toEqual([]);
-    expect(standIn.calls).toHaveLength(2);
+    expect(standIn.calls.map((call) => call.query.get('usersig'))).toEqual([
+      'eJ-expired-sig',
+      'eJ-rotated-sig',
+    ]);
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 
-  it('dead-letters when a fresh UserSig is still refused', async () => {
-    // Prepare
+  it('keeps the event, without dead-lettering it, when a fresh UserSig is still refused', async () => {
+    // Prepare: an expired ready UserSig that nobody has rotated yet.
     standIn.script.push({ code: 70001 }, { code: 70001 });
 
     // Act
-    const response = await consume([sqsRecord({ action: 'unmute' })]);
+    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: id('m1') })]);
 
     // Assess
-    expect(failedIds(response)).toEqual([]);
-    expect(deadLetters()[0]?.attributes['bridge.errorCode']).toBe('70001');
+    expect(failedIds(response)).toEqual([id('m1')]);
+    expect(deadLetters()).toEqual([]);
   });
 
   it('dead-letters a message it cannot read', async () => {
     // Prepare
-    const record = sqsRecord({ action: 'unmute' }, { messageId: 'm1', body: '{"v":9}' });
+    const record = sqsRecord({ action: 'unmute' }, { messageId: id('m1'), body: '{"v":9}' });
 
     // Act
     const response = await consume([record]);
@@ -273,18 +325,18 @@ describe('consumer handler', () => {
     // Prepare
     secretsManager.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
     const records = [
-      sqsRecord({ action: 'unmute' }, { messageId: 'm1' }),
-      sqsRecord({ action: 'unmute', account: 'al' }, { messageId: 'm2' }),
+      sqsRecord({ action: 'unmute' }, { messageId: id('m1') }),
+      sqsRecord({ action: 'unmute', account: 'al' }, { messageId: id('m2') }),
     ];
 
     // Act
     const response = await consume(records);
 
     // Assess
-    expect(failedIds(response)).toEqual(['m1', 'm2']);
+    expect(failedIds(response)).toEqual([id('m1'), id('m2')]);
     expect(standIn.calls).toHaveLength(0);
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
-    expect(Object.keys(visibilityChanges())).toEqual(['rh-m1', 'rh-m2']);
+    expect(Object.keys(visibilityChanges())).toEqual([`rh-${id('m1')}`, `rh-${id('m2')}`]);
   });
 
   it('keeps the event when the dead-letter queue refuses it', async () => {
@@ -293,41 +345,41 @@ describe('consumer handler', () => {
     sqs.on(SendMessageCommand).rejects(new Error('KMS.AccessDenied'));
 
     // Act
-    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: 'm1' })]);
+    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: id('m1') })]);
 
     // Assess
-    expect(failedIds(response)).toEqual(['m1']);
+    expect(failedIds(response)).toEqual([id('m1')]);
   });
 
   it("stops a member's later events when one fails, and releases them at once", async () => {
     // Prepare: three events of one member, one of another.
     standIn.reply = (call) => (call.body.Member_Account === 'bob' ? { code: 10002 } : { code: 0 });
     const records = [
-      sqsRecord({ action: 'mute', durationSeconds: 60 }, { messageId: 'b1' }),
-      sqsRecord({ action: 'unmute', account: 'alice' }, { messageId: 'a1' }),
-      sqsRecord({ action: 'set_name_card', nameCard: 'x' }, { messageId: 'b2' }),
-      sqsRecord({ action: 'unmute' }, { messageId: 'b3' }),
+      sqsRecord({ action: 'mute', durationSeconds: 60 }, { messageId: id('b1') }),
+      sqsRecord({ action: 'unmute', account: 'alice' }, { messageId: id('a1') }),
+      sqsRecord({ action: 'set_name_card', nameCard: 'x' }, { messageId: id('b2') }),
+      sqsRecord({ action: 'unmute' }, { messageId: id('b3') }),
     ];
 
     // Act
     const response = await consume(records);
 
     // Assess
-    expect(failedIds(response)).toEqual(['b1', 'b2', 'b3']);
+    expect(failedIds(response)).toEqual([id('b1'), id('b2'), id('b3')]);
     expect(standIn.calls.map((call) => call.body.Member_Account).sort()).toEqual(['alice', 'bob']);
     const visibility = visibilityChanges();
-    expect(visibility['rh-b1']).toBeGreaterThanOrEqual(1);
-    expect(visibility['rh-b2']).toBe(0);
-    expect(visibility['rh-b3']).toBe(0);
+    expect(visibility[`rh-${id('b1')}`]).toBeGreaterThanOrEqual(1);
+    expect(visibility[`rh-${id('b2')}`]).toBe(0);
+    expect(visibility[`rh-${id('b3')}`]).toBe(0);
   });
 
   it("applies one member's events in order, after a dead-lettered one", async () => {
     // Prepare
     standIn.script.push({ code: 10004 });
     const records = [
-      sqsRecord({ action: 'set_name_card', nameCard: 'first' }, { messageId: 'b1' }),
-      sqsRecord({ action: 'set_name_card', nameCard: 'second' }, { messageId: 'b2' }),
-      sqsRecord({ action: 'set_name_card', nameCard: 'third' }, { messageId: 'b3' }),
+      sqsRecord({ action: 'set_name_card', nameCard: 'first' }, { messageId: id('b1') }),
+      sqsRecord({ action: 'set_name_card', nameCard: 'second' }, { messageId: id('b2') }),
+      sqsRecord({ action: 'set_name_card', nameCard: 'third' }, { messageId: id('b3') }),
     ];
 
     // Act
@@ -359,15 +411,15 @@ describe('consumer handler', () => {
 
   it('starts no call when the invocation is about to time out, and releases the records', async () => {
     // Prepare: 400 ms left, less than the 300 ms call timeout plus the 200 ms reserve.
-    const records = [sqsRecord({ action: 'unmute' }, { messageId: 'm1' })];
+    const records = [sqsRecord({ action: 'unmute' }, { messageId: id('m1') })];
 
     // Act
     const response = await consume(records, 400);
 
     // Assess
-    expect(failedIds(response)).toEqual(['m1']);
+    expect(failedIds(response)).toEqual([id('m1')]);
     expect(standIn.calls).toHaveLength(0);
-    expect(visibilityChanges()).toEqual({ 'rh-m1': 0 });
+    expect(visibilityChanges()).toEqual({ [`rh-${id('m1')}`]: 0 });
   });
 
   it('never logs the UserSig or the secret key', async () => {
@@ -382,7 +434,11 @@ describe('consumer handler', () => {
     const logs = logLines.join('');
     const userSigs = standIn.calls.map((call) => call.query.get('usersig') ?? '');
     expect(userSigs.every((sig) => sig.length > 20)).toBe(true);
-    for (const sig of userSigs) expect(logs).not.toContain(sig);
+    const deadLetterRecords = JSON.stringify(deadLetters());
+    for (const sig of userSigs) {
+      expect(logs).not.toContain(sig);
+      expect(deadLetterRecords).not.toContain(sig);
+    }
     expect(logs).not.toContain(SECRET_KEY);
     expect(logs).toContain('event dead-lettered');
     expect(logs).toContain('event failed; will retry');

@@ -62,6 +62,24 @@ describe('HttpGroupMemberApi against a Tencent stand-in on 127.0.0.1', () => {
     expect(standIn.connections - before).toBeLessThanOrEqual(1);
   });
 
+  it('redacts the UserSig when a fetch error quotes the URL', async () => {
+    // Prepare: fetch refuses a URL with credentials and quotes it in full.
+    const quoting: typeof fetch = async (input) => {
+      throw new TypeError(
+        `Request cannot be constructed from a URL that includes credentials: ${String(input)}`,
+      );
+    };
+    const client = new HttpGroupMemberApi({ endpoint: standIn.url, timeoutMs: 300, fetch: quoting });
+
+    // Act
+    const error = await client.modifyGroupMemberInfo(body, credentials).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(TencentTransportError);
+    expect(String((error as Error).message)).toContain('usersig=REDACTED');
+    expect(String((error as Error).message)).not.toContain(credentials.userSig);
+  });
+
   it("raises Tencent's ErrorCode and ErrorInfo", async () => {
     // Prepare
     standIn.script.push({ code: 10010, info: 'group not found' });

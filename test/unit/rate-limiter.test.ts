@@ -74,4 +74,20 @@ describe('RateLimiter', () => {
     // Assess
     expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(1000);
   });
+
+  it('declines a turn that is further away than the caller can wait, without taking it', async () => {
+    // Prepare
+    const { limiter, starts, call } = fakeLimiter(1000);
+    await call();
+    limiter.backOff();
+
+    // Act
+    const granted = await limiter.acquire(500);
+    await call();
+
+    // Assess: the declined turn was not used up; the next call starts after the pause.
+    expect(granted).toBe(false);
+    expect(starts).toHaveLength(2);
+    expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(1000);
+  });
 });

@@ -1,4 +1,4 @@
-import { redactUrl } from '#shared/redact';
+import { redactText, redactUrl } from '#shared/redact';
 
 describe('redactUrl', () => {
   it('replaces the usersig value and keeps everything else', () => {
@@ -28,5 +28,20 @@ describe('redactUrl', () => {
 
   it('accepts URL objects', () => {
     expect(redactUrl(new URL('https://x.test/?usersig=abc'))).toBe('https://x.test/?usersig=REDACTED');
+  });
+});
+
+describe('redactText', () => {
+  it('redacts a usersig quoted inside an error message', () => {
+    // Prepare
+    const message =
+      'Request cannot be constructed from a URL that includes credentials: ' +
+      'https://u:p@x.test/v4/a?sdkappid=1&usersig=eJyr*se-cr_et&random=7 (and "usersig=abc")';
+
+    // Act & Assess
+    expect(redactText(message)).toBe(
+      'Request cannot be constructed from a URL that includes credentials: ' +
+        'https://u:p@x.test/v4/a?sdkappid=1&usersig=REDACTED&random=7 (and "usersig=REDACTED")',
+    );
   });
 });

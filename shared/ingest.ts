@@ -5,6 +5,7 @@ import {
   MalformedBodyError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
+  ValidationError,
 } from './errors.ts';
 import { messageGroupIdOf, toQueueMessage } from './queue-message.ts';
 
@@ -20,8 +21,10 @@ export interface QueueEntry {
 export interface EventQueue {
   /** Most entries one {@link EventQueue.send} call takes. */
   readonly maxBatchSize: number;
+  /** Most bytes of message bodies one call takes, and the largest message. */
+  readonly maxBatchBytes: number;
   /**
-   * Sends up to `maxBatchSize` entries in one call, in order.
+   * Sends up to `maxBatchSize` entries, of at most `maxBatchBytes` in all, in one call, in order.
    * @returns the eventIds the queue refused (empty when all were accepted)
    * @throws when the call failed as a whole
    */
@@ -83,10 +86,17 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
     messageGroupId: messageGroupIdOf(event.groupId, event.account),
     body: JSON.stringify(toQueueMessage(event, receivedAt)),
   }));
+  const isBatch = typeof payload === 'object' && payload !== null && 'events' in payload;
+  const oversized = entries.flatMap((entry, index) => {
+    const size = Buffer.byteLength(entry.body, 'utf8');
+    if (size <= deps.queue.maxBatchBytes) return [];
+    const path = isBatch ? `events[${index}]` : '(body)';
+    return [{ path, rule: `must be at most ${deps.queue.maxBatchBytes} bytes once queued (is ${size})` }];
+  });
+  if (oversized.length > 0) throw new ValidationError(oversized);
 
   const enqueued: string[] = [];
-  for (let start = 0; start < entries.length; start += deps.queue.maxBatchSize) {
-    const chunk = entries.slice(start, start + deps.queue.maxBatchSize);
+  for (const chunk of planBatches(entries, deps.queue.maxBatchSize, deps.queue.maxBatchBytes)) {
     let refused: { eventId: string; reason: string }[];
     try {
       ({ refused } = await deps.queue.send(chunk));
@@ -107,6 +117,37 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
     });
   }
   return { accepted: events.map((event) => ({ eventId: event.eventId })) };
+}
+
+/**
+ * Splits entries, in order, into send calls of at most `maxCount` entries and `maxBytes` of bodies,
+ * with at most one entry per message group in a call: if the queue refuses one entry of a call, no
+ * later event of that member has been sent, so a resend keeps the member's order.
+ */
+export function planBatches(
+  entries: readonly QueueEntry[],
+  maxCount: number,
+  maxBytes: number,
+): QueueEntry[][] {
+  const batches: QueueEntry[][] = [];
+  let batch: QueueEntry[] = [];
+  let bytes = 0;
+  const groups = new Set<string>();
+  for (const entry of entries) {
+    const size = Buffer.byteLength(entry.body, 'utf8');
+    const full = batch.length === maxCount || bytes + size > maxBytes || groups.has(entry.messageGroupId);
+    if (full && batch.length > 0) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+      groups.clear();
+    }
+    batch.push(entry);
+    bytes += size;
+    groups.add(entry.messageGroupId);
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
 
 function enqueueFailure(

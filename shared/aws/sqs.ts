@@ -14,6 +14,8 @@ const SQS_BATCH_LIMIT = 10;
 /** The ingest path's queue: an SQS FIFO queue, deduplicated by eventId. */
 export class SqsEventQueue implements EventQueue {
   readonly maxBatchSize = SQS_BATCH_LIMIT;
+  /** SQS's long-standing 256 KiB limit of a message and of a batch call (newer queues allow 1 MiB). */
+  readonly maxBatchBytes = 262_144;
 
   constructor(
     private readonly client: SQSClient,

@@ -61,9 +61,9 @@ describe('ingest handler', () => {
     expect(sentEntries()[0]?.MessageDeduplicationId).toBe(accepted.eventId);
   });
 
-  it('enqueues a batch of 25 in request order, ten per SQS call', async () => {
+  it('enqueues a batch of 25 members in request order, ten per SQS call', async () => {
     // Prepare
-    const events = Array.from({ length: 25 }, (_, i) => event({ eventId: `e${i}`, account: `user${i % 3}` }));
+    const events = Array.from({ length: 25 }, (_, i) => event({ eventId: `evt-${i}`, account: `user${i}` }));
 
     // Act
     const response = await post({ events });
@@ -76,7 +76,45 @@ describe('ingest handler', () => {
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 3);
     expect(sentEntries().map((entry) => entry.MessageDeduplicationId)).toEqual(events.map((e) => e.eventId));
     const groups = new Set(sentEntries().map((entry) => entry.MessageGroupId));
-    expect(groups.size).toBe(3);
+    expect(groups.size).toBe(25);
+  });
+
+  it("never puts two events of one member in one SQS call, so a refusal cannot reorder a member's events", async () => {
+    // Prepare
+    const events = [
+      event({ eventId: 'bob-1' }),
+      event({ eventId: 'alice-1', account: 'alice' }),
+      event({ eventId: 'bob-2' }),
+      event({ eventId: 'carol-1', account: 'carol' }),
+    ];
+
+    // Act
+    await post({ events });
+
+    // Assess
+    const calls = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .map((call) => (call.args[0].input.Entries ?? []).map((entry) => entry.MessageDeduplicationId));
+    expect(calls).toEqual([
+      ['bob-1', 'alice-1'],
+      ['bob-2', 'carol-1'],
+    ]);
+  });
+
+  it('rejects an event too large to queue, and enqueues nothing', async () => {
+    // Prepare: a 100 kB body of bytes that are not UTF-8; each becomes U+FFFD (3 bytes) once decoded.
+    const head = Buffer.from('{"groupId":"g1","account":"bob","action":"set_member_data","data":{"k":"');
+    const body = Buffer.concat([head, Buffer.alloc(100_000, 0xff), Buffer.from('"}}')]);
+
+    // Act
+    const response = await post(body.toString('base64'), { isBase64Encoded: true });
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).issues).toEqual([
+      { path: '(body)', rule: expect.stringMatching(/^must be at most 262144 bytes once queued \(is \d+\)$/) },
+    ]);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
   it('decodes a base64-encoded body', async () => {
@@ -146,7 +184,7 @@ describe('ingest handler', () => {
 
   it('answers 503 naming the enqueued events when SQS fails midway, without internals', async () => {
     // Prepare
-    const events = Array.from({ length: 25 }, (_, i) => event({ eventId: `e${i}` }));
+    const events = Array.from({ length: 25 }, (_, i) => event({ eventId: `evt-${i}`, account: `user${i}` }));
     sqs
       .on(SendMessageBatchCommand)
       .resolvesOnce({ Successful: [], Failed: [] })
@@ -166,8 +204,8 @@ describe('ingest handler', () => {
   });
 
   it('answers 503 when SQS refuses some entries of a batch, and sends no later batch', async () => {
-    // Prepare
-    const events = Array.from({ length: 12 }, (_, i) => event({ eventId: `e${i}` }));
+    // Prepare: twelve members; the eighth entry of the first call is refused.
+    const events = Array.from({ length: 12 }, (_, i) => event({ eventId: `evt-${i}`, account: `user${i}` }));
     sqs.on(SendMessageBatchCommand).resolvesOnce({
       Successful: [],
       Failed: [{ Id: 'e7', Code: 'InternalError', SenderFault: false, Message: 'try again' }],
@@ -179,7 +217,7 @@ describe('ingest handler', () => {
     // Assess
     expect(response.statusCode).toBe(503);
     const payload = JSON.parse(response.body);
-    expect(payload.notEnqueued).toEqual([{ eventId: 'e7' }, { eventId: 'e10' }, { eventId: 'e11' }]);
+    expect(payload.notEnqueued).toEqual([{ eventId: 'evt-7' }, { eventId: 'evt-10' }, { eventId: 'evt-11' }]);
     expect(payload.enqueued).toHaveLength(9);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 1);
   });

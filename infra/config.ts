@@ -343,7 +343,11 @@ function checkRelations(
   const { problems } = reader;
   const attempts = Math.max(tunables.maxAttempts, tunables.ambiguousMaxAttempts);
   if (settings.maxReceiveCount === 0) {
-    settings.maxReceiveCount = Math.min(attempts + 5, STACK_SETTINGS.maxReceiveCount.max);
+    // Every receive counts, including those of an event released unattempted because an earlier event
+    // of its member in the same batch failed: up to batchSize - 1 events ahead of it, each with its own
+    // attempts, then its own. Below that, SQS would move events the consumer is still retrying.
+    const receives = attempts * settings.batchSize + 5;
+    settings.maxReceiveCount = Math.min(receives, STACK_SETTINGS.maxReceiveCount.max);
   }
   if (settings.maxReceiveCount <= attempts) {
     problems.push(

@@ -50,7 +50,7 @@ export interface LocalStackOptions {
   functionEnv?: Readonly<Record<string, string>>;
   /** The event source: records per invocation, invocations at once, function timeout. */
   consumer?: { batchSize?: number; maxConcurrency?: number; functionTimeoutMs?: number };
-  /** The main queue: visibility timeout and the redrive policy's `maxReceiveCount`. @default 30 s, 15 */
+  /** The main queue: visibility timeout and the redrive policy's `maxReceiveCount`. @default 30 s, 105 (as the CDK stack) */
   queue?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number };
   /** Wraps the consumer handler, e.g. to inject a crash in a test. */
   wrapConsumer?: (handler: SqsHandler) => SqsHandler;
@@ -110,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         visibilityTimeoutSeconds: options.queue?.visibilityTimeoutSeconds ?? 30,
         deadLetter: {
           queueName: LOCAL_NAMES.deadLetterQueue,
-          maxReceiveCount: options.queue?.maxReceiveCount ?? 15,
+          maxReceiveCount: options.queue?.maxReceiveCount ?? 105,
         },
       },
     },

@@ -53,7 +53,7 @@ describe('loadBridgeConfig', () => {
       resourcePrefix: 'moderation-bridge-dev-singapore',
       consumerTunableEnvironment: {},
     });
-    expect(config.settings).toMatchObject({ batchSize: 10, maxConcurrency: 2, maxReceiveCount: 15 });
+    expect(config.settings).toMatchObject({ batchSize: 10, maxConcurrency: 2, maxReceiveCount: 105 });
   });
 
   it('gives every tunable the consumer default, so unset tunables need no environment variable', () => {
@@ -120,7 +120,7 @@ describe('loadBridgeConfig', () => {
     // Assess
     expect(config.consumerTunableEnvironment).toEqual({ MAX_ATTEMPTS: '6', BACKOFF_MAX_SECONDS: '600' });
     expect(config.tunables.maxAttempts).toBe(6);
-    expect(config.settings.maxReceiveCount).toBe(11);
+    expect(config.settings.maxReceiveCount).toBe(65);
   });
 
   it('reads -c values, which arrive as strings, like the typed values of cdk.json', () => {

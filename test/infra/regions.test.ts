@@ -205,7 +205,7 @@ describe('API-key mode with an alarm e-mail and tuned consumer', () => {
       ),
     ).toEqual([]);
     expect(queue.VisibilityTimeout).toBe(360);
-    expect(queue.RedrivePolicy.maxReceiveCount).toBe(11);
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(29);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 4,
       ScalingConfig: { MaximumConcurrency: 3 },

@@ -119,11 +119,9 @@ beforeAll(async () => {
       TIME_RESERVE_MS: '100',
       BACKOFF_BASE_SECONDS: '1',
       BACKOFF_MAX_SECONDS: '2',
-      MAX_ATTEMPTS: '25',
       // The simulator's limit is lifted here: this run is about faults, not about throughput.
       TENCENT_CALLS_PER_SECOND: '5000',
     },
-    queue: { maxReceiveCount: 30 },
   });
 });
 

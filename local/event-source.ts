@@ -79,7 +79,12 @@ export async function startEventSource(options: EventSourceOptions): Promise<Eve
         continue;
       }
       if (messages.length === 0) continue;
-      await invoke(messages.map((message) => toRecord(message, queueArn, region)));
+      try {
+        await invoke(messages.map((message) => toRecord(message, queueArn, region)));
+      } catch (error) {
+        // Whatever was not deleted comes back after its visibility timeout; the poller goes on.
+        options.onInvoke?.({ records: messages.length, failed: messages.length, ms: 0, error });
+      }
     }
   };
 
@@ -103,12 +108,18 @@ export async function startEventSource(options: EventSourceOptions): Promise<Eve
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     const done = records.filter((record) => !failed.has(record.messageId));
     if (done.length > 0) {
-      await sqs.send(
+      const output = await sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: done.map((record, index) => ({ Id: `d${index}`, ReceiptHandle: record.receiptHandle })),
         }),
       );
+      if (output.Failed && output.Failed.length > 0) {
+        const codes = output.Failed.map((failure) => failure.Code ?? 'unknown').join(', ');
+        throw new Error(
+          `${output.Failed.length} processed message(s) not deleted (${codes}); they will come back`,
+        );
+      }
     }
     options.onInvoke?.({ records: records.length, failed: failed.size, ms: performance.now() - started });
   };

@@ -37,6 +37,9 @@ function tencentSecret(): string | undefined {
   if (!env.TENCENT_SECRET_KEY && !env.TENCENT_USERSIG) missing.push('TENCENT_SECRET_KEY or TENCENT_USERSIG');
   if (missing.length > 0)
     throw new Error(`IM_ENDPOINT is set, so these are required too: ${missing.join(', ')}`);
+  if (!/^[1-9]\d*$/.test(env.TENCENT_SDK_APP_ID ?? '')) {
+    throw new Error(`TENCENT_SDK_APP_ID must be a positive integer, got '${env.TENCENT_SDK_APP_ID}'`);
+  }
   return JSON.stringify({
     sdkAppId: Number(env.TENCENT_SDK_APP_ID),
     identifier: env.TENCENT_IDENTIFIER,

@@ -14,10 +14,17 @@ export interface SecretSource {
   get(options: { forceFetch: boolean }): Promise<string>;
 }
 
-const sdkAppId = z.coerce
-  .number({ error: 'sdkAppId must be a positive integer' })
-  .int({ error: 'sdkAppId must be a positive integer' })
-  .positive({ error: 'sdkAppId must be a positive integer' });
+const SDK_APP_ID_RULE = 'sdkAppId must be a positive integer';
+const sdkAppId = z.union(
+  [
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(/^[1-9]\d*$/)
+      .transform(Number),
+  ],
+  { error: SDK_APP_ID_RULE },
+);
 const identifier = z.string({ error: 'identifier must be a non-empty string' }).min(1, {
   error: 'identifier must be a non-empty string',
 });

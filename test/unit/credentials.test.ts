@@ -94,6 +94,11 @@ describe('CredentialStore', () => {
       "secret 'bridge/tencent-admin' is malformed: the secret must hold sdkAppId, identifier and either secretKey or userSig",
     ],
     [
+      'a boolean sdkAppId',
+      JSON.stringify({ sdkAppId: true, identifier: 'admin', userSig: 'topsecret' }),
+      "secret 'bridge/tencent-admin' is malformed",
+    ],
+    [
       'a bad sdkAppId',
       JSON.stringify({ sdkAppId: 'abc', identifier: 'admin', secretKey: 'topsecret' }),
       "secret 'bridge/tencent-admin' is malformed",

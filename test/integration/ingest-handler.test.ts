@@ -112,7 +112,10 @@ describe('ingest handler', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body).issues).toEqual([
-      { path: '(body)', rule: expect.stringMatching(/^must be at most 262144 bytes once queued \(is \d+\)$/) },
+      {
+        path: '(body)',
+        rule: expect.stringMatching(/^must be at most 262144 bytes once queued \(is \d+\)$/),
+      },
     ]);
     expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });

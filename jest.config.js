@@ -26,4 +26,5 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-matchers.ts'],
   testTimeout: 20000,
+  reporters: ['default', '<rootDir>/test/plain-summary-reporter.js'],
 };

@@ -2,29 +2,12 @@
  * `npm run simulator`: starts with the example seed, prints a curl example that works, and stops cleanly
  * on SIGTERM.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { waitForOutput } from '../helpers/child-process';
 
 const ROOT = join(__dirname, '..', '..');
-
-/** Resolves with everything printed once `pattern` appears in it. */
-function waitForOutput(child: ChildProcessWithoutNullStreams, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (pattern.test(output)) {
-        child.stdout.off('data', onData);
-        resolve(output);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) =>
-      reject(new Error(`simulator exited with ${code} before printing: ${output}`)),
-    );
-  });
-}
 
 describe('simulator CLI', () => {
   it('prints a curl example that mutes a seeded member, and exits 0 on SIGTERM', async () => {

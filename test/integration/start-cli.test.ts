@@ -1,0 +1,63 @@
+/**
+ * `npm start`: the README's main job. Starts the whole local stack, prints a curl example that works,
+ * and stops cleanly on SIGTERM after its in-flight work.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { waitForOutput } from '../helpers/child-process';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The environment of a newcomer's shell: none of the test setup's function settings. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['IM_ENDPOINT', 'QUEUE_URL', 'DLQ_URL', 'IM_SECRET_ID']) delete env[name];
+  return env;
+}
+
+describe('npm start', () => {
+  it('applies the printed curl example in the simulator, and exits 0 on SIGTERM', async () => {
+    // Prepare: free ports, so that the test never collides with a running stack.
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        'local/start.ts',
+        '--port',
+        '0',
+        '--simulator-port',
+        '0',
+      ],
+      { cwd: ROOT, env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' } },
+    );
+    try {
+      const output = await waitForOutput(child, /Ctrl-C stops it/);
+      const url = /curl -sS -X POST (\S+)/.exec(output)?.[1];
+      const body = /-d '([^']+)'/.exec(output)?.[1];
+      const membersUrl = /curl -sS (http:\S+\/members)/.exec(output)?.[1];
+      if (!url || !body || !membersUrl) throw new Error(`no curl example in: ${output}`);
+
+      // Act
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const applied = waitForOutput(child, /"message":"event applied"/);
+      await applied;
+      const members = (await (await fetch(membersUrl)).json()) as { account: string; nameCard: string }[];
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [exitCode] = await exited;
+
+      // Assess
+      expect(response.status).toBe(202);
+      const { account, nameCard } = JSON.parse(body) as { account: string; nameCard: string };
+      expect(members.find((member) => member.account === account)?.nameCard).toBe(nameCard);
+      expect(exitCode).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});

@@ -12,6 +12,7 @@
  * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
  */
 import { parseArgs } from 'node:util';
+import { closeOnSignals } from './signals.ts';
 import { loadSeedFile } from './simulator/index.ts';
 import { startLocalStack } from './stack.ts';
 
@@ -99,24 +100,13 @@ Try it:
 Ctrl-C stops it.
 `);
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: finishing in-flight work...`);
-    stack.close().then(
-      () => {
-        console.log('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error('could not stop cleanly:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  closeOnSignals(
+    async () => {
+      await stack.close();
+      console.log('stopped');
+    },
+    (signal) => `${signal}: finishing in-flight work...`,
+  );
 }
 
 main().catch((error: unknown) => {

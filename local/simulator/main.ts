@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { closeOnSignals } from '../signals.ts';
 import {
   apiUrl,
   DEFAULT_ADMIN,
@@ -148,21 +149,10 @@ async function main(): Promise<void> {
   console.log(`  curl -s ${sim.url}/_sim/groups/${encodeURIComponent(groupId)}/members`);
   console.log(`Counters: curl -s ${sim.url}/_sim/stats\n`);
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping; ${JSON.stringify(sim.stats)}`);
-    sim.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  closeOnSignals(
+    () => sim.close(),
+    (signal) => `${signal}: stopping; ${JSON.stringify(sim.stats)}`,
+  );
 }
 
 main().catch((error: unknown) => {

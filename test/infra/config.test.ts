@@ -148,19 +148,6 @@ describe('loadBridgeConfig', () => {
     expect(config.imSecretName).toBe(`moderation-bridge/dev/${imRegion}`);
   });
 
-  it('knows all seven regions of the reference, with their domains', () => {
-    // Assess
-    expect(IM_REGION_DOMAINS).toEqual({
-      china: 'console.tim.qq.com',
-      singapore: 'adminapisgp.im.qcloud.com',
-      seoul: 'adminapikr.im.qcloud.com',
-      tokyo: 'adminapijpn.im.qcloud.com',
-      frankfurt: 'adminapiger.im.qcloud.com',
-      'silicon-valley': 'adminapiusa.im.qcloud.com',
-      jakarta: 'adminapiidn.im.qcloud.com',
-    });
-  });
-
   it('rejects an unknown region with the list of valid regions', () => {
     // Act
     const problems = problemsOf({ imRegion: 'mumbai' });

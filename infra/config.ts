@@ -81,7 +81,7 @@ export const STACK_SETTINGS = {
   maxConcurrency: { default: 2, min: 2, max: 1_000 },
   /** Consumer function timeout, in seconds; the queue's visibility timeout is six times this. */
   consumerTimeoutSeconds: { default: 30, min: 5, max: 900 },
-  /** Receives before SQS itself moves a message to the dead-letter queue; default `maxAttempts + 5`. */
+  /** Receives before SQS itself moves a message to the dead-letter queue; default `maxAttempts × batchSize + 5`. */
   maxReceiveCount: { default: 0, min: 2, max: 1_000 },
   /** Age of the oldest message on the main queue, in seconds, that raises the alarm. */
   queueAgeAlarmSeconds: { default: 600, min: 60, max: 1_209_600 },
@@ -256,9 +256,10 @@ function readEndpoint(reader: ContextReader, imRegion: ImRegion): string {
     );
     return override;
   }
-  if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password) {
+  const hasPath = url.pathname !== '/' && url.pathname !== '';
+  if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password || hasPath) {
     reader.problems.push(
-      `imEndpoint must be an https base URL without credentials, query or fragment; got '${override}'`,
+      `imEndpoint must be an https base URL (scheme and host only: the API path is added by the consumer) without credentials, path, query or fragment; got '${override}'`,
     );
   }
   return override.replace(/\/+$/, '');
@@ -358,6 +359,14 @@ function checkRelations(
   if (settings.consumerTimeoutSeconds * 1_000 < 2 * callBudgetMs) {
     problems.push(
       `consumerTimeoutSeconds (${settings.consumerTimeoutSeconds}) must be at least twice tencentTimeoutMs + timeReserveMs (${callBudgetMs} ms)`,
+    );
+  }
+  // The longest an event can keep retrying; events of its member wait behind it, so it must stay well
+  // within the 14 days the queue keeps a message.
+  const retrySeconds = attempts * tunables.backoffMaxSeconds;
+  if (retrySeconds > 7 * 86_400) {
+    problems.push(
+      `maxAttempts x backoffMaxSeconds (${retrySeconds} s) must be at most 7 days (604800 s), half of the 14 days the queue keeps an event`,
     );
   }
   if (tunables.backoffBaseSeconds > tunables.backoffMaxSeconds) {

@@ -319,12 +319,11 @@ export async function runCommand(command: Command, deps: CliDependencies): Promi
         ...command.read,
       });
       for (const letter of result.moved) {
-        out(`moved   ${letter.eventId ?? '-'} (message ${letter.messageId}), group ${letter.groupId ?? '-'}`);
+        const group = typeof letter.event?.groupId === 'string' ? letter.event.groupId : '-';
+        out(`moved   ${letter.eventId ?? '-'} (message ${letter.messageId}), group ${group}`);
       }
       for (const { letter, error } of result.failed) {
-        out(
-          `FAILED  ${letter.eventId ?? '-'} (message ${letter.messageId}): ${error}; it stays in the dead-letter queue`,
-        );
+        out(`FAILED  ${letter.eventId ?? '-'} (message ${letter.messageId}): ${error}`);
         out(`        it was dead-lettered because: ${reasonLine(letter)}`);
       }
       for (const id of result.notFound) out(`missing ${id}: no dead letter read has this id (see --max)`);

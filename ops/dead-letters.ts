@@ -17,6 +17,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_ATTRIBUTES, type DeadLetterReason, fromDeadLetterAttributes } from '#shared/dead-letter';
+import { messageGroupIdOf } from '#shared/queue-message';
 
 /** A dead-lettered event as read from the dead-letter queue. */
 export interface DeadLetter {
@@ -64,6 +65,8 @@ export interface DeadLetterListing {
   approximateCount: number;
   /** `ApproximateNumberOfMessagesNotVisible` before reading: held by another reader or a running move task. */
   approximateInFlight: number;
+  /** Messages read that could not be made visible again: they reappear when their visibility timeout ends. */
+  notReleased: string[];
 }
 
 /** Decodes one received message. */
@@ -147,7 +150,12 @@ async function receiveInto(
       }),
     );
     if (Messages.length === 0) return;
-    held.push(...Messages.map(toDeadLetter));
+    for (const letter of Messages.map(toDeadLetter)) {
+      // A long read can see a message again once its hold ends: keep one entry, with the newest handle.
+      const seen = held.find((existing) => existing.messageId === letter.messageId);
+      if (seen) seen.receiptHandle = letter.receiptHandle;
+      else held.push(letter);
+    }
   }
 }
 
@@ -193,12 +201,13 @@ export async function listDeadLetters(
 ): Promise<DeadLetterListing> {
   const counts = await queueCounts(sqs, deadLetterQueueUrl);
   const letters: DeadLetter[] = [];
+  let notReleased: string[] = [];
   try {
     await receiveInto(sqs, deadLetterQueueUrl, options, letters);
   } finally {
-    await release(sqs, deadLetterQueueUrl, letters);
+    notReleased = await release(sqs, deadLetterQueueUrl, letters);
   }
-  return { letters, approximateCount: counts.visible, approximateInFlight: counts.inFlight };
+  return { letters, approximateCount: counts.visible, approximateInFlight: counts.inFlight, notReleased };
 }
 
 /** Finds one dead letter by SQS message id or event id, and leaves it (and all others) in the queue. */
@@ -360,20 +369,44 @@ export async function redriveSelected(
 ): Promise<RedriveSelectedResult> {
   const letters: DeadLetter[] = [];
   const result: RedriveSelectedResult = { moved: [], notFound: [], failed: [] };
+  // Sent but not deleted: left hidden, so that a redrive started right after cannot send it again.
+  const keptHidden = new Set<DeadLetter>();
+  // Message groups in which an event could not be moved: their later events stay, to keep the order.
+  const blocked = new Set<string>();
   try {
     await receiveInto(sqs, input.deadLetterQueueUrl, input, letters);
     for (const letter of letters) {
-      if (input.ids.some((id) => matchesId(letter, id))) await moveOne(sqs, input, letter, result);
+      if (!input.ids.some((id) => matchesId(letter, id))) continue;
+      const group = letter.groupId ?? letter.messageId;
+      if (blocked.has(group)) {
+        result.failed.push({
+          letter,
+          error: 'not moved: an earlier event of the same member could not be moved',
+        });
+        continue;
+      }
+      const outcome = await moveOne(sqs, input, letter, result);
+      if (outcome !== 'moved') blocked.add(group);
+      if (outcome === 'sent_not_deleted') keptHidden.add(letter);
     }
   } finally {
     await release(
       sqs,
       input.deadLetterQueueUrl,
-      letters.filter((letter) => !result.moved.includes(letter)),
+      letters.filter((letter) => !result.moved.includes(letter) && !keptHidden.has(letter)),
     );
   }
   result.notFound = input.ids.filter((id) => !letters.some((letter) => matchesId(letter, id)));
   return result;
+}
+
+/** The bridge's message group of a dead letter: SQS's, or else the one its event belongs to. */
+function messageGroupOf(letter: DeadLetter): string | undefined {
+  if (letter.groupId !== undefined) return letter.groupId;
+  const { event } = letter;
+  return typeof event?.groupId === 'string' && typeof event.account === 'string'
+    ? messageGroupIdOf(event.groupId, event.account)
+    : undefined;
 }
 
 /** Sends one dead letter to the main queue, then deletes it from the dead-letter queue. */
@@ -382,12 +415,11 @@ async function moveOne(
   input: RedriveSelectedInput,
   letter: DeadLetter,
   result: RedriveSelectedResult,
-): Promise<void> {
-  const groupId =
-    letter.groupId ?? (typeof letter.event?.groupId === 'string' ? letter.event.groupId : undefined);
+): Promise<'moved' | 'not_sent' | 'sent_not_deleted'> {
+  const groupId = messageGroupOf(letter);
   if (groupId === undefined) {
     result.failed.push({ letter, error: 'no MessageGroupId to send it with' });
-    return;
+    return 'not_sent';
   }
   try {
     const attributes = forwardedAttributes(letter);
@@ -402,18 +434,29 @@ async function moveOne(
     );
   } catch (error) {
     result.failed.push({ letter, error: describe(error) });
-    return;
+    return 'not_sent';
   }
-  try {
-    await sqs.send(
-      new DeleteMessageCommand({ QueueUrl: input.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }),
-    );
-    result.moved.push(letter);
-  } catch (error) {
-    // Sent but still here: a second run sends it again with the same deduplication id, which the main
-    // queue drops within its 5-minute deduplication window.
-    result.failed.push({ letter, error: `sent to the main queue, but not deleted here: ${describe(error)}` });
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: input.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }),
+      );
+      result.moved.push(letter);
+      return 'moved';
+    } catch (error) {
+      lastError = error;
+    }
   }
+  // Sent, but still here (hidden until its visibility timeout ends). Resending it within SQS's 5-minute
+  // deduplication window is harmless; later it would apply the event twice.
+  result.failed.push({
+    letter,
+    error:
+      `already back on the main queue, but not deleted from the dead-letter queue (${describe(lastError)}): ` +
+      `delete it there by hand (message ${letter.messageId}); do not redrive it again`,
+  });
+  return 'sent_not_deleted';
 }
 
 const describe = (error: unknown): string =>

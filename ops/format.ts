@@ -26,7 +26,7 @@ export function formatSummary(letter: DeadLetter, index: number): string[] {
   const when = reason?.deadLetteredAt ?? letter.enteredAt;
   return [
     `${index + 1}. event ${letter.eventId ?? '-'}  (message ${letter.messageId})`,
-    `   group ${letter.groupId ?? field(event?.groupId)}  account ${field(event?.account)}  action ${field(event?.action)}`,
+    `   group ${field(event?.groupId)}  account ${field(event?.account)}  action ${field(event?.action)}`,
     `   reason ${reasonLine(letter)}`,
     `   attempts ${reason?.attempts ?? '-'}  dead-lettered ${when?.toISOString() ?? '-'}`,
   ];
@@ -34,10 +34,15 @@ export function formatSummary(letter: DeadLetter, index: number): string[] {
 
 /** The `list` output. */
 export function formatListing(listing: DeadLetterListing): string[] {
-  const { letters, approximateCount, approximateInFlight } = listing;
+  const { letters, approximateCount, approximateInFlight, notReleased } = listing;
   const lines = [
     `${letters.length} dead-lettered event(s) read; the queue reports about ${approximateCount} waiting and ${approximateInFlight} in flight. Nothing was removed.`,
   ];
+  if (notReleased.length > 0) {
+    lines.push(
+      `${notReleased.length} could not be made visible again at once (${notReleased.join(', ')}); they stay in the queue and reappear when their visibility timeout ends.`,
+    );
+  }
   if (approximateCount > letters.length) {
     lines.push(
       'Not all were read: raise --max, or note that on a FIFO queue only the first 10 messages of each message group can be read at once.',

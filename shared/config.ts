@@ -51,6 +51,9 @@ class EnvReader {
     if (url.username || url.password) {
       this.problems.push(`${name} must not hold a user name or password`);
     }
+    if (url.pathname !== '/' && url.pathname !== '') {
+      this.problems.push(`${name} must be a base URL without a path (the API path is added), got '${raw}'`);
+    }
     if (url.search || url.hash) {
       this.problems.push(`${name} must be a base URL without query or fragment, got '${raw}'`);
     }

@@ -123,8 +123,20 @@ export class BridgeMonitoring extends Construct {
     this.alarms = {
       deadLetters: alarm(
         'DeadLetterQueueNotEmpty',
-        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          statistic: Stats.MAXIMUM,
+        // Visible plus in flight: a message held by `npm run dlq -- list` is still a dead letter.
+        new MathExpression({
+          expression: 'visible + inFlight',
+          usingMetrics: {
+            visible: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+              statistic: Stats.MAXIMUM,
+              period: oneMinute,
+            }),
+            inFlight: props.deadLetterQueue.metricApproximateNumberOfMessagesNotVisible({
+              statistic: Stats.MAXIMUM,
+              period: oneMinute,
+            }),
+          },
+          label: 'dead letters',
           period: oneMinute,
         }),
         1,

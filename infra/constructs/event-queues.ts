@@ -12,7 +12,7 @@ export interface EventQueuesProps {
   readonly maxReceiveCount: number;
   /**
    * How long the main queue keeps an event the consumer has not finished.
-   * @default Duration.days(4)
+   * @default Duration.days(14)
    */
   readonly retentionPeriod?: Duration;
 }
@@ -47,7 +47,8 @@ export class EventQueues extends Construct {
       deduplicationScope: DeduplicationScope.QUEUE,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      // SQS's longest: retries with backoff (and the events held behind them) must never outlive it.
+      retentionPeriod: props.retentionPeriod ?? Duration.days(14),
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
     });

@@ -439,13 +439,30 @@ describe('alarms and dashboard', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('alarms on any message in the dead-letter queue', () => {
+  it('alarms on any message in the dead-letter queue, visible or held by a reader', () => {
+    // Prepare
+    const metric = (id: string, name: string) => ({
+      Id: id,
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/SQS',
+          MetricName: name,
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+        },
+        Period: 60,
+        Stat: 'Maximum',
+      },
+      ReturnData: false,
+    });
+
     // Assess
     expect(alarmNamed('DeadLetterQueueNotEmpty')).toMatchObject({
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
       Threshold: 1,
+      Metrics: expect.arrayContaining([
+        expect.objectContaining({ Expression: 'visible + inFlight', ReturnData: true }),
+        expect.objectContaining(metric('visible', 'ApproximateNumberOfMessagesVisible')),
+        expect.objectContaining(metric('inFlight', 'ApproximateNumberOfMessagesNotVisible')),
+      ]),
     });
   });
 

@@ -171,6 +171,7 @@ describe('loadBridgeConfig', () => {
   it.each([
     ['http://adminapisgp.im.qcloud.com', 'https base URL'],
     ['https://adminapisgp.im.qcloud.com/?x=1', 'https base URL'],
+    ['https://adminapisgp.my-imcloud.com/v4/', 'without credentials, path, query or fragment'],
     ['adminapisgp.im.qcloud.com', 'absolute https URL'],
   ])('rejects imEndpoint %s', (imEndpoint, expected) => {
     // Act
@@ -231,6 +232,16 @@ describe('loadBridgeConfig', () => {
       'batchSize must be an integer from 1 to 10; got "5.5"',
       'maxConcurrency must be an integer from 2 to 1000; got "ten"',
       'queueAgeAlarmSeconds must be an integer from 60 to 1209600; got true',
+    ]);
+  });
+
+  it('refuses retry settings that could outlive the queue retention', () => {
+    // Act
+    const problems = problemsOf({ maxAttempts: 20, backoffMaxSeconds: 43_200 });
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringContaining('maxAttempts x backoffMaxSeconds (864000 s) must be at most 7 days'),
     ]);
   });
 

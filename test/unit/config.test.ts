@@ -62,12 +62,14 @@ describe('loadConsumerConfig', () => {
     );
   });
 
-  it.each(['not a url', 'https://x.test/?usersig=1', 'https://user:pw@adminapisgp.im.qcloud.com'])(
-    'rejects IM_ENDPOINT %s',
-    (value) => {
-      expect(() => loadConsumerConfig({ ...consumerEnv, IM_ENDPOINT: value })).toThrow(/IM_ENDPOINT must/);
-    },
-  );
+  it.each([
+    'not a url',
+    'https://x.test/?usersig=1',
+    'https://user:pw@adminapisgp.im.qcloud.com',
+    'https://x.test/v4',
+  ])('rejects IM_ENDPOINT %s', (value) => {
+    expect(() => loadConsumerConfig({ ...consumerEnv, IM_ENDPOINT: value })).toThrow(/IM_ENDPOINT must/);
+  });
 });
 
 describe('loadIngestConfig', () => {

@@ -312,14 +312,43 @@ describe('redriveSelected', () => {
       ids: ['evt-1'],
     });
 
-    // Assess
+    // Assess: three tries to delete, then it is reported and left hidden (not released for a second send).
     expect(result.moved).toEqual([]);
     expect(result.failed).toEqual([
       {
         letter: expect.objectContaining({ messageId: 'm1' }),
-        error: 'sent to the main queue, but not deleted here: Error: receipt handle expired',
+        error:
+          'already back on the main queue, but not deleted from the dead-letter queue (Error: receipt handle ' +
+          'expired): delete it there by hand (message m1); do not redrive it again',
       },
     ]);
+    expect(sqsMock).toHaveReceivedCommandTimes(DeleteMessageCommand, 3);
+    expect(releasedHandles()).not.toContain('receipt-m1');
+  });
+
+  it("moves none of a member's later events once one of its events could not be moved", async () => {
+    // Prepare: m1 and m2 belong to one member (group g1); m3 to another.
+    sqsMock
+      .on(SendMessageCommand, { MessageDeduplicationId: 'redrive-m1' })
+      .rejects(new Error('access denied'));
+
+    // Act
+    const result = await redriveSelected(sqs, {
+      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
+      queueUrl: QUEUES.queueUrl,
+      ids: ['evt-1', 'evt-2', 'evt-3'],
+    });
+
+    // Assess
+    expect(result.moved.map((letter) => letter.messageId)).toEqual(['m3']);
+    expect(result.failed.map(({ letter, error }) => [letter.messageId, error])).toEqual([
+      ['m1', 'Error: access denied'],
+      ['m2', 'not moved: an earlier event of the same member could not be moved'],
+    ]);
+    expect(sqsMock).not.toHaveReceivedCommandWith(SendMessageCommand, {
+      MessageDeduplicationId: 'redrive-m2',
+    });
+    expect(releasedHandles().sort()).toEqual(['receipt-m1', 'receipt-m2']);
   });
 });
 

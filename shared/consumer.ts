@@ -112,7 +112,9 @@ interface Item {
  * - retry: a transient failure; reported as failed, and hidden for a backoff delay;
  * - deferred: not attempted, because an earlier record of its group failed or the invocation is
  *   about to time out; reported as failed, and visible again at once.
- * If the credentials cannot be read, nothing is called and every record is retried: nothing is lost.
+ * If the credentials cannot be read, Tencent is not called and every readable record is retried (an
+ * unreadable message is still dead-lettered, an expired mute still done): nothing is lost. Attempts
+ * are counted per message by `deps.attempts`, not from SQS's receive count (see `AttemptLedger`).
  */
 export async function processBatch(
   records: readonly QueueRecord[],

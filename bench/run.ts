@@ -148,6 +148,8 @@ async function consumerCpu() {
       groupConcurrency: 10,
       tencentTimeoutMs: 3000,
       timeReserveMs: 1000,
+      holdMaxSeconds: 3600,
+      timeoutSettleSeconds: 10,
     },
   };
   const budget = { remainingTimeMs: () => 60_000 };

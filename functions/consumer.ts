@@ -40,6 +40,8 @@ const deps: ConsumerDeps = {
     groupConcurrency: config.groupConcurrency,
     tencentTimeoutMs: config.tencentTimeoutMs,
     timeReserveMs: config.timeReserveMs,
+    holdMaxSeconds: config.holdMaxSeconds,
+    timeoutSettleSeconds: config.timeoutSettleSeconds,
   },
 };
 

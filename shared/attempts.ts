@@ -1,40 +1,39 @@
 /**
- * Counts the real attempts at each message, in this container.
+ * Counts the real attempts at each message, in this container: the Tencent calls that count toward
+ * its retry limit (see `countsAsAttempt` in `retry-policy.ts`).
  *
- * SQS's `ApproximateReceiveCount` overstates them: when one event of a member fails, the member's later
- * events in the batch are released unattempted (to keep their order), and each such release costs them a
- * receive. An event stuck behind a failing one would reach the attempt limit without ever being tried.
- * So the ledger remembers the receive count at which this container first attempted a message and
- * counts from there. A container that has not seen the message yet (a new container, or another one)
- * starts again from 1: attempts are never overstated, and can only be understated, which means more
- * retries, never an early dead letter. SQS's `maxReceiveCount` remains the last safety net.
+ * SQS's `ApproximateReceiveCount` overstates them: it also counts the receives of an event released
+ * unattempted behind a failing one (to keep its member's order), deferred for lack of time, or held
+ * while the credentials are unreadable or refused. So the ledger counts the attempts themselves. A
+ * container that has not seen the message yet (a new container, or another one) starts again from 0:
+ * attempts are never overstated and can only be understated, which means more retries, never an early
+ * dead letter. An exact count across containers needs a durable record (the event-ledger issue).
  */
 export class AttemptLedger {
-  private readonly firstAttemptAt = new Map<string, number>();
+  private readonly attempts = new Map<string, number>();
 
-  /** @param capacity - messages remembered; the oldest are forgotten first */
+  /** @param capacity - messages remembered; the least recently attempted are forgotten first */
   constructor(private readonly capacity = 10_000) {}
 
-  /**
-   * The attempt that the current delivery of a message is, from 1; call it only when the message is
-   * really attempted.
-   */
-  attempt(messageId: string, receiveCount: number): number {
-    let first = this.firstAttemptAt.get(messageId);
-    if (first === undefined || first > receiveCount) {
-      first = receiveCount;
-      this.firstAttemptAt.delete(messageId);
-      this.firstAttemptAt.set(messageId, first);
-      if (this.firstAttemptAt.size > this.capacity) {
-        const oldest = this.firstAttemptAt.keys().next();
-        if (!oldest.done) this.firstAttemptAt.delete(oldest.value);
-      }
+  /** Attempts made so far at a message, in this container. */
+  count(messageId: string): number {
+    return this.attempts.get(messageId) ?? 0;
+  }
+
+  /** Records one more attempt at a message; returns the attempt it was, from 1. */
+  record(messageId: string): number {
+    const attempt = this.count(messageId) + 1;
+    this.attempts.delete(messageId);
+    this.attempts.set(messageId, attempt);
+    if (this.attempts.size > this.capacity) {
+      const oldest = this.attempts.keys().next();
+      if (!oldest.done) this.attempts.delete(oldest.value);
     }
-    return receiveCount - first + 1;
+    return attempt;
   }
 
   /** The message is done (applied or dead-lettered): it needs no counting any more. */
   forget(messageId: string): void {
-    this.firstAttemptAt.delete(messageId);
+    this.attempts.delete(messageId);
   }
 }

@@ -1,20 +1,37 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AttemptLedger } from './attempts.ts';
-import { type BackoffPolicy, backoffSeconds } from './backoff.ts';
+import { backoffSeconds } from './backoff.ts';
 import { runConcurrently } from './concurrency.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
+import { MessageFormatError } from './errors.ts';
+import { BRIDGE_METRICS } from './metrics.ts';
+import { parseQueueMessage, type QueueMessage } from './queue-message.ts';
 import {
-  CredentialsError,
-  MessageFormatError,
-  OutOfTimeError,
-  TencentApiError,
-  TencentTransportError,
-} from './errors.ts';
-import { parseQueueMessage, type QueueMessage, toTencentCall } from './queue-message.ts';
+  applyRecord,
+  BatchCredentials,
+  type CallPacer,
+  type CredentialProvider,
+  type StepContext,
+  type TimeBudget,
+} from './record-step.ts';
 import { redactText } from './redact.ts';
-import type { GroupMemberApi, ModifyGroupMemberInfoBody, TencentCredentials } from './tencent/client.ts';
-import { classifyTencentCode, type Disposition, isRateLimitCode } from './tencent/codes.ts';
+import {
+  countsAsAttempt,
+  type Decision,
+  decide,
+  type RetryPolicySettings,
+  type StepResult,
+} from './retry-policy.ts';
+import type { GroupMemberApi } from './tencent/client.ts';
+
+export type { CallPacer, CredentialProvider, TimeBudget } from './record-step.ts';
+
+/**
+ * The batch runner: groups a batch by member, runs members concurrently and each member's events in
+ * order, keeps the invocation's time budget, and turns each record's {@link Decision} (from the pure
+ * retry policy) into a visibility change, a dead letter, and the `batchItemFailures`.
+ */
 
 /** A message as the consumer receives it; the handler maps the Lambda event to these. */
 export interface QueueRecord {
@@ -39,32 +56,15 @@ export interface VisibilityChange {
 export interface ConsumerQueue {
   /** Sets the visibility of several messages of the main queue. */
   changeVisibility(changes: readonly VisibilityChange[]): Promise<void>;
-  /** Sends a message to the dead-letter queue, body unchanged, with its reason. */
+  /** Sends a message to the dead-letter queue, body unchanged, with its reason; a repeated send of the same message is dropped. */
   sendToDeadLetter(record: QueueRecord, reason: DeadLetterReason): Promise<void>;
 }
 
 /** The consumer's tunables (see `ConsumerConfig` for their environment variables and defaults). */
-export interface ConsumerSettings {
-  maxAttempts: number;
-  ambiguousMaxAttempts: number;
-  backoff: BackoffPolicy;
+export interface ConsumerSettings extends RetryPolicySettings {
   groupConcurrency: number;
   tencentTimeoutMs: number;
   timeReserveMs: number;
-}
-
-/** Where the consumer gets its credentials from (a `CredentialStore`). */
-export interface CredentialProvider {
-  current(): Promise<TencentCredentials>;
-  renew(): Promise<TencentCredentials>;
-}
-
-/** Spaces out Tencent calls (a `RateLimiter`). */
-export interface CallPacer {
-  /** Waits until the next call may start and returns true; returns false at once if that is more than `maxWaitMs` away. */
-  acquire(maxWaitMs: number): Promise<boolean>;
-  /** Tencent said the calls are over its limit. */
-  backOff(): void;
 }
 
 /** What the consumer works with. */
@@ -72,7 +72,7 @@ export interface ConsumerDeps {
   api: GroupMemberApi;
   pacer: CallPacer;
   /** Real attempts per message (an `AttemptLedger`, one per container). */
-  attempts: Pick<AttemptLedger, 'attempt' | 'forget'>;
+  attempts: Pick<AttemptLedger, 'count' | 'record' | 'forget'>;
   credentials: CredentialProvider;
   queue: ConsumerQueue;
   logger: Logger;
@@ -84,37 +84,29 @@ export interface ConsumerDeps {
   random?: () => number;
 }
 
-/** The invocation's time budget. */
-export interface TimeBudget {
-  remainingTimeMs(): number;
-}
-
 /** The records to report as failed (`batchItemFailures`); all others are done and may be deleted. */
 export interface BatchResult {
   failedMessageIds: string[];
 }
-
-type Outcome =
-  | { status: 'done' }
-  | { status: 'retry'; visibilitySeconds: number }
-  /** Not attempted: made visible again at once, to come back in order behind its group's head. */
-  | { status: 'deferred' };
 
 interface Item {
   record: QueueRecord;
   message: QueueMessage | MessageFormatError;
 }
 
+const names = BRIDGE_METRICS.consumer;
+
 /**
  * Applies a batch of queue messages to Tencent. Records of one message group (one member) run in
- * order; groups run concurrently. Each record ends in one of three ways:
- * - done: applied, or nothing left to apply (an expired mute), or dead-lettered with its reason;
- * - retry: a transient failure; reported as failed, and hidden for a backoff delay;
- * - deferred: not attempted, because an earlier record of its group failed or the invocation is
- *   about to time out; reported as failed, and visible again at once.
- * If the credentials cannot be read, Tencent is not called and every readable record is retried (an
- * unreadable message is still dead-lettered, an expired mute still done): nothing is lost. Attempts
- * are counted per message by `deps.attempts`, not from SQS's receive count (see `AttemptLedger`).
+ * order; groups run concurrently. Each record ends in one of the policy's decisions:
+ * - done: applied, or nothing left to apply (an expired mute);
+ * - retry: a failure of the event that may pass; hidden for a backoff delay, and its attempt counted;
+ * - hold: the deployment cannot call Tencent (secret unreadable, or refused by Tencent); hidden for a
+ *   growing delay, no attempt counted, never dead-lettered;
+ * - defer: not attempted (an earlier record of its member did not finish, or no time is left); visible
+ *   again at once, or after a settle delay behind an event whose last call timed out;
+ * - dead_letter: moved to the dead-letter queue with its reason (and if that fails, retried).
+ * Attempts are counted per message by `deps.attempts`, not from SQS's receive count.
  */
 export async function processBatch(
   records: readonly QueueRecord[],
@@ -123,37 +115,63 @@ export async function processBatch(
 ): Promise<BatchResult> {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  const { settings, logger } = deps;
-  const outcomes = new Map<string, Outcome>();
+  const { settings, logger, metrics } = deps;
   const items = records.map(toItem);
+  const decisions = new Map<string, Decision>();
 
-  let credentials: TencentCredentials | undefined;
-  try {
-    credentials = await deps.credentials.current();
-  } catch (error) {
-    logger.error('Tencent credentials unavailable; every readable record will be retried', {
-      error: errorFields(error),
-    });
+  const credentials = await BatchCredentials.load(deps.credentials);
+  if (credentials.hold) {
+    logger.error('Tencent credentials unavailable; every event is held', { error: credentials.hold.info });
+    metrics.addMetric(names.credentialsUnavailable, MetricUnit.Count, 1);
   }
-
-  const context: RecordContext = {
-    deps,
-    now,
-    random,
+  const step: StepContext = {
+    api: deps.api,
+    pacer: deps.pacer,
+    credentials,
     budget,
-    credentialsAvailable: () => credentials !== undefined,
-    credentials: () => {
-      if (credentials === undefined) throw new CredentialsError('Tencent credentials unavailable');
-      return credentials;
-    },
-    renewCredentials: async () => {
-      credentials = await deps.credentials.renew();
-      return credentials;
-    },
+    tencentTimeoutMs: settings.tencentTimeoutMs,
+    timeReserveMs: settings.timeReserveMs,
+    now,
+    onCall: (ms) => metrics.addMetric(names.tencentLatency, MetricUnit.Milliseconds, ms),
+    onRenew: (tencentCode) =>
+      logger.warn('UserSig expired; renewing credentials and retrying', { tencentCode }),
   };
   const hasTimeForACall = () =>
     budget.remainingTimeMs() >= settings.tencentTimeoutMs + settings.timeReserveMs;
 
+  await runConcurrently([...groupByMember(items).values()], settings.groupConcurrency, async (group) => {
+    // What the member's later records do once one of them does not finish.
+    let followers: { decision: Decision; why: string } | undefined;
+    for (const item of group) {
+      if (followers) {
+        decisions.set(item.record.messageId, followers.decision);
+        logger.info('event deferred', { ...logFields(item), why: followers.why });
+        continue;
+      }
+      const result: StepResult =
+        item.message instanceof MessageFormatError
+          ? { kind: 'unreadable', info: item.message.message }
+          : hasTimeForACall()
+            ? await applyRecord(item.message, step)
+            : { kind: 'no_time' };
+      const { messageId, receiveCount } = item.record;
+      const attempt = countsAsAttempt(result)
+        ? deps.attempts.record(messageId)
+        : deps.attempts.count(messageId);
+      let decision = decide(result, { attempt, receiveCount }, settings, random);
+      if (decision.kind === 'dead_letter') {
+        decision = await deadLetter(item, result, decision, attempt, deps, now, random);
+      }
+      report(item, result, decision, attempt, deps);
+      decisions.set(messageId, decision);
+      followers = followersOf(decision);
+    }
+  });
+
+  return finish(items, decisions, deps);
+}
+
+function groupByMember(items: readonly Item[]): Map<string, Item[]> {
   const groups = new Map<string, Item[]>();
   for (const item of items) {
     const key = item.record.messageGroupId ?? item.record.messageId;
@@ -161,34 +179,30 @@ export async function processBatch(
     if (group) group.push(item);
     else groups.set(key, [item]);
   }
-
-  await runConcurrently([...groups.values()], settings.groupConcurrency, async (group) => {
-    let blockedBy: string | undefined;
-    for (const item of group) {
-      if (blockedBy === undefined && !hasTimeForACall()) blockedBy = 'the invocation is close to its timeout';
-      if (blockedBy !== undefined) {
-        logger.info('event deferred', { ...logFields(item), why: blockedBy });
-        outcomes.set(item.record.messageId, { status: 'deferred' });
-        continue;
-      }
-      const outcome = await handleItem(item, context);
-      outcomes.set(item.record.messageId, outcome);
-      if (outcome.status === 'deferred') blockedBy = 'the invocation is close to its timeout';
-      else if (outcome.status !== 'done') blockedBy = 'an earlier event of this member is being retried';
-    }
-  });
-
-  return finish(items, outcomes, deps);
+  return groups;
 }
 
-interface RecordContext {
-  deps: ConsumerDeps;
-  now: () => number;
-  random: () => number;
-  budget: TimeBudget;
-  credentialsAvailable: () => boolean;
-  credentials: () => TencentCredentials;
-  renewCredentials: () => Promise<TencentCredentials>;
+/** What a member's later records do after one ends in `decision`; `undefined`: they go on. */
+function followersOf(decision: Decision): { decision: Decision; why: string } | undefined {
+  switch (decision.kind) {
+    case 'done':
+      return undefined;
+    case 'dead_letter':
+      return decision.followersWaitSeconds > 0
+        ? {
+            decision: { kind: 'defer', afterSeconds: decision.followersWaitSeconds },
+            why: 'the last call of an earlier event timed out and may still land at Tencent',
+          }
+        : undefined;
+    case 'defer':
+      return { decision: { kind: 'defer', afterSeconds: 0 }, why: 'the invocation is close to its timeout' };
+    case 'retry':
+    case 'hold':
+      return {
+        decision: { kind: 'defer', afterSeconds: 0 },
+        why: 'an earlier event of this member is being retried',
+      };
+  }
 }
 
 function toItem(record: QueueRecord): Item {
@@ -215,226 +229,155 @@ function logFields({ record, message }: Item): Record<string, unknown> {
   return fields;
 }
 
-/** Error fields for a log line: name, message and code; a UserSig in a message is redacted. */
-function errorFields(error: unknown): Record<string, unknown> {
-  if (error instanceof TencentApiError) {
-    return { name: error.name, tencentCode: error.code, info: redactText(error.info) };
-  }
-  if (error instanceof Error) return { name: error.name, message: redactText(error.message) };
-  return { message: redactText(String(error)) };
-}
-
-async function handleItem(item: Item, context: RecordContext): Promise<Outcome> {
-  const { deps, now } = context;
-  const { message, record } = item;
-  if (message instanceof MessageFormatError) {
-    return deadLetter(item, context, record.receiveCount, {
-      kind: 'invalid_message',
-      errorInfo: message.message,
-    });
-  }
-
-  const call = toTencentCall(message, now());
-  if (call.kind === 'expired') {
-    deps.logger.info('mute already over; nothing to apply', {
-      ...logFields(item),
-      muteUntil: call.muteUntil,
-    });
-    deps.metrics.addMetric('EventsExpired', MetricUnit.Count, 1);
-    deps.attempts.forget(record.messageId);
-    return { status: 'done' };
-  }
-
-  if (!context.credentialsAvailable()) {
-    const visibilitySeconds = backoffSeconds(record.receiveCount, deps.settings.backoff, context.random);
-    deps.metrics.addMetric('EventsRetried', MetricUnit.Count, 1);
-    return { status: 'retry', visibilitySeconds };
-  }
-
-  try {
-    // Counted only now, when the event is really attempted (see AttemptLedger).
-    const attempt = deps.attempts.attempt(record.messageId, record.receiveCount);
-    try {
-      await callTencent(call.body, item, context);
-    } catch (error) {
-      return await handleFailure(item, error, context, attempt);
-    }
-    deps.logger.info('event applied', { ...logFields(item), attempt, tencentCode: 0 });
-    deps.metrics.addMetric('EventsApplied', MetricUnit.Count, 1);
-    deps.attempts.forget(record.messageId);
-    return { status: 'done' };
-  } catch (error) {
-    if (!(error instanceof OutOfTimeError)) throw error;
-    deps.logger.info('event deferred', { ...logFields(item), why: error.message });
-    return { status: 'deferred' };
+/** What a result says went wrong, for log lines and dead-letter reasons. */
+function problemOf(result: StepResult): { tencentCode?: number; info: string; transport?: string } {
+  switch (result.kind) {
+    case 'failed':
+      return result.failure;
+    case 'held':
+      return result.tencentCode === undefined
+        ? { info: result.info }
+        : { tencentCode: result.tencentCode, info: result.info };
+    case 'unreadable':
+      return { info: result.info };
+    default:
+      return { info: '' };
   }
 }
 
-/** One call, and one more with fresh credentials if Tencent says the UserSig expired (70001). */
-async function callTencent(
-  body: ModifyGroupMemberInfoBody,
-  item: Item,
-  context: RecordContext,
-): Promise<void> {
-  try {
-    await timedCall(body, context.credentials(), context);
-  } catch (error) {
-    if (!(error instanceof TencentApiError) || classifyTencentCode(error.code) !== 'usersig_expired')
-      throw error;
-    context.deps.logger.warn('UserSig expired; renewing credentials and retrying', {
-      ...logFields(item),
-      tencentCode: error.code,
-    });
-    const fresh = await context.renewCredentials();
-    await timedCall(body, fresh, context);
-  }
-}
-
-async function timedCall(
-  body: ModifyGroupMemberInfoBody,
-  credentials: TencentCredentials,
-  { deps, budget }: RecordContext,
-): Promise<void> {
-  // A call, and the wait for its turn, must fit in what is left of the invocation.
-  const spareMs = budget.remainingTimeMs() - deps.settings.tencentTimeoutMs - deps.settings.timeReserveMs;
-  if (spareMs < 0 || !(await deps.pacer.acquire(spareMs))) {
-    throw new OutOfTimeError('the invocation is close to its timeout');
-  }
-  const started = performance.now();
-  try {
-    await deps.api.modifyGroupMemberInfo(body, credentials);
-  } catch (error) {
-    const rateLimited =
-      (error instanceof TencentApiError && isRateLimitCode(error.code)) ||
-      (error instanceof TencentTransportError && error.httpStatus === 429);
-    if (rateLimited) deps.pacer.backOff();
-    throw error;
-  } finally {
-    deps.metrics.addMetric('TencentLatency', MetricUnit.Milliseconds, performance.now() - started);
-  }
-}
-
-/** Maps a failure to what to do: retry (with a cap on attempts), dead-letter, or wait for credentials. */
-function dispositionOf(error: unknown): Disposition | 'credentials_unavailable' {
-  if (error instanceof TencentApiError) {
-    const disposition = classifyTencentCode(error.code);
-    // Still expired with a fresh UserSig: the secret's ready UserSig is stale (or the clock is off).
-    // That is for an operator to fix; the event waits, as for unreadable credentials.
-    return disposition === 'usersig_expired' ? 'credentials_unavailable' : disposition;
-  }
-  if (error instanceof CredentialsError) return 'credentials_unavailable';
-  return 'transient';
-}
-
-async function handleFailure(
-  item: Item,
-  error: unknown,
-  context: RecordContext,
-  attempt: number,
-): Promise<Outcome> {
-  const { deps, random } = context;
-  const { settings, logger } = deps;
-  const disposition = dispositionOf(error);
-  const tencentCode = error instanceof TencentApiError ? error.code : undefined;
-  const errorInfo = redactText(
-    error instanceof TencentApiError ? error.info : error instanceof Error ? error.message : String(error),
-  );
-
-  if (disposition === 'permanent') {
-    return deadLetter(item, context, attempt, {
-      kind: 'tencent_permanent',
-      errorInfo,
-      ...codeField(tencentCode),
-    });
-  }
-  const limit = disposition === 'ambiguous' ? settings.ambiguousMaxAttempts : settings.maxAttempts;
-  if (disposition !== 'credentials_unavailable' && attempt >= limit) {
-    return deadLetter(item, context, attempt, {
-      kind: 'retries_exhausted',
-      errorInfo,
-      ...codeField(tencentCode),
-    });
-  }
-  const visibilitySeconds = backoffSeconds(attempt, settings.backoff, random);
-  logger.warn('event failed; will retry', {
-    ...logFields(item),
-    attempt,
-    ...codeField(tencentCode),
-    error: errorFields(error),
-    ...(error instanceof TencentTransportError ? { transportFailure: error.failure } : {}),
-    retryInSeconds: visibilitySeconds,
-  });
-  deps.metrics.addMetric('EventsRetried', MetricUnit.Count, 1);
-  return { status: 'retry', visibilitySeconds };
-}
-
-const codeField = (code: number | undefined): { tencentCode?: number } =>
-  code === undefined ? {} : { tencentCode: code };
-
+/** Sends the record to the dead-letter queue; if that fails, the record is retried instead. */
 async function deadLetter(
   item: Item,
-  context: RecordContext,
-  attempts: number,
-  reason: Omit<DeadLetterReason, 'attempts' | 'deadLetteredAt' | 'eventId'> & { tencentCode?: number },
-): Promise<Outcome> {
-  const { deps, now, random } = context;
-  const { record, message } = item;
-  const { tencentCode, ...rest } = reason;
-  const full: DeadLetterReason = {
-    ...rest,
+  result: StepResult,
+  decision: Extract<Decision, { kind: 'dead_letter' }>,
+  attempt: number,
+  deps: ConsumerDeps,
+  now: () => number,
+  random: () => number,
+): Promise<Decision> {
+  const { tencentCode, info } = problemOf(result);
+  const reason: DeadLetterReason = {
+    kind: decision.deadLetterKind,
     ...(tencentCode === undefined ? {} : { errorCode: tencentCode }),
-    attempts,
+    errorInfo: info,
+    attempts: attempt,
     deadLetteredAt: new Date(now()),
-    ...(message instanceof MessageFormatError ? {} : { eventId: message.eventId }),
+    ...(item.message instanceof MessageFormatError ? {} : { eventId: item.message.eventId }),
   };
   try {
-    await deps.queue.sendToDeadLetter(record, full);
+    await deps.queue.sendToDeadLetter(item.record, reason);
+    return decision;
   } catch (error) {
-    const visibilitySeconds = backoffSeconds(record.receiveCount, deps.settings.backoff, random);
+    const afterSeconds = backoffSeconds(item.record.receiveCount, deps.settings.backoff, random);
     deps.logger.error('could not dead-letter the event; will retry', {
       ...logFields(item),
-      error: errorFields(error),
-      retryInSeconds: visibilitySeconds,
+      error: error instanceof Error ? { name: error.name, message: redactText(error.message) } : String(error),
+      retryInSeconds: afterSeconds,
     });
-    return { status: 'retry', visibilitySeconds };
+    return { kind: 'retry', afterSeconds };
   }
-  deps.logger.error('event dead-lettered', {
-    ...logFields(item),
-    ...codeField(tencentCode),
-    attempt: attempts,
-    deadLetterKind: full.kind,
-    errorInfo: full.errorInfo,
-  });
-  deps.attempts.forget(record.messageId);
-  // The total, and (in a metric of its own) the breakdown by error code.
-  deps.metrics.addMetric('EventsDeadLettered', MetricUnit.Count, 1);
-  const single = deps.metrics.singleMetric();
-  single.addDimension('errorCode', tencentCode === undefined ? full.kind : String(tencentCode));
-  single.addMetric('EventsDeadLettered', MetricUnit.Count, 1);
-  return { status: 'done' };
+}
+
+/** One log line and the metrics of a record's outcome. */
+function report(item: Item, result: StepResult, decision: Decision, attempt: number, deps: ConsumerDeps) {
+  const { logger, metrics } = deps;
+  const fields = logFields(item);
+  const { tencentCode, info, transport } = problemOf(result);
+  const code = tencentCode === undefined ? {} : { tencentCode };
+  if (result.kind === 'failed' && decision.kind === 'hold') {
+    metrics.addMetric(names.credentialsInvalid, MetricUnit.Count, 1);
+  }
+  switch (decision.kind) {
+    case 'done':
+      deps.attempts.forget(item.record.messageId);
+      if (decision.outcome === 'applied') {
+        logger.info('event applied', { ...fields, attempt, tencentCode: 0 });
+        metrics.addMetric(names.applied, MetricUnit.Count, 1);
+      } else {
+        logger.info('mute already over; nothing to apply', fields);
+        metrics.addMetric(names.expired, MetricUnit.Count, 1);
+      }
+      return;
+    case 'retry':
+      logger.warn('event failed; will retry', {
+        ...fields,
+        attempt,
+        ...code,
+        errorInfo: info,
+        ...(transport === undefined ? {} : { transportFailure: transport }),
+        retryInSeconds: decision.afterSeconds,
+      });
+      metrics.addMetric(names.retried, MetricUnit.Count, 1);
+      return;
+    case 'hold':
+      logger.warn('event held until the deployment is fixed', {
+        ...fields,
+        holdReason: decision.reason,
+        ...code,
+        errorInfo: info,
+        attempt,
+        retryInSeconds: decision.afterSeconds,
+      });
+      metrics.addMetric(names.held, MetricUnit.Count, 1);
+      return;
+    case 'defer':
+      logger.info('event deferred', { ...fields, why: 'the invocation is close to its timeout' });
+      return;
+    case 'dead_letter': {
+      deps.attempts.forget(item.record.messageId);
+      logger.error('event dead-lettered', {
+        ...fields,
+        ...code,
+        attempt,
+        deadLetterKind: decision.deadLetterKind,
+        errorInfo: info,
+      });
+      // The total, and (in a metric of its own) the breakdown by error code.
+      metrics.addMetric(names.deadLettered, MetricUnit.Count, 1);
+      const single = metrics.singleMetric();
+      single.addDimension('errorCode', tencentCode === undefined ? decision.deadLetterKind : String(tencentCode));
+      single.addMetric(names.deadLettered, MetricUnit.Count, 1);
+      return;
+    }
+  }
+}
+
+/** The visibility a record gets, or `undefined` when it is done and may be deleted. */
+function visibilityOf(decision: Decision): number | undefined {
+  switch (decision.kind) {
+    case 'done':
+    case 'dead_letter':
+      return undefined;
+    case 'defer':
+    case 'retry':
+    case 'hold':
+      return decision.afterSeconds;
+  }
 }
 
 /** Applies the visibility changes and lists the failed records, in batch order. */
-async function finish(items: readonly Item[], outcomes: ReadonlyMap<string, Outcome>, deps: ConsumerDeps) {
+async function finish(
+  items: readonly Item[],
+  decisions: ReadonlyMap<string, Decision>,
+  deps: ConsumerDeps,
+): Promise<BatchResult> {
   const changes: VisibilityChange[] = [];
   const failedMessageIds: string[] = [];
   for (const { record } of items) {
-    const outcome = outcomes.get(record.messageId) ?? { status: 'deferred' };
-    if (outcome.status === 'done') continue;
+    const seconds = visibilityOf(decisions.get(record.messageId) ?? { kind: 'defer', afterSeconds: 0 });
+    if (seconds === undefined) continue;
     failedMessageIds.push(record.messageId);
-    changes.push({
-      messageId: record.messageId,
-      receiptHandle: record.receiptHandle,
-      seconds: outcome.status === 'retry' ? outcome.visibilitySeconds : 0,
-    });
+    changes.push({ messageId: record.messageId, receiptHandle: record.receiptHandle, seconds });
   }
   if (changes.length > 0) {
     try {
       await deps.queue.changeVisibility(changes);
     } catch (error) {
       // The records still fail, and come back when their current visibility timeout ends.
-      deps.logger.warn('could not change message visibility', { error: errorFields(error) });
+      deps.logger.warn('could not change message visibility', {
+        error: error instanceof Error ? redactText(error.message) : String(error),
+      });
     }
   }
-  return { failedMessageIds } satisfies BatchResult;
+  return { failedMessageIds };
 }

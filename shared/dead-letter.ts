@@ -21,7 +21,7 @@ export interface DeadLetterReason {
   errorCode?: number;
   /** Tencent's `ErrorInfo`, or the transport or parse error. */
   errorInfo: string;
-  /** Delivery attempts made, from `ApproximateReceiveCount`. */
+  /** Real Tencent attempts that counted toward the limit (receives that were deferred or held do not count). */
   attempts: number;
   /** When the consumer dead-lettered it. */
   deadLetteredAt: Date;

@@ -19,18 +19,9 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BRIDGE_METRICS } from '../../shared/metrics.ts';
 
-/** The Powertools metrics (EMF) the functions emit; the names are the functions' contract. */
-export const BRIDGE_METRICS = {
-  ingest: { accepted: 'EventsAccepted', rejected: 'EventsRejected' },
-  consumer: {
-    applied: 'EventsApplied',
-    retried: 'EventsRetried',
-    deadLettered: 'EventsDeadLettered',
-    expired: 'EventsExpired',
-    tencentLatency: 'TencentLatency',
-  },
-} as const;
+export { BRIDGE_METRICS };
 
 /** Properties of {@link BridgeMonitoring}. */
 export interface BridgeMonitoringProps {
@@ -68,6 +59,7 @@ export interface BridgeMonitoringProps {
  * - the oldest message on the main queue older than the threshold (the consumer is behind or stuck);
  * - errors and throttles of either function (a consumer error is a crash: failures of single events
  *   are partial batch responses and do not count);
+ * - credential faults: the secret unreadable, or Tencent refusing it (events are held meanwhile);
  * - API 5xx responses.
  */
 export class BridgeMonitoring extends Construct {
@@ -118,6 +110,17 @@ export class BridgeMonitoring extends Construct {
       created.addOkAction(action);
       return created;
     };
+
+    const emf = (metricName: string, statistic: string, unitLabel?: string): Metric =>
+      new Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: props.serviceName },
+        statistic,
+        period: oneMinute,
+        ...(unitLabel === undefined ? {} : { label: unitLabel }),
+      });
+    const { ingest: ingestMetrics, consumer: consumerMetrics } = BRIDGE_METRICS;
 
     const queueAge = props.queueAgeThreshold ?? Duration.minutes(10);
     this.alarms = {
@@ -172,6 +175,20 @@ export class BridgeMonitoring extends Construct {
         1,
         'The consumer function was throttled: the account concurrency limit is reached.',
       ),
+      credentials: alarm(
+        'CredentialsFault',
+        new MathExpression({
+          expression: 'invalid + unavailable',
+          usingMetrics: {
+            invalid: emf(consumerMetrics.credentialsInvalid, Stats.SUM),
+            unavailable: emf(consumerMetrics.credentialsUnavailable, Stats.SUM),
+          },
+          label: 'credential faults',
+          period: oneMinute,
+        }),
+        1,
+        'The consumer cannot call Tencent with the secret: it is unreadable or malformed, or Tencent refuses it (wrong key or SDKAppID, identifier not an admin, wrong region, app disabled). Events are held, not dead-lettered: fix the secret (or the account) and they are applied in order.',
+      ),
       api5xx: alarm(
         'Api5xx',
         props.api.metricServerError({ statistic: Stats.SUM, period: fiveMinutes }),
@@ -180,16 +197,6 @@ export class BridgeMonitoring extends Construct {
       ),
     };
 
-    const emf = (metricName: string, statistic: string, unitLabel?: string): Metric =>
-      new Metric({
-        namespace: props.metricsNamespace,
-        metricName,
-        dimensionsMap: { service: props.serviceName },
-        statistic,
-        period: oneMinute,
-        ...(unitLabel === undefined ? {} : { label: unitLabel }),
-      });
-    const { ingest: ingestMetrics, consumer: consumerMetrics } = BRIDGE_METRICS;
     const functions: [string, IFunction][] = [
       ['Ingest', props.ingest],
       ['Consumer', props.consumer],
@@ -266,6 +273,7 @@ export class BridgeMonitoring extends Construct {
           emf(consumerMetrics.retried, Stats.SUM),
           emf(consumerMetrics.deadLettered, Stats.SUM),
           emf(consumerMetrics.expired, Stats.SUM),
+          emf(consumerMetrics.held, Stats.SUM),
         ],
         width: 8,
       }),

@@ -81,8 +81,10 @@ export class SqsConsumerQueue implements ConsumerQueue {
         MessageBody: record.body,
         MessageAttributes: toDeadLetterAttributes(reason),
         MessageGroupId: record.messageGroupId ?? record.messageId,
-        // One dead-letter record per delivery: a retry of this send is deduplicated, a later redrive is not.
-        MessageDeduplicationId: `${record.messageId}-${record.receiveCount}`,
+        // One dead-letter record per message: a retried send (after a lost answer, or a crash before the
+        // message was deleted) is dropped within SQS's 5-minute window. A redriven event is a new message
+        // with a new id, so it can be dead-lettered again.
+        MessageDeduplicationId: record.messageId,
       }),
     );
   }

@@ -1,0 +1,30 @@
+/**
+ * The Powertools metrics (EMF) the functions emit. The names are the functions' contract with the
+ * dashboard and the alarms: `infra/` reads them from here, so a metric cannot be renamed on one side only.
+ */
+export const BRIDGE_METRICS = {
+  ingest: {
+    /** Events accepted and enqueued. */
+    accepted: 'EventsAccepted',
+    /** Requests answered with a 4xx. */
+    rejected: 'EventsRejected',
+  },
+  consumer: {
+    /** Events Tencent applied. */
+    applied: 'EventsApplied',
+    /** Failed attempts that will be retried. */
+    retried: 'EventsRetried',
+    /** Events moved to the dead-letter queue (also emitted with an `errorCode` dimension). */
+    deadLettered: 'EventsDeadLettered',
+    /** Mutes whose end had passed: nothing to apply. */
+    expired: 'EventsExpired',
+    /** Events held for the deployment (credentials or account) to be fixed; never dead-lettered. */
+    held: 'EventsHeld',
+    /** Receives that found the secret unreadable or malformed. */
+    credentialsUnavailable: 'CredentialsUnavailable',
+    /** Calls Tencent refused for the deployment's credentials or account (wrong key, not an admin, wrong region, ...). */
+    credentialsInvalid: 'CredentialsInvalid',
+    /** Time of one Tencent call, in milliseconds. */
+    tencentLatency: 'TencentLatency',
+  },
+} as const;

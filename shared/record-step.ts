@@ -1,0 +1,180 @@
+import { CredentialsError, TencentApiError, TencentTransportError } from './errors.ts';
+import { type QueueMessage, toTencentCall } from './queue-message.ts';
+import { redactText } from './redact.ts';
+import type { CallFailure, HoldReason, StepResult } from './retry-policy.ts';
+import type { GroupMemberApi, ModifyGroupMemberInfoBody, TencentCredentials } from './tencent/client.ts';
+import { classifyTencentCode } from './tencent/codes.ts';
+
+/**
+ * One record's step: applies one readable queue message to Tencent and returns what happened (a
+ * {@link StepResult}); it never throws for an outcome. Whether to retry is the retry policy's call.
+ */
+
+/** Where the consumer gets its credentials from (a `CredentialStore`). */
+export interface CredentialProvider {
+  /** @throws {@link CredentialsError} when the secret cannot be read or is malformed */
+  current(): Promise<TencentCredentials>;
+  /** Fresh credentials after a 70001. @throws {@link CredentialsError} likewise */
+  renew(): Promise<TencentCredentials>;
+}
+
+/** Spaces out Tencent calls (a `RateLimiter`). */
+export interface CallPacer {
+  /** Waits until the next call may start and returns true; returns false at once if that is more than `maxWaitMs` away. */
+  acquire(maxWaitMs: number): Promise<boolean>;
+  /** Tencent said the calls are over its limit. */
+  backOff(): void;
+}
+
+/** The invocation's time budget. */
+export interface TimeBudget {
+  remainingTimeMs(): number;
+}
+
+/** Why the batch cannot call Tencent, when it cannot. */
+export interface BatchHold {
+  reason: HoldReason;
+  info: string;
+  tencentCode?: number;
+}
+
+/**
+ * The credentials of one batch: read once when the batch starts, renewed once after a 70001, and put
+ * on hold for the rest of the batch when Tencent refuses the deployment (a wrong secret fails every
+ * member alike, so one refused call is enough to stop calling).
+ */
+export class BatchCredentials {
+  private constructor(
+    private readonly provider: CredentialProvider,
+    private state: { credentials: TencentCredentials } | { hold: BatchHold },
+  ) {}
+
+  /** Reads the credentials; a secret that cannot be read puts the batch on hold. */
+  static async load(provider: CredentialProvider): Promise<BatchCredentials> {
+    return new BatchCredentials(provider, await read(() => provider.current()));
+  }
+
+  /** Why the batch is on hold, or `undefined` while it may call Tencent. */
+  get hold(): BatchHold | undefined {
+    return 'hold' in this.state ? this.state.hold : undefined;
+  }
+
+  /** The credentials to call with, or the hold. */
+  get current(): { credentials: TencentCredentials } | { hold: BatchHold } {
+    return this.state;
+  }
+
+  /** Re-reads the secret and makes a fresh UserSig (after a 70001). */
+  async renew(): Promise<{ credentials: TencentCredentials } | { hold: BatchHold }> {
+    this.state = await read(() => this.provider.renew());
+    return this.state;
+  }
+
+  /** Tencent refused the deployment: no more calls in this batch. */
+  putOnHold(hold: BatchHold): void {
+    this.state = { hold };
+  }
+}
+
+async function read(
+  get: () => Promise<TencentCredentials>,
+): Promise<{ credentials: TencentCredentials } | { hold: BatchHold }> {
+  try {
+    return { credentials: await get() };
+  } catch (error) {
+    const info =
+      error instanceof CredentialsError ? error.message : 'the Tencent credentials could not be read';
+    return { hold: { reason: 'credentials_unavailable', info: redactText(info) } };
+  }
+}
+
+/** What one record's step works with. */
+export interface StepContext {
+  api: GroupMemberApi;
+  pacer: CallPacer;
+  credentials: BatchCredentials;
+  budget: TimeBudget;
+  /** Timeout of one Tencent call, and the time to keep in reserve after it, in milliseconds. */
+  tencentTimeoutMs: number;
+  timeReserveMs: number;
+  /** The clock, in epoch milliseconds. */
+  now: () => number;
+  /** Told the duration of every Tencent call, in milliseconds (for the latency metric). */
+  onCall: (ms: number) => void;
+  /** Told when a UserSig expired and the credentials are being renewed. */
+  onRenew: (tencentCode: number) => void;
+}
+
+type CallResult = { kind: 'applied' } | { kind: 'no_time' } | { kind: 'failed'; failure: CallFailure };
+
+/**
+ * Applies one queue message: nothing for a mute that is already over; otherwise one Tencent call, and
+ * one more with fresh credentials if Tencent says the UserSig expired (70001).
+ */
+export async function applyRecord(message: QueueMessage, context: StepContext): Promise<StepResult> {
+  const call = toTencentCall(message, context.now());
+  if (call.kind === 'expired') return { kind: 'expired' };
+
+  const first = context.credentials.current;
+  if ('hold' in first) return { kind: 'held', ...first.hold };
+  let result = await attemptCall(call.body, first.credentials, context);
+  if (result.kind === 'failed' && result.failure.failureClass === 'usersig_expired') {
+    context.onRenew(result.failure.tencentCode ?? 70001);
+    const renewed = await context.credentials.renew();
+    if ('hold' in renewed) return { kind: 'held', ...renewed.hold };
+    result = await attemptCall(call.body, renewed.credentials, context);
+  }
+  if (result.kind === 'failed') {
+    const { failureClass, tencentCode, info } = result.failure;
+    // A fresh UserSig still refused (a stale ready UserSig in the secret, or a clock off), or the
+    // deployment refused outright: the rest of the batch waits too.
+    if (failureClass === 'deployment_fault' || failureClass === 'usersig_expired') {
+      context.credentials.putOnHold({
+        reason: 'deployment_fault',
+        info,
+        ...(tencentCode === undefined ? {} : { tencentCode }),
+      });
+    }
+  }
+  return result;
+}
+
+/** One call, if a turn and the call fit in what is left of the invocation. */
+async function attemptCall(
+  body: ModifyGroupMemberInfoBody,
+  credentials: TencentCredentials,
+  context: StepContext,
+): Promise<CallResult> {
+  const spareMs = context.budget.remainingTimeMs() - context.tencentTimeoutMs - context.timeReserveMs;
+  if (spareMs < 0 || !(await context.pacer.acquire(spareMs))) return { kind: 'no_time' };
+  const started = performance.now();
+  try {
+    await context.api.modifyGroupMemberInfo(body, credentials);
+    return { kind: 'applied' };
+  } catch (error) {
+    // The HTTP client reports Tencent's refusals as errors; from here on they are results.
+    const failure = toCallFailure(error);
+    if (failure.failureClass === 'rate_limited') context.pacer.backOff();
+    return { kind: 'failed', failure };
+  } finally {
+    context.onCall(performance.now() - started);
+  }
+}
+
+/** What a failed call's error says, for the retry policy. */
+export function toCallFailure(error: unknown): CallFailure {
+  if (error instanceof TencentApiError) {
+    return {
+      failureClass: classifyTencentCode(error.code),
+      tencentCode: error.code,
+      info: redactText(error.info),
+    };
+  }
+  if (error instanceof TencentTransportError) {
+    const failureClass =
+      error.failure === 'timeout' ? 'timeout' : error.httpStatus === 429 ? 'rate_limited' : 'transient';
+    return { failureClass, transport: error.failure, info: redactText(error.message) };
+  }
+  const info = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { failureClass: 'transient', info: redactText(info) };
+}

@@ -1,0 +1,204 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { AttemptLedger } from '#shared/attempts';
+import {
+  type ConsumerDeps,
+  type ConsumerSettings,
+  processBatch,
+  type QueueRecord,
+  type VisibilityChange,
+} from '#shared/consumer';
+import type { DeadLetterReason } from '#shared/dead-letter';
+import { CredentialsError, TencentApiError, TencentTransportError } from '#shared/errors';
+import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
+import type { ModifyGroupMemberInfoBody } from '#shared/tencent/client';
+import { moderationEvent } from '../helpers/factories';
+
+const settings: ConsumerSettings = {
+  maxAttempts: 3,
+  ambiguousMaxAttempts: 2,
+  backoff: { baseSeconds: 2, maxSeconds: 900 },
+  holdMaxSeconds: 3_600,
+  timeoutSettleSeconds: 10,
+  groupConcurrency: 10,
+  tencentTimeoutMs: 300,
+  timeReserveMs: 100,
+};
+const CREDENTIALS = { sdkAppId: 1, identifier: 'admin', userSig: 'eJ-sig' };
+
+type Reply = 'ok' | number | 'timeout';
+
+/** A consumer with in-memory fakes: Tencent answers from `replies` (then OK), the secret as `secret` says. */
+function harness() {
+  const calls: ModifyGroupMemberInfoBody[] = [];
+  const replies: Reply[] = [];
+  const deadLetters: { messageId: string; reason: DeadLetterReason }[] = [];
+  const visibility: VisibilityChange[] = [];
+  const state = { secretReadable: true, pacerRefuses: false };
+  const deps: ConsumerDeps = {
+    api: {
+      modifyGroupMemberInfo: async (body) => {
+        calls.push(body);
+        const reply = replies.shift() ?? 'ok';
+        if (reply === 'timeout') throw new TencentTransportError('timeout', 'no answer within 300 ms');
+        if (reply !== 'ok') throw new TencentApiError(reply, `error ${reply}`);
+      },
+    },
+    pacer: { acquire: async () => !state.pacerRefuses, backOff: () => undefined },
+    attempts: new AttemptLedger(),
+    credentials: {
+      current: async () => {
+        if (!state.secretReadable) throw new CredentialsError('secret bridge/tencent is not JSON');
+        return CREDENTIALS;
+      },
+      renew: async () => CREDENTIALS,
+    },
+    queue: {
+      changeVisibility: async (changes) => {
+        visibility.push(...changes);
+      },
+      sendToDeadLetter: async (record, reason) => {
+        deadLetters.push({ messageId: record.messageId, reason });
+      },
+    },
+    logger: new Logger({ logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'Test', serviceName: 'test' }),
+    settings,
+    random: () => 0,
+  };
+  return { deps, calls, replies, deadLetters, visibility, state };
+}
+
+const record = (account: string, messageId: string, receiveCount: number, nameCard = 'x'): QueueRecord => {
+  const event = moderationEvent({ account, action: 'set_name_card', nameCard });
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}-${receiveCount}`,
+    body: JSON.stringify(toQueueMessage(event, new Date())),
+    messageGroupId: messageGroupIdOf(event.groupId, event.account),
+    receiveCount,
+  };
+};
+const budget = { remainingTimeMs: () => 30_000 };
+
+describe('processBatch', () => {
+  it('defers, without counting an attempt, an event the pacer finds no turn for', async () => {
+    // Prepare: the pacer refuses every turn for 20 deliveries.
+    const { deps, calls, deadLetters, visibility, state } = harness();
+    state.pacerRefuses = true;
+
+    // Act
+    for (let receive = 1; receive <= 20; receive++) {
+      await processBatch([record('bob', 'm1', receive)], deps, budget);
+    }
+    state.pacerRefuses = false;
+    const last = await processBatch([record('bob', 'm1', 21)], deps, budget);
+
+    // Assess: never dead-lettered, released at once each time, then applied.
+    expect(deadLetters).toEqual([]);
+    expect(visibility.map((change) => change.seconds)).toEqual(Array.from({ length: 20 }, () => 0));
+    expect(calls).toHaveLength(1);
+    expect(last.failedMessageIds).toEqual([]);
+  });
+
+  it('counts only real attempts: receives while the secret is unreadable are not attempts', async () => {
+    // Prepare: 10002, then the secret unreadable for four receives, then 10002 again.
+    const { deps, calls, replies, deadLetters, state } = harness();
+    replies.push(10002, 10002, 10002);
+
+    // Act
+    await processBatch([record('bob', 'm1', 1)], deps, budget);
+    state.secretReadable = false;
+    for (let receive = 2; receive <= 5; receive++) await processBatch([record('bob', 'm1', receive)], deps, budget);
+    state.secretReadable = true;
+    await processBatch([record('bob', 'm1', 6)], deps, budget);
+    const afterSecond = [...deadLetters];
+    await processBatch([record('bob', 'm1', 7)], deps, budget);
+
+    // Assess: two calls are two attempts (the limit is three); the third call is the last.
+    expect(afterSecond).toEqual([]);
+    expect(calls).toHaveLength(3);
+    expect(deadLetters).toEqual([
+      { messageId: 'm1', reason: expect.objectContaining({ kind: 'retries_exhausted', attempts: 3 }) },
+    ]);
+  });
+
+  it.each([70009, 70003, 60010, 70014, 70016, 70020, 60026])(
+    'holds the whole batch on %i (a wrong secret), with one call and no dead letter',
+    async (code) => {
+      // Prepare: three members; Tencent refuses the deployment's credentials.
+      const { deps, calls, replies, deadLetters, visibility } = harness();
+      replies.push(code, code, code);
+      const records = [record('a', 'a1', 1), record('b', 'b1', 1), record('c', 'c1', 1)];
+      deps.settings = { ...settings, groupConcurrency: 1 };
+
+      // Act
+      const result = await processBatch(records, deps, budget);
+
+      // Assess: the first refusal stops the batch; every record waits, no attempt counted.
+      expect(calls).toHaveLength(1);
+      expect(deadLetters).toEqual([]);
+      expect(result.failedMessageIds).toEqual(['a1', 'b1', 'c1']);
+      expect(visibility.map((change) => change.seconds)).toEqual([2, 2, 2]);
+      expect(deps.attempts.count('a1')).toBe(0);
+    },
+  );
+
+  it('applies held events in order once the secret is fixed, whatever their receive count', async () => {
+    // Prepare: 70009 for a hundred receives of a member's three events.
+    const { deps, calls, replies, deadLetters } = harness();
+    const events = [1, 2, 3].map((n) => (receive: number) => record('bob', `b${n}`, receive, `card-${n}`));
+    for (let receive = 1; receive <= 100; receive++) {
+      replies.push(70009);
+      await processBatch(
+        events.map((event) => event(receive)),
+        deps,
+        budget,
+      );
+    }
+
+    // Act: the secret is fixed.
+    const result = await processBatch(
+      events.map((event) => event(101)),
+      deps,
+      budget,
+    );
+
+    // Assess
+    expect(deadLetters).toEqual([]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(calls.slice(-3).map((call) => call.NameCard)).toEqual(['card-1', 'card-2', 'card-3']);
+    expect(calls).toHaveLength(103);
+  });
+
+  it("after a timeout at the last attempt, holds the member's next event for the settle delay", async () => {
+    // Prepare: the last attempt of b1 times out; its call may still land at Tencent.
+    const { deps, calls, replies, deadLetters, visibility } = harness();
+    deps.attempts.record('b1');
+    deps.attempts.record('b1');
+    replies.push('timeout');
+
+    // Act
+    const result = await processBatch([record('bob', 'b1', 3), record('bob', 'b2', 1)], deps, budget);
+
+    // Assess
+    expect(calls).toHaveLength(1);
+    expect(deadLetters).toEqual([
+      { messageId: 'b1', reason: expect.objectContaining({ kind: 'retries_exhausted', attempts: 3 }) },
+    ]);
+    expect(result.failedMessageIds).toEqual(['b2']);
+    expect(visibility).toEqual([expect.objectContaining({ messageId: 'b2', seconds: 10 })]);
+  });
+
+  it('retries a timed-out call only after the settle delay', async () => {
+    // Prepare
+    const { deps, replies, visibility } = harness();
+    replies.push('timeout');
+
+    // Act
+    await processBatch([record('bob', 'b1', 1)], deps, budget);
+
+    // Assess: the first backoff step would be 1 s; the settle delay is 10 s.
+    expect(visibility).toEqual([expect.objectContaining({ messageId: 'b1', seconds: 10 })]);
+  });
+});

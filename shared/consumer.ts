@@ -271,7 +271,8 @@ async function deadLetter(
     const afterSeconds = backoffSeconds(item.record.receiveCount, deps.settings.backoff, random);
     deps.logger.error('could not dead-letter the event; will retry', {
       ...logFields(item),
-      error: error instanceof Error ? { name: error.name, message: redactText(error.message) } : String(error),
+      error:
+        error instanceof Error ? { name: error.name, message: redactText(error.message) } : String(error),
       retryInSeconds: afterSeconds,
     });
     return { kind: 'retry', afterSeconds };
@@ -335,7 +336,10 @@ function report(item: Item, result: StepResult, decision: Decision, attempt: num
       // The total, and (in a metric of its own) the breakdown by error code.
       metrics.addMetric(names.deadLettered, MetricUnit.Count, 1);
       const single = metrics.singleMetric();
-      single.addDimension('errorCode', tencentCode === undefined ? decision.deadLetterKind : String(tencentCode));
+      single.addDimension(
+        'errorCode',
+        tencentCode === undefined ? decision.deadLetterKind : String(tencentCode),
+      );
       single.addMetric(names.deadLettered, MetricUnit.Count, 1);
       return;
     }

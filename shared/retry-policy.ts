@@ -168,7 +168,10 @@ const HOLD_JITTER = 0.2;
 
 /** The hold step at a receive count: doubling from the backoff base, capped at `holdMaxSeconds`. */
 const holdStep = (receiveCount: number, settings: HoldSettings): number =>
-  Math.min(settings.holdMaxSeconds, settings.backoff.baseSeconds * 2 ** Math.min(Math.max(receiveCount, 1) - 1, 30));
+  Math.min(
+    settings.holdMaxSeconds,
+    settings.backoff.baseSeconds * 2 ** Math.min(Math.max(receiveCount, 1) - 1, 30),
+  );
 
 type HoldSettings = Pick<RetryPolicySettings, 'backoff' | 'holdMaxSeconds'>;
 
@@ -200,4 +203,30 @@ export function holdReceivesWithin(seconds: number, settings: HoldSettings): num
     elapsed += shortest;
     receives++;
   }
+}
+
+/**
+ * The receives SQS's `maxReceiveCount` must allow, so that its own redrive (which moves a message
+ * without a reason) only ever catches a message the consumer crashed on:
+ * - `max(maxAttempts, ambiguousMaxAttempts) × batchSize`: an event is received with each attempt of
+ *   the up to `batchSize - 1` events of its member ahead of it in a batch, then with its own;
+ * - {@link holdReceivesWithin} the queue's retention: a hold may last as long as the queue keeps the
+ *   event, and the member's later events are received with each receive of the held one;
+ * - `batchSize` more, for deferrals when an invocation runs out of time.
+ */
+export function receivesNeeded(
+  settings: Pick<
+    RetryPolicySettings,
+    'maxAttempts' | 'ambiguousMaxAttempts' | 'backoff' | 'holdMaxSeconds'
+  > & {
+    batchSize: number;
+    retentionSeconds: number;
+  },
+): number {
+  const attempts = Math.max(settings.maxAttempts, settings.ambiguousMaxAttempts);
+  return (
+    attempts * settings.batchSize +
+    holdReceivesWithin(settings.retentionSeconds, settings) +
+    settings.batchSize
+  );
 }

@@ -47,6 +47,11 @@ const faultConfigSchema = z.strictObject({
   timeout: randomFault.extend({ holdMs: millis.optional() }).optional(),
   /** A share of calls whose connection is destroyed. */
   drop: randomFault.optional(),
+  /**
+   * A share of calls held `delayMs` and then processed (applied) and answered as usual: past the
+   * client's timeout this is a late write, a change that lands after the client gave up on it.
+   */
+  slow: z.strictObject({ rate: share, delayMs: millis }).optional(),
   /** Outcomes for the next calls, one each, before any random fault is drawn. */
   script: z.array(scriptedFaultSchema).optional(),
 });
@@ -66,8 +71,9 @@ export type FaultConfig = z.infer<typeof faultConfigSchema>;
 export function parseFaultConfig(json: unknown): FaultConfig {
   const result = faultConfigSchema.safeParse(json);
   if (!result.success) throw new Error(`invalid fault configuration: ${z.prettifyError(result.error)}`);
-  const { error, http, timeout, drop } = result.data;
-  const total = (error?.rate ?? 0) + (http?.rate ?? 0) + (timeout?.rate ?? 0) + (drop?.rate ?? 0);
+  const { error, http, timeout, drop, slow } = result.data;
+  const total =
+    (error?.rate ?? 0) + (http?.rate ?? 0) + (timeout?.rate ?? 0) + (drop?.rate ?? 0) + (slow?.rate ?? 0);
   if (total > 1) throw new Error(`invalid fault configuration: fault rates add up to ${total}, more than 1`);
   return result.data;
 }
@@ -145,10 +151,10 @@ export class FaultPlanner {
   }
 
   private draw(): FaultDecision {
-    const { latency, error, http, timeout, drop } = this.config;
+    const { latency, error, http, timeout, drop, slow } = this.config;
     const delayMs = latency ? latency.ms + Math.floor(this.random() * ((latency.jitterMs ?? 0) + 1)) : 0;
     const decision: FaultDecision = { delayMs, applyBeforeFault: false, scripted: false };
-    if (!error && !http && !timeout && !drop) return decision;
+    if (!error && !http && !timeout && !drop && !slow) return decision;
     let u = this.random();
     const pick = (f: { rate: number; applyBeforeFault?: boolean | number } | undefined): boolean => {
       if (!f || u >= f.rate) {
@@ -163,6 +169,10 @@ export class FaultPlanner {
     else if (pick(timeout)) decision.fault = { kind: 'timeout', holdMs: timeout?.holdMs };
     else if (pick(http)) decision.fault = { kind: 'http', status: http?.status ?? 502 };
     else if (pick(error)) decision.fault = { kind: 'error', code: error?.code ?? 10002 };
+    else if (pick(slow)) {
+      decision.delayMs += slow?.delayMs ?? 0;
+      decision.applyBeforeFault = false;
+    }
     return decision;
   }
 }

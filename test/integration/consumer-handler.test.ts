@@ -130,7 +130,6 @@ describe('consumer handler', () => {
 
   it.each<[string, Parameters<TencentStandIn['script']['push']>[0]]>([
     ['an HTTP 502', { http: 502 }],
-    ['a timeout', { delayMs: 600 }],
     ['a dropped connection', { drop: true }],
     ['a rate limit (60007)', { code: 60007 }],
     ['an unknown code', { code: 99999 }],
@@ -147,6 +146,18 @@ describe('consumer handler', () => {
     expect(failedIds(response)).toEqual([id('m1')]);
     expect(visibilityChanges()[`rh-${id('m1')}`]).toBeGreaterThanOrEqual(1);
     expect(visibilityChanges()[`rh-${id('m1')}`]).toBeLessThanOrEqual(2);
+  });
+
+  it('retries a timed-out call only after the settle delay: the call may still land at Tencent', async () => {
+    // Prepare
+    standIn.script.push({ delayMs: 600 });
+
+    // Act
+    const response = await consume([sqsRecord({ action: 'unmute' }, { messageId: id('m1') })]);
+
+    // Assess: TIMEOUT_SETTLE_SECONDS (10 by default) rather than the first backoff step of 1..2 s.
+    expect(failedIds(response)).toEqual([id('m1')]);
+    expect(visibilityChanges()[`rh-${id('m1')}`]).toBe(10);
   });
 
   it('holds later calls for a second after a rate-limit answer', async () => {
@@ -189,6 +200,8 @@ describe('consumer handler', () => {
         QueueUrl: process.env.DLQ_URL,
         MessageBody: record.body,
         MessageGroupId: record.attributes.MessageGroupId,
+        // The message's own id, whatever its receive count: a retried send cannot write a second record.
+        MessageDeduplicationId: id('m1'),
         attributes: {
           'bridge.errorKind': 'retries_exhausted',
           'bridge.errorCode': '10002',
@@ -278,7 +291,7 @@ describe('consumer handler', () => {
     expect(secretsManager).toHaveReceivedCommandTimes(GetSecretValueCommand, 2);
   });
 
-  it('keeps the event, without dead-lettering it, when a fresh UserSig is still refused', async () => {
+  it('holds the event, without dead-lettering it, when a fresh UserSig is still refused', async () => {
     // Prepare: an expired ready UserSig that nobody has rotated yet.
     standIn.script.push({ code: 70001 }, { code: 70001 });
 
@@ -288,7 +301,33 @@ describe('consumer handler', () => {
     // Assess
     expect(failedIds(response)).toEqual([id('m1')]);
     expect(deadLetters()).toEqual([]);
+    expect(logLines.join('')).toContain('"holdReason":"deployment_fault"');
   });
+
+  it.each([70009, 70003, 60010, 70014, 70016, 70020, 60026])(
+    'holds every event of the batch on %i (a wrong secret), counts it, and dead-letters nothing',
+    async (code) => {
+      // Prepare: Tencent refuses the deployment's credentials, whoever the member.
+      standIn.reply = () => ({ code });
+      const addMetric = jest.spyOn(Metrics.prototype, 'addMetric');
+      const records = ['a', 'b', 'c'].map((account) =>
+        sqsRecord({ action: 'unmute', account }, { messageId: id(account), receiveCount: 7 }),
+      );
+
+      // Act
+      const response = await consume(records);
+
+      // Assess: every event waits for an operator, with a growing delay; none is dead-lettered.
+      expect(failedIds(response)).toEqual([id('a'), id('b'), id('c')]);
+      expect(standIn.calls.length).toBeGreaterThanOrEqual(1);
+      expect(deadLetters()).toEqual([]);
+      for (const account of ['a', 'b', 'c']) {
+        expect(visibilityChanges()[`rh-${id(account)}`]).toBeGreaterThanOrEqual(100);
+      }
+      expect(addMetric).toHaveBeenCalledWith('CredentialsInvalid', 'Count', 1);
+      addMetric.mockRestore();
+    },
+  );
 
   it('dead-letters a message it cannot read', async () => {
     // Prepare
@@ -321,7 +360,7 @@ describe('consumer handler', () => {
     expect(standIn.calls).toHaveLength(0);
   });
 
-  it('retries every record, calls nothing and dead-letters nothing when the secret cannot be read', async () => {
+  it('holds every record, calls nothing and dead-letters nothing when the secret cannot be read', async () => {
     // Prepare
     secretsManager.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
     const records = [

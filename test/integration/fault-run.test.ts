@@ -1,12 +1,19 @@
-import type { GroupMember, SeedGroup } from '../../local/simulator/index';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import {
+  DEFAULT_ADMIN,
+  DEFAULT_SDK_APP_ID,
+  DEFAULT_SECRET_KEY,
+  type GroupMember,
+  type SeedGroup,
+} from '../../local/simulator/index';
+import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack';
 import { deadLetters, postEvents, queueDrained, waitFor } from '../helpers/local-stack';
 
 /**
  * The fault run: 2,050 events over 200 members while Tencent answers 20% of calls with 10002, lets
- * 5% time out and drops 2% of connections (half of those after applying the change), plus events for
- * a group that does not exist. In the end every event is applied, in order, or dead-lettered with
- * Tencent's code: none lost.
+ * 5% time out, drops 2% of connections (half of those after applying the change) and applies 3% late
+ * (after the consumer's timeout), plus events for a group that does not exist. Midway, the secret
+ * holds a wrong key for 3 s (Tencent answers 70009) and then cannot be read for 3 s. In the end every
+ * event is applied, in order, or dead-lettered with Tencent's code: none lost.
  */
 
 const GROUPS: SeedGroup[] = ['Public', 'Private', 'ChatRoom', 'Community'].map((type, g) => ({
@@ -112,6 +119,8 @@ beforeAll(async () => {
         error: { rate: 0.2 },
         timeout: { rate: 0.05, holdMs: 1_000, applyBeforeFault: 0.5 },
         drop: { rate: 0.02, applyBeforeFault: 0.5 },
+        // Late writes: held past the consumer's 300 ms timeout, then applied.
+        slow: { rate: 0.03, delayMs: 700 },
       },
     },
     functionEnv: {
@@ -119,6 +128,11 @@ beforeAll(async () => {
       TIME_RESERVE_MS: '100',
       BACKOFF_BASE_SECONDS: '1',
       BACKOFF_MAX_SECONDS: '2',
+      // Held events come back within 2 s; a timed-out call is followed by 1 s of quiet (> 700 ms).
+      HOLD_MAX_SECONDS: '2',
+      TIMEOUT_SETTLE_SECONDS: '1',
+      // The secret is read on every batch, so that the wrong-secret and outage windows take effect.
+      SECRET_MAX_AGE_SECONDS: '0',
       // The simulator's limit is lifted here: this run is about faults, not about throughput.
       TENCENT_CALLS_PER_SECOND: '5000',
     },
@@ -145,12 +159,26 @@ it('loses nothing and applies nothing out of order under faults', async () => {
 
   // Act
   const started = Date.now();
+  const secret = (secretKey: string) =>
+    JSON.stringify({ sdkAppId: DEFAULT_SDK_APP_ID, identifier: DEFAULT_ADMIN, secretKey });
   for (let i = 0; i < ordered.length; i += 100) {
     const response = await postEvents(stack, { events: ordered.slice(i, i + 100) });
     expect(response.status).toBe(202);
+    if (i === 1_000) {
+      // A bad rotation: a wrong key (70009 for every call), then a secret that is not even JSON.
+      stack.secrets.setSecret(LOCAL_NAMES.secret, secret('a-wrong-key'));
+      await sleep(3_000);
+      stack.secrets.setSecret(LOCAL_NAMES.secret, 'not json');
+      await sleep(3_000);
+      stack.secrets.setSecret(LOCAL_NAMES.secret, secret(DEFAULT_SECRET_KEY));
+    }
   }
   await waitFor(() => queueDrained(stack), 150_000, 'every event to be applied or dead-lettered');
   const elapsedMs = Date.now() - started;
+
+  // Assess: the bad rotation was seen, and held the events rather than dead-lettering them.
+  const refused = (stack.simulator?.calls ?? []).filter((call) => call.resultCode === 70009).length;
+  expect(refused).toBeGreaterThan(0);
 
   // Assess: the dead-letter queue holds exactly the events of the group that does not exist.
   const letters = deadLetters(stack);
@@ -200,8 +228,11 @@ it('loses nothing and applies nothing out of order under faults', async () => {
   process.stdout.write(
     `\nfault run: ${ordered.length} events over ${byMember.size} members in ${(elapsedMs / 1000).toFixed(1)} s; ` +
       `${stats?.calls} Tencent calls (${stats?.faults.error} 10002, ${stats?.faults.timeout} timeouts, ` +
-      `${stats?.faults.drop} dropped, ${stats?.faults.appliedBeforeFault} applied but answer lost); ` +
+      `${stats?.faults.drop} dropped, ${stats?.faults.appliedBeforeFault} applied but answer lost, ` +
+      `${refused} refused for a wrong key); ` +
       `applied ${ordered.length - letters.length}, dead-lettered ${letters.length} (10010), lost 0, ` +
       `out of order ${outOfOrder}, state mismatches ${mismatches}\n`,
   );
 }, 180_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -109,7 +109,8 @@ describe('processBatch', () => {
     // Act
     await processBatch([record('bob', 'm1', 1)], deps, budget);
     state.secretReadable = false;
-    for (let receive = 2; receive <= 5; receive++) await processBatch([record('bob', 'm1', receive)], deps, budget);
+    for (let receive = 2; receive <= 5; receive++)
+      await processBatch([record('bob', 'm1', receive)], deps, budget);
     state.secretReadable = true;
     await processBatch([record('bob', 'm1', 6)], deps, budget);
     const afterSecond = [...deadLetters];

@@ -21,7 +21,11 @@ const settings: RetryPolicySettings = {
 const noJitter = () => 0;
 
 const failed = (failureClass: FailureClass, tencentCode?: number): StepResult => {
-  const failure: CallFailure = { failureClass, info: 'x', ...(tencentCode === undefined ? {} : { tencentCode }) };
+  const failure: CallFailure = {
+    failureClass,
+    info: 'x',
+    ...(tencentCode === undefined ? {} : { tencentCode }),
+  };
   return { kind: 'failed', failure };
 };
 
@@ -62,7 +66,13 @@ describe('decide: one table of every result and failure class, by attempt', () =
       10,
       { kind: 'dead_letter', deadLetterKind: 'retries_exhausted', followersWaitSeconds: 0 },
     ],
-    ['rate limited 60007, attempt 1', failed('rate_limited', 60007), 1, 1, { kind: 'retry', afterSeconds: 1 }],
+    [
+      'rate limited 60007, attempt 1',
+      failed('rate_limited', 60007),
+      1,
+      1,
+      { kind: 'retry', afterSeconds: 1 },
+    ],
     [
       'rate limited 60007, attempt 10',
       failed('rate_limited', 60007),
@@ -99,7 +109,13 @@ describe('decide: one table of every result and failure class, by attempt', () =
       1,
       { kind: 'hold', reason: 'deployment_fault', afterSeconds: 2 },
     ],
-    ['timeout, attempt 1: waits the settle delay', failed('timeout'), 1, 1, { kind: 'retry', afterSeconds: 10 }],
+    [
+      'timeout, attempt 1: waits the settle delay',
+      failed('timeout'),
+      1,
+      1,
+      { kind: 'retry', afterSeconds: 10 },
+    ],
     ['timeout, attempt 5: backoff is longer', failed('timeout'), 5, 5, { kind: 'retry', afterSeconds: 16 }],
     [
       'timeout at the limit: the next event waits the settle delay',

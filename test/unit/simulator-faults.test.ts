@@ -52,6 +52,19 @@ describe('FaultPlanner', () => {
     expect(first.every((d) => d.delayMs >= 5 && d.delayMs <= 15)).toBe(true);
   });
 
+  it('holds a share of calls and then processes them as usual: late writes', () => {
+    // Prepare
+    const planner = new FaultPlanner({ seed: 3, slow: { rate: 0.1, delayMs: 4_000 } });
+
+    // Act
+    const decisions = Array.from({ length: 10_000 }, () => planner.next());
+
+    // Assess: no fault, so the call is processed (and applied) after the delay.
+    const slow = decisions.filter((d) => d.delayMs === 4_000);
+    expect(slow.length / decisions.length).toBeCloseTo(0.1, 1);
+    expect(decisions.every((d) => d.fault === undefined && !d.applyBeforeFault)).toBe(true);
+  });
+
   it('refuses shares that add up to more than 1 and unknown fields', () => {
     // Act / Assess
     expect(() => parseFaultConfig({ error: { rate: 0.7 }, drop: { rate: 0.4 } })).toThrow(/add up to/);

@@ -4,6 +4,9 @@
  * every problem and, for a choice, lists the valid values.
  */
 
+import { receivesNeeded } from '../shared/retry-policy.ts';
+import { type IntegerRange, type IntegerSetting, SETTINGS, type SettingRows } from '../shared/settings.ts';
+
 /** Tencent Cloud Chat data centres and the domain of their REST API (`shared/tencent/REFERENCE.md`). */
 export const IM_REGION_DOMAINS = {
   china: 'console.tim.qq.com',
@@ -32,40 +35,44 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-interface IntegerRule {
-  readonly default: number;
-  readonly min: number;
-  readonly max: number;
-}
+/** How long the main queue keeps an event: SQS's longest, 14 days (a hold may last that long). */
+export const QUEUE_RETENTION_SECONDS = 14 * 86_400;
 
 /** Tencent's frequency limit for `modify_group_member_info`: calls per second per SDKAppID. */
 export const TENCENT_RATE_LIMIT = 200;
 
-/**
- * The consumer's tunables: context key, environment variable, the consumer's default and the range the
- * consumer accepts (the same as `shared/config.ts`, which a test checks). Only the keys the context sets
- * reach the function's environment; the others keep the consumer's own default.
- */
-export const CONSUMER_TUNABLES = {
-  tencentTimeoutMs: { env: 'TENCENT_TIMEOUT_MS', default: 3_000, min: 100, max: 60_000 },
-  maxAttempts: { env: 'MAX_ATTEMPTS', default: 10, min: 1, max: 100 },
-  ambiguousMaxAttempts: { env: 'AMBIGUOUS_MAX_ATTEMPTS', default: 3, min: 1, max: 100 },
-  backoffBaseSeconds: { env: 'BACKOFF_BASE_SECONDS', default: 2, min: 1, max: 900 },
-  backoffMaxSeconds: { env: 'BACKOFF_MAX_SECONDS', default: 900, min: 1, max: 43_200 },
-  secretMaxAgeSeconds: { env: 'SECRET_MAX_AGE_SECONDS', default: 300, min: 0, max: 86_400 },
-  userSigTtlSeconds: { env: 'USERSIG_TTL_SECONDS', default: 86_400, min: 3_600, max: 315_360_000 },
-  groupConcurrency: { env: 'GROUP_CONCURRENCY', default: 10, min: 1, max: 100 },
-  timeReserveMs: { env: 'TIME_RESERVE_MS', default: 1_000, min: 0, max: 60_000 },
-  tencentCallsPerSecond: { env: 'TENCENT_CALLS_PER_SECOND', default: 180, min: 1, max: 100_000 },
-} as const satisfies Record<string, IntegerRule & { env: string }>;
+/** The context keys of a function's rows (a row whose `context` is `null` has none). */
+type ContextKeyOf<T extends SettingRows> = { [K in keyof T]: T[K]['context'] }[keyof T] & string;
+
+/** A function's rows that have a context key, by that key. */
+function byContextKey<T extends SettingRows>(rows: T): Readonly<Record<ContextKeyOf<T>, IntegerSetting>> {
+  const byKey: Record<string, IntegerSetting> = {};
+  for (const row of Object.values(rows)) if (row.context !== null) byKey[row.context] = row;
+  return byKey as Record<ContextKeyOf<T>, IntegerSetting>;
+}
+
+/** Typed `Object.entries` of a table keyed by a known set of keys. */
+const entriesOf = <K extends string, V>(table: Readonly<Record<K, V>>): [K, V][] =>
+  Object.entries(table) as [K, V][];
 
 /** The name of a consumer tunable's context key. */
-export type ConsumerTunable = keyof typeof CONSUMER_TUNABLES;
+export type ConsumerTunable = ContextKeyOf<typeof SETTINGS.consumer>;
+
+/** The name of an ingest setting's context key. */
+type IngestTunable = ContextKeyOf<typeof SETTINGS.ingest>;
+
+/**
+ * The consumer's tunables by context key: the rows of `SETTINGS.consumer` (`shared/settings.ts`) that
+ * have one. Only the keys the context sets reach the function's environment; the others keep the
+ * consumer's own default, which is the same row's.
+ */
+export const CONSUMER_TUNABLES = byContextKey(SETTINGS.consumer);
+
+/** The ingest function's settings by context key; every one reaches its environment, defaults included. */
+const INGEST_TUNABLES = byContextKey(SETTINGS.ingest);
 
 /** The stack's own integer settings: context key, default and valid range. */
 export const STACK_SETTINGS = {
-  /** Largest request body the ingest function accepts, in bytes (`MAX_BODY_BYTES`). */
-  maxBodyBytes: { default: 262_144, min: 1_024, max: 10_485_760 },
   /** Steady-state requests per second the API stage (and the API-key usage plan) allows. */
   apiRateLimit: { default: 50, min: 1, max: 10_000 },
   /** Burst of requests the API stage (and the API-key usage plan) allows. */
@@ -78,16 +85,19 @@ export const STACK_SETTINGS = {
    * Concurrent consumer invocations (SQS event source `maxConcurrency`), also given to the consumer as
    * `CONSUMER_MAX_CONCURRENCY`: each invocation paces itself to `tencentCallsPerSecond / maxConcurrency`.
    */
-  maxConcurrency: { default: 2, min: 2, max: 1_000 },
+  maxConcurrency: { default: SETTINGS.consumer.consumerMaxConcurrency.default, min: 2, max: 1_000 },
   /** Consumer function timeout, in seconds; the queue's visibility timeout is six times this. */
   consumerTimeoutSeconds: { default: 30, min: 5, max: 900 },
-  /** Receives before SQS itself moves a message to the dead-letter queue; default `maxAttempts × batchSize + 5`. */
+  /** Receives before SQS itself moves a message to the dead-letter queue; default from the retry policy (`receivesNeeded`). */
   maxReceiveCount: { default: 0, min: 2, max: 1_000 },
   /** Age of the oldest message on the main queue, in seconds, that raises the alarm. */
   queueAgeAlarmSeconds: { default: 600, min: 60, max: 1_209_600 },
   /** Days the functions' and the API's logs are kept; one of {@link LOG_RETENTION_DAYS}. */
   logRetentionDays: { default: 30, min: 1, max: 3_653 },
-} as const satisfies Record<string, IntegerRule>;
+} as const satisfies Record<string, IntegerRange>;
+
+/** The name of a stack setting's context key. */
+export type StackSetting = keyof typeof STACK_SETTINGS;
 
 /** Context keys this app reads. Any other key without `:` or a leading `@` is reported as a typo. */
 export const CONTEXT_KEYS = [
@@ -100,6 +110,7 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'apiGatewayCloudWatchRole',
   ...Object.keys(STACK_SETTINGS),
+  ...Object.keys(INGEST_TUNABLES),
   ...Object.keys(CONSUMER_TUNABLES),
 ] as const;
 
@@ -135,8 +146,8 @@ export interface BridgeConfig {
    * off when the account (per AWS region) already has one.
    */
   readonly apiGatewayCloudWatchRole: boolean;
-  /** The stack's integer settings, resolved (defaults applied). */
-  readonly settings: { readonly [K in keyof typeof STACK_SETTINGS]: number };
+  /** The stack's integer settings and the ingest function's, resolved (defaults applied). */
+  readonly settings: { readonly [K in StackSetting | IngestTunable]: number };
   /** Every consumer tunable, resolved (defaults applied), for the stack's own arithmetic. */
   readonly tunables: { readonly [K in ConsumerTunable]: number };
   /** Only the tunables the context sets, as the consumer's environment variables. */
@@ -213,7 +224,7 @@ class ContextReader {
   }
 
   /** An integer within the rule's range, or `undefined` when absent (or invalid, which is recorded). */
-  integer(key: string, rule: IntegerRule): number | undefined {
+  integer(key: string, rule: IntegerRange): number | undefined {
     const raw = this.source.tryGetContext(key);
     if (raw === undefined || raw === null || raw === '') return undefined;
     const text = String(raw).trim();
@@ -302,17 +313,14 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
 
   const tunables = {} as Record<ConsumerTunable, number>;
   const consumerTunableEnvironment: Record<string, string> = {};
-  for (const [key, rule] of Object.entries(CONSUMER_TUNABLES) as [
-    ConsumerTunable,
-    (typeof CONSUMER_TUNABLES)[ConsumerTunable],
-  ][]) {
+  for (const [key, rule] of entriesOf(CONSUMER_TUNABLES)) {
     const value = reader.integer(key, rule);
     tunables[key] = value ?? rule.default;
     if (value !== undefined) consumerTunableEnvironment[rule.env] = String(value);
   }
 
-  const settings = {} as Record<keyof typeof STACK_SETTINGS, number>;
-  for (const [key, rule] of Object.entries(STACK_SETTINGS) as [keyof typeof STACK_SETTINGS, IntegerRule][]) {
+  const settings = {} as Record<StackSetting | IngestTunable, number>;
+  for (const [key, rule] of [...entriesOf(STACK_SETTINGS), ...entriesOf(INGEST_TUNABLES)]) {
     settings[key] = reader.integer(key, rule) ?? rule.default;
   }
   checkRelations(reader, settings, tunables);
@@ -338,21 +346,29 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
 /** Checks the rules that tie several settings together; fills in derived defaults. */
 function checkRelations(
   reader: ContextReader,
-  settings: Record<keyof typeof STACK_SETTINGS, number>,
+  settings: Record<StackSetting | IngestTunable, number>,
   tunables: Record<ConsumerTunable, number>,
 ): void {
   const { problems } = reader;
   const attempts = Math.max(tunables.maxAttempts, tunables.ambiguousMaxAttempts);
-  if (settings.maxReceiveCount === 0) {
-    // Every receive counts, including those of an event released unattempted because an earlier event
-    // of its member in the same batch failed: up to batchSize - 1 events ahead of it, each with its own
-    // attempts, then its own. Below that, SQS would move events the consumer is still retrying.
-    const receives = attempts * settings.batchSize + 5;
-    settings.maxReceiveCount = Math.min(receives, STACK_SETTINGS.maxReceiveCount.max);
-  }
-  if (settings.maxReceiveCount <= attempts) {
+  // Every receive counts: those of events released unattempted behind a failing one, and those of a
+  // hold lasting the queue's whole retention. Below that, SQS would move events the consumer is still
+  // retrying or holding, without a reason (see `receivesNeeded`).
+  const needed = receivesNeeded({
+    ...tunables,
+    backoff: { baseSeconds: tunables.backoffBaseSeconds, maxSeconds: tunables.backoffMaxSeconds },
+    batchSize: settings.batchSize,
+    retentionSeconds: QUEUE_RETENTION_SECONDS,
+  });
+  if (settings.maxReceiveCount === 0) settings.maxReceiveCount = needed;
+  if (settings.maxReceiveCount < needed) {
     problems.push(
-      `maxReceiveCount (${settings.maxReceiveCount}) must be higher than maxAttempts and ambiguousMaxAttempts (${attempts}), so that SQS's own redrive only catches messages the consumer crashed on`,
+      `maxReceiveCount (${settings.maxReceiveCount}) must be at least ${needed}: ${attempts} attempts x batchSize ${settings.batchSize}, plus the receives of a ${QUEUE_RETENTION_SECONDS / 86_400}-day hold at holdMaxSeconds ${tunables.holdMaxSeconds}, plus batchSize; otherwise SQS's own redrive would dead-letter events the consumer is still retrying or holding (raise holdMaxSeconds or lower maxAttempts to need fewer)`,
+    );
+  }
+  if (settings.maxReceiveCount > STACK_SETTINGS.maxReceiveCount.max) {
+    problems.push(
+      `maxReceiveCount (${settings.maxReceiveCount}) must be at most ${STACK_SETTINGS.maxReceiveCount.max}, SQS's limit; raise holdMaxSeconds or lower maxAttempts or batchSize`,
     );
   }
   const callBudgetMs = tunables.tencentTimeoutMs + tunables.timeReserveMs;

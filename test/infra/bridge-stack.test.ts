@@ -427,7 +427,7 @@ describe('alarms and dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as CfnResourceJson[];
 
     // Assess
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topicId }],
@@ -494,6 +494,24 @@ describe('alarms and dashboard', () => {
     });
   });
 
+  it('alarms within a minute when the consumer cannot read the secret or Tencent refuses it', () => {
+    // Assess
+    const alarm = alarmNamed('CredentialsFault');
+    expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1 });
+    const metrics = alarm.Metrics as {
+      Id: string;
+      MetricStat?: { Metric: { MetricName: string }; Period: number };
+    }[];
+    expect(
+      metrics.flatMap((metric) =>
+        metric.MetricStat ? [[metric.MetricStat.Metric.MetricName, metric.MetricStat.Period]] : [],
+      ),
+    ).toEqual([
+      ['CredentialsInvalid', 60],
+      ['CredentialsUnavailable', 60],
+    ]);
+  });
+
   it('alarms on API 5xx responses', () => {
     // Assess
     expect(alarmNamed('Api5xx')).toMatchObject({
@@ -558,6 +576,7 @@ describe('alarms and dashboard', () => {
       emf('EventsRetried', 'Sum'),
       emf('EventsDeadLettered', 'Sum'),
       emf('EventsExpired', 'Sum'),
+      emf('EventsHeld', 'Sum'),
     ]);
     expect(metricsOf('Tencent latency (ms)')).toEqual([
       emf('TencentLatency', 'p50'),

@@ -53,7 +53,8 @@ describe('loadBridgeConfig', () => {
       resourcePrefix: 'moderation-bridge-dev-singapore',
       consumerTunableEnvironment: {},
     });
-    expect(config.settings).toMatchObject({ batchSize: 10, maxConcurrency: 2, maxReceiveCount: 105 });
+    // 10 attempts x 10 per batch + 430 receives of a 14-day hold + 10 (see receivesNeeded).
+    expect(config.settings).toMatchObject({ batchSize: 10, maxConcurrency: 2, maxReceiveCount: 540 });
   });
 
   it('gives every tunable the consumer default, so unset tunables need no environment variable', () => {
@@ -80,6 +81,8 @@ describe('loadBridgeConfig', () => {
       groupConcurrency: consumerDefaults.groupConcurrency,
       timeReserveMs: consumerDefaults.timeReserveMs,
       tencentCallsPerSecond: consumerDefaults.tencentCallsPerSecond,
+      holdMaxSeconds: consumerDefaults.holdMaxSeconds,
+      timeoutSettleSeconds: consumerDefaults.timeoutSettleSeconds,
     });
     expect(loadBridgeConfig(contextOf({})).settings.maxConcurrency).toBe(
       consumerDefaults.consumerMaxConcurrency,
@@ -120,7 +123,8 @@ describe('loadBridgeConfig', () => {
     // Assess
     expect(config.consumerTunableEnvironment).toEqual({ MAX_ATTEMPTS: '6', BACKOFF_MAX_SECONDS: '600' });
     expect(config.tunables.maxAttempts).toBe(6);
-    expect(config.settings.maxReceiveCount).toBe(65);
+    // 6 attempts x 10 + 430 + 10.
+    expect(config.settings.maxReceiveCount).toBe(500);
   });
 
   it('reads -c values, which arrive as strings, like the typed values of cdk.json', () => {
@@ -245,14 +249,18 @@ describe('loadBridgeConfig', () => {
     ]);
   });
 
-  it('keeps SQS redrive a safety net: maxReceiveCount must exceed the consumer attempts', () => {
+  it('keeps SQS redrive a safety net: maxReceiveCount must allow for retries and a 14-day hold', () => {
     // Act
-    const problems = problemsOf({ maxAttempts: 12, maxReceiveCount: 12 });
+    const tooLow = problemsOf({ maxAttempts: 12, maxReceiveCount: 12 });
+    const tooMany = problemsOf({ maxAttempts: 12, holdMaxSeconds: 600 });
+    const longerHolds = loadBridgeConfig(contextOf({ holdMaxSeconds: 43_200 }));
 
     // Assess
-    expect(problems).toEqual([
-      expect.stringContaining('maxReceiveCount (12) must be higher than maxAttempts'),
-    ]);
+    expect(tooLow).toEqual([expect.stringContaining('maxReceiveCount (12) must be at least 560')]);
+    expect(tooMany).toEqual([expect.stringContaining('must be at most 1000')]);
+    // 100 + 10 + a hold growing to 12 hours: the first receive, 15 steps (52,420 s at their
+    // shortest), then one per 34,560 s: 49.
+    expect(longerHolds.settings.maxReceiveCount).toBe(159);
   });
 
   it('rejects a consumer timeout too short for one Tencent call', () => {

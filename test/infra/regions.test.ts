@@ -205,7 +205,8 @@ describe('API-key mode with an alarm e-mail and tuned consumer', () => {
       ),
     ).toEqual([]);
     expect(queue.VisibilityTimeout).toBe(360);
-    expect(queue.RedrivePolicy.maxReceiveCount).toBe(29);
+    // 6 attempts x 4 + 430 receives of a 14-day hold + 4.
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(458);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 4,
       ScalingConfig: { MaximumConcurrency: 3 },

@@ -23,7 +23,9 @@ describe('loadConsumerConfig', () => {
       secretMaxAgeSeconds: 300,
       userSigTtlSeconds: 86400,
       groupConcurrency: 10,
+      holdMaxSeconds: 3_600,
       timeReserveMs: 1000,
+      timeoutSettleSeconds: 10,
       tencentCallsPerSecond: 180,
       consumerMaxConcurrency: 2,
     });

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { type FieldIssue, ValidationError } from './errors.ts';
+import { codePointName, formatJsonPath as formatPath } from './strict-json.ts';
 
 /**
  * The public event contract of `POST /v1/events`: one event, or `{"events": [...]}` with 1 to 100.
  * Validation is all-or-nothing and reports every broken rule with its field path.
+ *
+ * Every field that reaches the queue either is restricted to printable ASCII (`eventId`, `groupId`,
+ * `account`, `occurredAt`, the enums) or is checked for characters SQS refuses (its allowed set is
+ * #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF): so a valid event is never refused
+ * by the queue, and never half a batch is enqueued for a character.
  */
 
 /** The moderation actions the bridge applies. */
@@ -29,6 +35,27 @@ export const MAX_MUTE_SECONDS = 4_294_967_295;
 /** How far in the future `occurredAt` may lie (clock skew allowance). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
+/*
+ * Group member custom fields (`set_member_data`), as Tencent Cloud Chat documents them: at most 5
+ * per app, set up in the Chat console; keys of at most 16 bytes of letters, digits and underscores;
+ * values of at most 64 bytes ("Group System" > "Custom Fields",
+ * tencentcloud.com/document/product/1047/33529; the 5-field limit is also on "Use Limits",
+ * tencentcloud.com/document/product/1047/34381). Bounding `data` by them makes a call Tencent would
+ * refuse (10004 invalid parameter, 80002 body too large) a 400 here instead of a dead letter later.
+ */
+/** Most custom fields one `set_member_data` event sets. */
+export const MAX_MEMBER_DATA_KEYS = 5;
+/** Longest custom field key, in bytes. */
+export const MAX_MEMBER_DATA_KEY_BYTES = 16;
+/** Longest custom field value, in UTF-8 bytes. */
+export const MAX_MEMBER_DATA_VALUE_BYTES = 64;
+
+/**
+ * Keys refused anywhere in a request (rule `reserved key`): no contract field has these names, and
+ * they are the classic prototype-pollution vectors of code that merges parsed objects.
+ */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Makes a zod error option that says "is required" for a missing value and `rule` otherwise. */
 const rule = (message: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message),
@@ -39,10 +66,56 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const utf8Bytes = (value: string): number => Buffer.byteLength(value, 'utf8');
 
+/**
+ * The first character of `value` a text field must not hold, as a rule, or `undefined` when it holds
+ * none: C0 controls (U+0000-U+001F), DEL (U+007F) and C1 controls (U+0080-U+009F); tab, line feed
+ * and carriage return only where `allowLineBreaks`; unpaired surrogates (no UTF-8 form); Unicode
+ * non-characters (U+FDD0-U+FDEF and every code point ending in FFFE or FFFF; SQS refuses U+FFFE
+ * and U+FFFF).
+ */
+export function forbiddenCharacterRule(value: string, allowLineBreaks = false): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
+      if (allowLineBreaks && (code === 0x09 || code === 0x0a || code === 0x0d)) continue;
+      const which = allowLineBreaks ? 'control characters other than tab, LF and CR' : 'control characters';
+      return `must not contain ${which} (${codePointName(code)})`;
+    }
+    if (code < 0xd800) continue;
+    let codePoint = code;
+    if (code <= 0xdfff) {
+      const low = value.charCodeAt(i + 1);
+      if (code > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) {
+        return `must not contain unpaired surrogates (${codePointName(code)})`;
+      }
+      codePoint = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+      i++;
+    }
+    if ((codePoint >= 0xfdd0 && codePoint <= 0xfdef) || (codePoint & 0xfffe) === 0xfffe) {
+      return `must not contain Unicode non-characters (${codePointName(codePoint)})`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A string field checked by `check` (the first broken rule, or `undefined`): one issue per field,
+ * `typeRule` when the value is not a string, `is required` when it is missing.
+ */
+const text = (typeRule: string, check: (value: string) => string | undefined) =>
+  z.string(rule(typeRule)).superRefine((value, ctx) => {
+    const broken = check(value);
+    if (broken !== undefined) ctx.addIssue({ code: 'custom', message: broken, input: value });
+  });
+
 const EVENT_ID_RULE = 'must be 1-128 characters of A-Z a-z 0-9 . _ : -';
 const GROUP_ID_RULE = 'must be 1-48 bytes of printable ASCII';
 const ACCOUNT_RULE = 'must be 1-32 bytes of printable ASCII without spaces';
 const DURATION_RULE = `must be an integer from 1 to ${MAX_MUTE_SECONDS}`;
+const REASON_RULE = 'must be a string of at most 512 characters';
+const NAME_CARD_RULE = 'must be a string of at most 50 UTF-8 bytes';
+const DATA_RULE = 'must be an object of string keys to string values';
+const DATA_KEY_RULE = `keys must be 1-${MAX_MEMBER_DATA_KEY_BYTES} characters of A-Z a-z 0-9 _`;
 
 const common = {
   eventId: z
@@ -57,21 +130,73 @@ const common = {
       error: 'must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T12:00:00Z',
     })
     .optional(),
-  reason: z
-    .string(rule('must be a string of at most 512 characters'))
-    .max(512, { error: 'must be a string of at most 512 characters' })
-    .optional(),
+  // Kept for audit only (never sent to Tencent), so tabs and line breaks may stay: SQS takes them.
+  reason: text(REASON_RULE, (value) =>
+    value.length > 512 ? REASON_RULE : forbiddenCharacterRule(value, true),
+  ).optional(),
 };
+
+/**
+ * Reads `data` of `set_member_data`, adding one issue per broken entry (at `data["key"]`), or one
+ * for `data` itself.
+ */
+function memberData(value: unknown, ctx: z.RefinementCtx): Record<string, string> {
+  const fail = (message: string, path: PropertyKey[] = []) => {
+    ctx.addIssue({ code: 'custom', message, path, input: value });
+  };
+  if (value === undefined) {
+    fail('is required');
+    return {};
+  }
+  if (!isPlainObject(value)) {
+    fail(DATA_RULE);
+    return {};
+  }
+  const entries = Object.entries(value);
+  if (entries.length === 0 || entries.length > MAX_MEMBER_DATA_KEYS) {
+    fail(
+      `must have 1 to ${MAX_MEMBER_DATA_KEYS} keys (Tencent allows ${MAX_MEMBER_DATA_KEYS} member custom fields)`,
+    );
+  }
+  const out: [string, string][] = [];
+  for (const [key, entry] of entries) {
+    const broken = memberDataKeyRule(key) ?? memberDataValueRule(entry);
+    if (broken !== undefined) fail(broken, [key]);
+    else if (typeof entry === 'string') out.push([key, entry]);
+  }
+  return Object.fromEntries(out);
+}
+
+/** The rule a `data` key breaks, or `undefined`. */
+function memberDataKeyRule(key: string): string | undefined {
+  if (key === '') return 'keys must not be empty';
+  if (RESERVED_KEYS.has(key)) return 'reserved key';
+  const character = forbiddenCharacterRule(key);
+  if (character !== undefined) return `keys ${character}`;
+  if (key.length > MAX_MEMBER_DATA_KEY_BYTES || !/^[A-Za-z0-9_]+$/.test(key)) return DATA_KEY_RULE;
+  return undefined;
+}
+
+/** The rule a `data` value breaks, or `undefined`. */
+function memberDataValueRule(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'values must be strings';
+  if (utf8Bytes(value) > MAX_MEMBER_DATA_VALUE_BYTES) {
+    return `values must be at most ${MAX_MEMBER_DATA_VALUE_BYTES} UTF-8 bytes`;
+  }
+  const character = forbiddenCharacterRule(value);
+  return character === undefined ? undefined : `values ${character}`;
+}
 
 const actionSchemas = {
   mute: z.strictObject({
     ...common,
     action: z.literal('mute'),
+    // One check, so that a value breaking several bounds (1e20 is neither safe nor in range) is one issue.
     durationSeconds: z
       .number(rule(DURATION_RULE))
-      .int({ error: DURATION_RULE })
-      .min(1, { error: DURATION_RULE })
-      .max(MAX_MUTE_SECONDS, { error: DURATION_RULE }),
+      .refine((value) => Number.isInteger(value) && value >= 1 && value <= MAX_MUTE_SECONDS, {
+        error: DURATION_RULE,
+      }),
   }),
   unmute: z.strictObject({ ...common, action: z.literal('unmute') }),
   set_role: z.strictObject({
@@ -87,20 +212,14 @@ const actionSchemas = {
   set_name_card: z.strictObject({
     ...common,
     action: z.literal('set_name_card'),
-    nameCard: z
-      .string(rule('must be a string of at most 50 UTF-8 bytes'))
-      .refine((value) => utf8Bytes(value) <= 50, { error: 'must be a string of at most 50 UTF-8 bytes' }),
+    nameCard: text(NAME_CARD_RULE, (value) =>
+      utf8Bytes(value) > 50 ? NAME_CARD_RULE : forbiddenCharacterRule(value),
+    ),
   }),
   set_member_data: z.strictObject({
     ...common,
     action: z.literal('set_member_data'),
-    data: z
-      .record(
-        z.string().min(1, { error: 'keys must not be empty' }),
-        z.string({ error: 'values must be strings' }),
-        rule('must be an object of string keys to string values'),
-      )
-      .refine((value) => Object.keys(value).length > 0, { error: 'must have at least one key' }),
+    data: z.unknown().transform(memberData),
   }),
 } as const;
 
@@ -149,17 +268,6 @@ export type ModerationEvent = EventBase &
 /** Every field some action accepts; used to tell "belongs to another action" from "unknown". */
 const ACTION_FIELDS = new Set(['durationSeconds', 'role', 'msgFlag', 'nameCard', 'data']);
 
-/** Formats a path as `events[3].data["a b"]`. */
-function formatPath(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix;
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || '(body)';
-}
-
 function toFieldIssues(prefix: string, input: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]) {
   const out: FieldIssue[] = [];
   for (const issue of issues) {
@@ -189,9 +297,32 @@ function toModerationEvent(parsed: ParsedEvent, receivedAt: Date): ModerationEve
 }
 
 /**
+ * Whether a payload is the batch form `{"events": [...]}`: an object with `events` and without
+ * `action`. An object with both is an event, whose `events` field is unknown.
+ */
+export function isEventBatch(payload: unknown): payload is Record<string, unknown> {
+  return isPlainObject(payload) && Object.hasOwn(payload, 'events') && !Object.hasOwn(payload, 'action');
+}
+
+/** `reserved key` issues for the keys of `object` in {@link RESERVED_KEYS}, and the object without them. */
+function withoutReservedKeys(
+  prefix: string,
+  object: Record<string, unknown>,
+): { issues: FieldIssue[]; rest: Record<string, unknown> } {
+  const keys = Object.keys(object);
+  if (!keys.some((key) => RESERVED_KEYS.has(key))) return { issues: [], rest: object };
+  const issues = keys
+    .filter((key) => RESERVED_KEYS.has(key))
+    .map((key) => ({ path: formatPath(prefix, [key]), rule: 'reserved key' }));
+  const rest: Record<string, unknown> = Object.create(null);
+  for (const key of keys) if (!RESERVED_KEYS.has(key)) rest[key] = object[key];
+  return { issues, rest };
+}
+
+/**
  * Validates a request payload (already parsed from JSON) against the event contract.
  *
- * @param payload - one event, or `{"events": [...]}`
+ * @param payload - one event, or `{"events": [...]}` (see {@link isEventBatch})
  * @param receivedAt - the time of receipt: the default `occurredAt`, and the reference for the future check
  * @returns the events in request order, with `eventId` and `occurredAt` filled in
  * @throws {@link ValidationError} listing every broken rule, by field path
@@ -205,10 +336,13 @@ function toModerationEvent(parsed: ParsedEvent, receivedAt: Date): ModerationEve
 export function validateEvents(payload: unknown, receivedAt: Date): ModerationEvent[] {
   let items: readonly unknown[];
   let prefix: (index: number) => string;
-  if (isPlainObject(payload) && 'events' in payload) {
+  if (isEventBatch(payload)) {
     const issues: FieldIssue[] = Object.keys(payload)
       .filter((key) => key !== 'events')
-      .map((key) => ({ path: formatPath('', [key]), rule: 'unknown field' }));
+      .map((key) => ({
+        path: formatPath('', [key]),
+        rule: RESERVED_KEYS.has(key) ? 'reserved key' : 'unknown field',
+      }));
     const events: unknown = payload.events;
     const valid = Array.isArray(events) && events.length >= 1 && events.length <= MAX_EVENTS_PER_REQUEST;
     if (!valid) {
@@ -231,11 +365,14 @@ export function validateEvents(payload: unknown, receivedAt: Date): ModerationEv
       issues.push({ path: at || '(body)', rule: 'must be a JSON object' });
       return;
     }
-    const result = eventSchema.safeParse(item);
+    const reserved = withoutReservedKeys(at, item);
+    issues.push(...reserved.issues);
+    const result = eventSchema.safeParse(reserved.rest);
     if (!result.success) {
-      issues.push(...toFieldIssues(at, item, result.error.issues));
+      issues.push(...toFieldIssues(at, reserved.rest, result.error.issues));
       return;
     }
+    if (reserved.issues.length > 0) return;
     const event = toModerationEvent(result.data, receivedAt);
     if (event.occurredAt.getTime() > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) {
       issues.push({

@@ -1,20 +1,17 @@
 /**
  * The bridge's one error hierarchy. Every error the bridge raises is a {@link BridgeError}; each keeps
- * the error that caused it in `cause`. `statusCode` and `expose` follow middy's convention: an error
- * whose status is below 500 is the caller's to fix and its message is safe to return; anything else
- * is ours, and the API edge answers with a generic message instead.
+ * the error that caused it in `cause` and says in `retryable` whether trying again can help. Errors
+ * carry no HTTP status: mapping them to answers is the API edge's business (`errorResponse` in
+ * `http.ts`), and the consumer never answers HTTP at all.
  */
 export class BridgeError extends Error {
-  /** HTTP status the API edge answers with when this error reaches it. */
-  readonly statusCode: number;
-  /** Whether `message` may be returned to an API caller. */
-  readonly expose: boolean;
+  /** Whether doing the same thing again later can succeed. */
+  readonly retryable: boolean;
 
-  constructor(message: string, options: { cause?: unknown; statusCode?: number } = {}) {
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.statusCode = options.statusCode ?? 500;
-    this.expose = this.statusCode < 500;
+    this.retryable = options.retryable ?? false;
   }
 }
 
@@ -30,36 +27,38 @@ export class ValidationError extends BridgeError {
 
   constructor(issues: readonly FieldIssue[], options: { cause?: unknown } = {}) {
     const count = issues.length;
-    super(`${count} invalid field${count === 1 ? '' : 's'}`, { ...options, statusCode: 400 });
+    super(`${count} invalid field${count === 1 ? '' : 's'}`, options);
     this.issues = issues;
   }
 }
 
-/** The request body is not JSON. */
+/** The request body cannot be read as JSON: empty, not base64, not UTF-8, or not JSON. */
 export class MalformedBodyError extends BridgeError {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { ...options, statusCode: 400 });
+    super(message, options);
   }
 }
 
 /** The request body is larger than the configured limit. */
 export class PayloadTooLargeError extends BridgeError {
   constructor(limitBytes: number) {
-    super(`request body is larger than ${limitBytes} bytes`, { statusCode: 413 });
+    super(`request body is larger than ${limitBytes} bytes`);
   }
 }
 
-/** The request is not `application/json`. */
+/** The request is not `application/json` in UTF-8 without a content coding; the message says what is. */
 export class UnsupportedMediaTypeError extends BridgeError {
-  constructor(received: string | undefined) {
-    super(`Content-Type must be application/json, got ${received ? `'${received}'` : 'none'}`, {
-      statusCode: 415,
-    });
+  constructor(message: string) {
+    super(message);
   }
 }
 
 /** A setting is missing or invalid; raised at cold start and names every bad setting. */
-export class ConfigError extends BridgeError {}
+export class ConfigError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
 
 /**
  * The queue refused some events. `enqueued` lists the eventIds that are safely on the queue, so
@@ -74,20 +73,35 @@ export class EnqueueError extends BridgeError {
     notEnqueued: readonly string[],
     options: { cause?: unknown } = {},
   ) {
-    super(`${notEnqueued.length} event(s) could not be enqueued`, { ...options, statusCode: 503 });
+    super(`${notEnqueued.length} event(s) could not be enqueued`, { ...options, retryable: true });
     this.enqueued = enqueued;
     this.notEnqueued = notEnqueued;
   }
 }
 
-/** The Tencent admin credentials could not be read or are malformed. Never carries secret values. */
-export class CredentialsError extends BridgeError {}
+/**
+ * The Tencent admin credentials could not be read or are malformed. Never carries secret values.
+ * Retryable: a secret being rotated or a Secrets Manager outage is over later.
+ */
+export class CredentialsError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: true });
+  }
+}
 
 /** A queue message that the consumer cannot read (corrupt, or of an unknown format version). */
-export class MessageFormatError extends BridgeError {}
+export class MessageFormatError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
 
 /** The invocation has too little time left to start (or wait for) another Tencent call. */
-export class OutOfTimeError extends BridgeError {}
+export class OutOfTimeError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
 
 /** Tencent answered the call with `ActionStatus: FAIL`. */
 export class TencentApiError extends BridgeError {
@@ -95,7 +109,7 @@ export class TencentApiError extends BridgeError {
   readonly info: string;
 
   constructor(code: number, info: string) {
-    super(`Tencent error ${code}: ${info}`, { statusCode: 502 });
+    super(`Tencent error ${code}: ${info}`);
     this.code = code;
     this.info = info;
   }
@@ -104,7 +118,10 @@ export class TencentApiError extends BridgeError {
 /** What went wrong on the way to Tencent, when no Tencent answer could be read. */
 export type TransportFailure = 'timeout' | 'network' | 'http_status' | 'bad_response';
 
-/** The call to Tencent failed before a Tencent answer could be read. The message never holds the URL. */
+/**
+ * The call to Tencent failed before a Tencent answer could be read. The message never holds the URL.
+ * Retryable: timeouts, network errors and bad gateway answers are usually over later.
+ */
 export class TencentTransportError extends BridgeError {
   readonly failure: TransportFailure;
   readonly httpStatus: number | undefined;
@@ -114,7 +131,7 @@ export class TencentTransportError extends BridgeError {
     message: string,
     options: { cause?: unknown; httpStatus?: number } = {},
   ) {
-    super(message, { cause: options.cause, statusCode: 502 });
+    super(message, { cause: options.cause, retryable: true });
     this.failure = failure;
     this.httpStatus = options.httpStatus;
   }

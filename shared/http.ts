@@ -1,4 +1,10 @@
-import { BridgeError, EnqueueError, ValidationError } from './errors.ts';
+import {
+  EnqueueError,
+  MalformedBodyError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from './errors.ts';
 
 /** An HTTP answer, in the shape API Gateway's proxy integration takes. */
 export interface HttpResponse {
@@ -6,6 +12,12 @@ export interface HttpResponse {
   headers: Record<string, string>;
   body: string;
 }
+
+/**
+ * Most issues a 400 lists; the rest are only counted (`issueCount`), so a body of thousands of bad
+ * fields cannot make an answer (or a log line) several times its own size.
+ */
+export const MAX_LISTED_ISSUES = 100;
 
 /** A JSON answer. */
 export function jsonResponse(statusCode: number, payload: unknown): HttpResponse {
@@ -17,16 +29,36 @@ export function jsonResponse(statusCode: number, payload: unknown): HttpResponse
 }
 
 /**
- * The answer for an error. A 4xx says exactly what is wrong; a 5xx says only what the caller can act
- * on (which events are safely enqueued) and a request id to quote, never internals.
+ * The HTTP status the API edge answers an error with. Errors do not carry statuses: this is the
+ * one place that maps them. Errors of the caller's making are 4xx; anything unknown is a 500.
+ */
+export function statusOf(error: unknown): number {
+  if (error instanceof ValidationError || error instanceof MalformedBodyError) return 400;
+  if (error instanceof PayloadTooLargeError) return 413;
+  if (error instanceof UnsupportedMediaTypeError) return 415;
+  if (error instanceof EnqueueError) return 503;
+  return 500;
+}
+
+/**
+ * The answer for an error. A 4xx says exactly what is wrong (at most {@link MAX_LISTED_ISSUES}
+ * issues, with the total in `issueCount`); a 5xx says only what the caller can act on (which events
+ * are safely enqueued) and a request id to quote, never internals.
  */
 export function errorResponse(error: unknown, requestId: string | undefined): HttpResponse {
   const reference = requestId === undefined ? {} : { requestId };
+  const status = statusOf(error);
   if (error instanceof ValidationError) {
-    return jsonResponse(400, { message: `invalid request: ${error.message}`, issues: error.issues });
+    const count = error.issues.length;
+    const capped = count > MAX_LISTED_ISSUES;
+    return jsonResponse(status, {
+      message: `invalid request: ${error.message}${capped ? ` (first ${MAX_LISTED_ISSUES} listed)` : ''}`,
+      issues: capped ? error.issues.slice(0, MAX_LISTED_ISSUES) : error.issues,
+      issueCount: count,
+    });
   }
   if (error instanceof EnqueueError) {
-    return jsonResponse(error.statusCode, {
+    return jsonResponse(status, {
       message:
         'some events could not be enqueued; resend the same request: events already enqueued are ' +
         'dropped as duplicates by eventId',
@@ -35,8 +67,7 @@ export function errorResponse(error: unknown, requestId: string | undefined): Ht
       ...reference,
     });
   }
-  if (error instanceof BridgeError && error.expose) {
-    return jsonResponse(error.statusCode, { message: error.message });
-  }
+  // Only the 4xx errors above reach here with a status below 500; their messages are written for callers.
+  if (status < 500 && error instanceof Error) return jsonResponse(status, { message: error.message });
   return jsonResponse(500, { message: 'internal error', ...reference });
 }

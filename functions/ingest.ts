@@ -7,7 +7,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { SqsEventQueue } from '#shared/aws/sqs';
 import { loadIngestConfig } from '#shared/config';
-import { BridgeError } from '#shared/errors';
+import { BridgeError, ValidationError } from '#shared/errors';
 import { errorResponse, jsonResponse } from '#shared/http';
 import { acceptEvents } from '#shared/ingest';
 
@@ -21,6 +21,22 @@ const queue = new SqsEventQueue(new SQSClient({}), config.queueUrl);
 const headerValue = (headers: APIGatewayProxyEvent['headers'], name: string): string | undefined =>
   Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
 
+/** Issues a rejection's log line lists; the body and the full answer are never logged (either may be 256 KiB). */
+const LOGGED_ISSUES = 5;
+
+/** What a log line says about a rejected request: its size and why, never its content. */
+function rejection(event: APIGatewayProxyEvent, statusCode: number, error: unknown): Record<string, unknown> {
+  const received = {
+    statusCode,
+    bodyChars: event.body?.length ?? 0,
+    isBase64Encoded: event.isBase64Encoded,
+  };
+  if (error instanceof ValidationError) {
+    return { ...received, issueCount: error.issues.length, issues: error.issues.slice(0, LOGGED_ISSUES) };
+  }
+  return { ...received, reason: error instanceof Error ? error.message : String(error) };
+}
+
 /** `POST /v1/events`: validates moderation events and enqueues them (202), or says what is wrong. */
 async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
   try {
@@ -29,6 +45,7 @@ async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<AP
         body: event.body,
         isBase64Encoded: event.isBase64Encoded,
         contentType: headerValue(event.headers, 'content-type'),
+        contentEncoding: headerValue(event.headers, 'content-encoding'),
       },
       { queue, logger, maxBodyBytes: config.maxBodyBytes },
     );
@@ -38,7 +55,7 @@ async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<AP
     const response = errorResponse(error, context.awsRequestId);
     if (response.statusCode < 500) {
       metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
-      logger.info('request rejected', { statusCode: response.statusCode, body: response.body });
+      logger.info('request rejected', rejection(event, response.statusCode, error));
     } else if (!(error instanceof BridgeError)) {
       logger.error('unexpected error', error instanceof Error ? error : String(error));
     }

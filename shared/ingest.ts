@@ -1,13 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { validateEvents } from './contract.ts';
-import {
-  EnqueueError,
-  MalformedBodyError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from './errors.ts';
+import { isEventBatch, RESERVED_KEYS, validateEvents } from './contract.ts';
+import { EnqueueError, type FieldIssue, MalformedBodyError, ValidationError } from './errors.ts';
 import { messageGroupIdOf, toQueueMessage } from './queue-message.ts';
+import { checkContentHeaders, decodeRequestBody } from './request-body.ts';
+import { codePointName, parseStrictJson } from './strict-json.ts';
+
+/**
+ * Deepest nesting of a request body: the contract needs four levels (`{"events": [{"data": {}}]}`),
+ * so anything much deeper is invalid anyway, and the parser's recursion stays shallow.
+ */
+export const MAX_JSON_DEPTH = 16;
 
 /** One message for the FIFO queue. */
 export interface QueueEntry {
@@ -36,6 +38,8 @@ export interface IngestRequest {
   body: string | null | undefined;
   isBase64Encoded: boolean;
   contentType: string | undefined;
+  /** The `Content-Encoding` header; only `identity` (or none) is taken. */
+  contentEncoding: string | undefined;
 }
 
 /** What the ingest path works with. */
@@ -59,25 +63,18 @@ export interface IngestResult {
  * on the first failure the rest is not sent, and the {@link EnqueueError} says which events are on
  * the queue. Resending the same request is then safe: the queue drops duplicates by eventId.
  *
- * @throws {@link UnsupportedMediaTypeError}, {@link PayloadTooLargeError}, {@link MalformedBodyError},
- *   `ValidationError` (4xx, nothing enqueued), or {@link EnqueueError} (5xx, some maybe enqueued)
+ * @throws `UnsupportedMediaTypeError`, `PayloadTooLargeError`, {@link MalformedBodyError} or
+ *   {@link ValidationError} (4xx, nothing enqueued), or {@link EnqueueError} (5xx, some maybe enqueued)
  */
 export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
-  if (!/^application\/json\s*(;|$)/i.test(request.contentType?.trim() ?? '')) {
-    throw new UnsupportedMediaTypeError(request.contentType);
+  checkContentHeaders(request.contentType, request.contentEncoding);
+  const text = decodeRequestBody(request.body, request.isBase64Encoded, deps.maxBodyBytes);
+  const parsed = parseStrictJson(text, { maxDepth: MAX_JSON_DEPTH, reservedKeys: RESERVED_KEYS });
+  if (parsed.kind === 'syntax-error') {
+    throw new MalformedBodyError(`request body is not valid JSON: ${parsed.message}`);
   }
-  const raw = request.body ?? '';
-  const bytes = request.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > deps.maxBodyBytes) throw new PayloadTooLargeError(deps.maxBodyBytes);
-  if (bytes.length === 0) throw new MalformedBodyError('request body is empty; expected a JSON event');
-
-  let payload: unknown;
-  try {
-    payload = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new MalformedBodyError(`request body is not valid JSON: ${detail}`, { cause: error });
-  }
+  if (parsed.kind === 'key-issues') throw new ValidationError(parsed.issues);
+  const payload = parsed.value;
 
   const receivedAt = deps.now?.() ?? new Date();
   const events = validateEvents(payload, receivedAt);
@@ -86,14 +83,27 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
     messageGroupId: messageGroupIdOf(event.groupId, event.account),
     body: JSON.stringify(toQueueMessage(event, receivedAt)),
   }));
-  const isBatch = typeof payload === 'object' && payload !== null && 'events' in payload;
-  const oversized = entries.flatMap((entry, index) => {
+  const pathOf = (index: number) => (isEventBatch(payload) ? `events[${index}]` : '(body)');
+  const unqueueable = entries.flatMap((entry, index): FieldIssue[] => {
     const size = Buffer.byteLength(entry.body, 'utf8');
-    if (size <= deps.queue.maxBatchBytes) return [];
-    const path = isBatch ? `events[${index}]` : '(body)';
-    return [{ path, rule: `must be at most ${deps.queue.maxBatchBytes} bytes once queued (is ${size})` }];
+    if (size > deps.queue.maxBatchBytes) {
+      return [
+        {
+          path: pathOf(index),
+          rule: `must be at most ${deps.queue.maxBatchBytes} bytes once queued (is ${size})`,
+        },
+      ];
+    }
+    // The contract keeps these characters out; this guard keeps a gap in it from enqueueing half a batch.
+    const unsafe = queueUnsafeCharacter(entry.body);
+    if (unsafe !== undefined) {
+      return [
+        { path: pathOf(index), rule: `must not contain characters SQS refuses (${codePointName(unsafe)})` },
+      ];
+    }
+    return [];
   });
-  if (oversized.length > 0) throw new ValidationError(oversized);
+  if (unqueueable.length > 0) throw new ValidationError(unqueueable);
 
   const enqueued: string[] = [];
   for (const chunk of planBatches(entries, deps.queue.maxBatchSize, deps.queue.maxBatchBytes)) {
@@ -117,6 +127,14 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
     });
   }
   return { accepted: events.map((event) => ({ eventId: event.eventId })) };
+}
+
+/** Characters outside the set SQS takes in a message body: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. */
+const SQS_UNSAFE = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/** The first code point (or lone surrogate) of `body` that SQS refuses in a message, or `undefined`. */
+export function queueUnsafeCharacter(body: string): number | undefined {
+  return SQS_UNSAFE.exec(body)?.[0].codePointAt(0);
 }
 
 /**

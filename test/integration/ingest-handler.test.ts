@@ -1,9 +1,39 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../functions/ingest';
 import { apiEvent, lambdaContext } from '../helpers/factories';
 
 const sqs = mockClient(SQSClient);
+
+let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+const logLines: string[] = [];
+const outputSpies: jest.SpyInstance[] = [];
+
+beforeAll(async () => {
+  // The handler's logger reads its level once, at import ("cold start"); its lines are captured.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  for (const stream of [process.stdout, process.stderr]) {
+    outputSpies.push(
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        logLines.push(String(chunk));
+        return true;
+      }),
+    );
+  }
+  ({ handler } = await import('../../functions/ingest'));
+});
+
+afterAll(() => {
+  for (const spy of outputSpies) spy.mockRestore();
+});
+
+/** The captured log lines with this message, parsed. */
+const logged = (message: string): Record<string, unknown>[] =>
+  logLines
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .filter((line) => line.message === message);
 
 const post = (body: unknown, overrides: Parameters<typeof apiEvent>[0] = {}) =>
   handler(
@@ -25,6 +55,7 @@ const sentEntries = () =>
 
 describe('ingest handler', () => {
   beforeEach(() => {
+    logLines.length = 0;
     sqs.reset();
     sqs.on(SendMessageBatchCommand).callsFake(async () => ({ Successful: [], Failed: [] }));
   });
@@ -101,8 +132,8 @@ describe('ingest handler', () => {
     ]);
   });
 
-  it('rejects an event too large to queue, and enqueues nothing', async () => {
-    // Prepare: a 100 kB body of bytes that are not UTF-8; each becomes U+FFFD (3 bytes) once decoded.
+  it('answers a body that is not UTF-8 with a 400, and enqueues nothing', async () => {
+    // Prepare: 100 kB of bytes that are not UTF-8 (once they became U+FFFD each, and the event too large to queue).
     const head = Buffer.from('{"groupId":"g1","account":"bob","action":"set_member_data","data":{"k":"');
     const body = Buffer.concat([head, Buffer.alloc(100_000, 0xff), Buffer.from('"}}')]);
 
@@ -111,12 +142,7 @@ describe('ingest handler', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body).issues).toEqual([
-      {
-        path: '(body)',
-        rule: expect.stringMatching(/^must be at most 262144 bytes once queued \(is \d+\)$/),
-      },
-    ]);
+    expect(JSON.parse(response.body)).toEqual({ message: 'request body is not valid UTF-8' });
     expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
@@ -146,6 +172,7 @@ describe('ingest handler', () => {
         { path: 'events[1].durationSeconds', rule: 'must be an integer from 1 to 4294967295' },
         { path: 'events[2].durationSeconds', rule: "not allowed for action 'unmute'" },
       ],
+      issueCount: 2,
     });
     expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
@@ -159,6 +186,42 @@ describe('ingest handler', () => {
       'groupId=x',
       { headers: { 'content-type': 'application/x-www-form-urlencoded' } },
       /^Content-Type must be application\/json, got 'application\/x-www-form-urlencoded'$/,
+    ],
+    [
+      'a charset other than UTF-8',
+      415,
+      JSON.stringify(event()),
+      { headers: { 'Content-Type': 'application/json; charset="ISO-8859-1"' } },
+      /^Content-Type charset must be utf-8, got 'ISO-8859-1'$/,
+    ],
+    [
+      'a compressed body',
+      415,
+      JSON.stringify(event()),
+      { headers: { 'Content-Type': 'application/json', 'CONTENT-ENCODING': 'gzip' } },
+      /^Content-Encoding must be identity or absent \(send the body uncompressed\), got 'gzip'$/,
+    ],
+    ['a body with a byte-order mark', 400, `\uFEFF${JSON.stringify(event())}`, {}, /byte-order mark/],
+    [
+      'base64 with trailing junk',
+      400,
+      `${Buffer.from(JSON.stringify(event())).toString('base64')}#junk`,
+      { isBase64Encoded: true },
+      /^request body is not valid base64$/,
+    ],
+    [
+      'a duplicate key',
+      400,
+      '{"groupId":"g","account":"bob","account":"carol","action":"unmute"}',
+      {},
+      /^invalid request: 1 invalid field$/,
+    ],
+    [
+      'a __proto__ key',
+      400,
+      '{"groupId":"g","account":"bob","action":"unmute","__proto__":{"admin":true}}',
+      {},
+      /^invalid request: 1 invalid field$/,
     ],
     [
       'an oversized body',
@@ -183,6 +246,80 @@ describe('ingest handler', () => {
 
     // Assess
     expect(response.statusCode).toBe(202);
+  });
+
+  it('accepts a quoted charset and an identity content coding', async () => {
+    // Act
+    const response = await post(event(), {
+      headers: { 'content-type': 'application/json; charset="UTF-8"', 'Content-Encoding': 'identity' },
+    });
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+  });
+
+  it('answers a body of 20,000 unknown fields briefly, and logs neither the body nor the answer', async () => {
+    // Prepare: a 230 kB event of unknown fields, the last holding a marker that must not reach the log.
+    const fields = Object.fromEntries(Array.from({ length: 19_999 }, (_, i) => [`f${i}`, 12]));
+    const body = JSON.stringify(event({ ...fields, last: 'SECRET' }));
+    expect(body.length).toBeGreaterThan(220_000);
+
+    // Act
+    const response = await post(body);
+
+    // Assess: the first 100 issues and the count, instead of an 800 kB answer.
+    expect(response.statusCode).toBe(400);
+    const payload = JSON.parse(response.body);
+    expect(payload.message).toBe('invalid request: 20000 invalid fields (first 100 listed)');
+    expect(payload.issues).toHaveLength(100);
+    expect(payload.issues[0]).toEqual({ path: 'f0', rule: 'unknown field' });
+    expect(payload.issueCount).toBe(20_000);
+    expect(response.body.length).toBeLessThan(10_000);
+    // One short log line: the body's size and the first five issues.
+    const [line, ...more] = logged('request rejected');
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({
+      statusCode: 400,
+      bodyChars: body.length,
+      isBase64Encoded: false,
+      issueCount: 20_000,
+      issues: payload.issues.slice(0, 5),
+    });
+    expect(JSON.stringify(line).length).toBeLessThan(2_000);
+    expect(logLines.join('')).not.toContain('SECRET');
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+  });
+
+  it('logs why a body was refused, not the body', async () => {
+    // Act
+    const response = await post('{"groupId": "SECRET", ', {});
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    const [line] = logged('request rejected');
+    expect(line).toMatchObject({
+      statusCode: 400,
+      bodyChars: 22,
+      reason: expect.stringMatching(/^request body is not valid JSON: unexpected end of input/),
+    });
+    expect(logLines.join('')).not.toContain('SECRET');
+  });
+
+  it('answers a valid batch that holds U+FFFF with a 400 before anything is enqueued', async () => {
+    // Prepare: 25 members (three SQS calls); the last reason holds a character SQS refuses.
+    const events = Array.from({ length: 25 }, (_, i) =>
+      event({ eventId: `evt-${i}`, account: `user${i}`, reason: i === 24 ? 'spam\uFFFF' : 'spam' }),
+    );
+
+    // Act
+    const response = await post({ events });
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).issues).toEqual([
+      { path: 'events[24].reason', rule: 'must not contain Unicode non-characters (U+FFFF)' },
+    ]);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
   it('answers 503 naming the enqueued events when SQS fails midway, without internals', async () => {

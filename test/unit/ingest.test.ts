@@ -1,4 +1,24 @@
-import { planBatches, type QueueEntry } from '#shared/ingest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { type ModerationEvent, validateEvents } from '#shared/contract';
+import {
+  ConfigError,
+  EnqueueError,
+  MalformedBodyError,
+  PayloadTooLargeError,
+  TencentApiError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '#shared/errors';
+import { errorResponse } from '#shared/http';
+import {
+  acceptEvents,
+  type EventQueue,
+  type IngestRequest,
+  planBatches,
+  type QueueEntry,
+  queueUnsafeCharacter,
+} from '#shared/ingest';
+import { toQueueMessage } from '#shared/queue-message';
 
 const entry = (eventId: string, group: string, bytes = 10): QueueEntry => ({
   eventId,
@@ -25,5 +45,320 @@ describe('planBatches', () => {
 
   it('plans nothing for no entries', () => {
     expect(planBatches([], 10, 1_000)).toEqual([]);
+  });
+});
+
+/** A queue that records what it is sent. */
+function recordingQueue(options: { maxBatchBytes?: number; fail?: Error } = {}) {
+  const sent: QueueEntry[] = [];
+  const queue: EventQueue = {
+    maxBatchSize: 10,
+    maxBatchBytes: options.maxBatchBytes ?? 262_144,
+    async send(entries) {
+      if (options.fail) throw options.fail;
+      sent.push(...entries);
+      return { refused: [] };
+    },
+  };
+  return { queue, sent };
+}
+
+const logger = new Logger({ logLevel: 'SILENT' });
+const member = '"groupId":"@TGS#2CLUZEAEJ","account":"bob"';
+
+/** Runs acceptEvents on a JSON text body; returns the error it threw (or undefined) and what was sent. */
+async function accept(
+  body: string,
+  request: Partial<IngestRequest> = {},
+  queueOptions: Parameters<typeof recordingQueue>[0] = {},
+): Promise<{ error: unknown; sent: QueueEntry[] }> {
+  const { queue, sent } = recordingQueue(queueOptions);
+  try {
+    await acceptEvents(
+      {
+        body,
+        isBase64Encoded: false,
+        contentType: 'application/json',
+        contentEncoding: undefined,
+        ...request,
+      },
+      { queue, logger, maxBodyBytes: 262_144 },
+    );
+    return { error: undefined, sent };
+  } catch (error) {
+    return { error, sent };
+  }
+}
+
+const issues = (error: unknown) => (error instanceof ValidationError ? error.issues : []);
+
+describe('acceptEvents: hostile and unusual bodies are a 4xx, and nothing is enqueued', () => {
+  it('enqueues a valid event', async () => {
+    // Act
+    const { error, sent } = await accept(`{${member},"action":"unmute","eventId":"ok"}`);
+
+    // Assess
+    expect(error).toBeUndefined();
+    expect(sent.map((entry) => entry.eventId)).toEqual(['ok']);
+  });
+
+  it.each([
+    ['a duplicate field', `{${member},"action":"unmute","account":"carol"}`, 'account'],
+    [
+      'a duplicate field in the third event',
+      `{"events":[{${member},"action":"unmute"},{${member},"action":"unmute"},{${member},"action":"unmute","account":"carol"}]}`,
+      'events[2].account',
+    ],
+    [
+      'events twice',
+      `{"events":[{${member},"action":"unmute"}],"events":[{${member},"action":"mute"}]}`,
+      'events',
+    ],
+    [
+      'a duplicate data key',
+      `{${member},"action":"set_member_data","data":{"level":"gold","level":"bronze"}}`,
+      'data.level',
+    ],
+  ])('refuses %s with `duplicate key`', async (_name, body, path) => {
+    // Act
+    const { error, sent } = await accept(body);
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(issues(error)).toEqual([{ path, rule: 'duplicate key' }]);
+    expect(sent).toEqual([]);
+  });
+
+  it.each([
+    ['__proto__ at the top', `{"__proto__":{"x":1},"events":[{${member},"action":"unmute"}]}`, '__proto__'],
+    ['__proto__ in an event', `{${member},"action":"unmute","__proto__":{"isAdmin":true}}`, '__proto__'],
+    [
+      '__proto__ in data',
+      `{${member},"action":"set_member_data","data":{"__proto__":"x"}}`,
+      'data.__proto__',
+    ],
+    ['constructor in an event', `{${member},"action":"unmute","constructor":{}}`, 'constructor'],
+    [
+      'prototype in a batch event',
+      `{"events":[{${member},"action":"unmute","prototype":1}]}`,
+      'events[0].prototype',
+    ],
+    [
+      '__proto__ deep inside an unknown field',
+      `{${member},"action":"unmute","extra":{"a":[{"__proto__":1}]}}`,
+      'extra.a[0].__proto__',
+    ],
+  ])('refuses %s with `reserved key`', async (_name, body, path) => {
+    // Act
+    const { error, sent } = await accept(body);
+
+    // Assess
+    expect(issues(error)).toEqual([{ path, rule: 'reserved key' }]);
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses U+FFFF in the last event of a batch before any of it is enqueued', async () => {
+    // Prepare: 25 members, so three SQS calls; the last name card holds a character SQS refuses.
+    const events = Array.from({ length: 25 }, (_, i) => ({
+      groupId: 'g',
+      account: `user${i}`,
+      action: 'set_name_card',
+      nameCard: i === 24 ? 'bob\uFFFF' : 'bob',
+    }));
+
+    // Act
+    const { error, sent } = await accept(JSON.stringify({ events }));
+
+    // Assess
+    expect(issues(error)).toEqual([
+      { path: 'events[24].nameCard', rule: 'must not contain Unicode non-characters (U+FFFF)' },
+    ]);
+    expect(sent).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a charset other than utf-8',
+      { contentType: 'application/json; charset=iso-8859-1' },
+      UnsupportedMediaTypeError,
+    ],
+    ['a content coding', { contentEncoding: 'gzip' }, UnsupportedMediaTypeError],
+    [
+      'bytes that are not UTF-8',
+      { body: Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'), isBase64Encoded: true },
+      MalformedBodyError,
+    ],
+    ['a byte-order mark', { body: `\uFEFF{${member},"action":"unmute"}` }, MalformedBodyError],
+    [
+      'base64 with junk',
+      { body: `${Buffer.from(`{${member},"action":"unmute"}`).toString('base64')}*`, isBase64Encoded: true },
+      MalformedBodyError,
+    ],
+    [
+      'nesting deeper than 16 levels',
+      { body: `{${member},"action":"unmute","x":${'['.repeat(20)}${']'.repeat(20)}}` },
+      MalformedBodyError,
+    ],
+  ])('refuses %s', async (_name, request, type) => {
+    // Act
+    const { error, sent } = await accept(`{${member},"action":"unmute"}`, request);
+
+    // Assess
+    expect(error).toBeInstanceOf(type);
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses an event too large for the queue, naming it', async () => {
+    // Prepare: a queue that takes at most 400 bytes per message.
+    const events = [{ reason: 'short' }, { reason: 'r'.repeat(400) }].map((fields, i) => ({
+      groupId: 'g',
+      account: `user${i}`,
+      action: 'unmute',
+      ...fields,
+    }));
+
+    // Act
+    const { error, sent } = await accept(JSON.stringify({ events }), {}, { maxBatchBytes: 400 });
+
+    // Assess
+    expect(issues(error)).toEqual([
+      {
+        path: 'events[1]',
+        rule: expect.stringMatching(/^must be at most 400 bytes once queued \(is \d+\)$/),
+      },
+    ]);
+    expect(sent).toEqual([]);
+  });
+
+  it('says a queue failure is retryable', async () => {
+    // Act
+    const { error } = await accept(`{${member},"action":"unmute"}`, {}, { fail: new Error('throttled') });
+
+    // Assess
+    expect(error).toBeInstanceOf(EnqueueError);
+    expect(error).toHaveProperty('retryable', true);
+  });
+});
+
+describe('queueUnsafeCharacter', () => {
+  it.each([
+    ['plain', undefined],
+    ['tab\tline\nreturn\r', undefined],
+    ['😀 \uFFFD \u{10FFFF} \u007F \u0085', undefined],
+    ['nul\u0000', 0x0000],
+    ['bell\u0007', 0x0007],
+    ['\uFFFE', 0xfffe],
+    ['\uFFFF', 0xffff],
+    ['lone \uD800', 0xd800],
+    ['lone \uDC00', 0xdc00],
+  ])('%j -> %s', (body, expected) => {
+    expect(queueUnsafeCharacter(body)).toBe(expected);
+  });
+
+  it('never finds one in the queue message of a valid event', () => {
+    // Prepare: every character the contract has a rule on, and its neighbours, in every free-text field.
+    const codePoints = [
+      ...Array.from({ length: 0xa0 }, (_, i) => i),
+      0xd7ff,
+      0xd800,
+      0xdbff,
+      0xdc00,
+      0xdfff,
+      0xe000,
+      0xfdcf,
+      0xfdd0,
+      0xfdef,
+      0xfdf0,
+      0xfeff,
+      0xfffd,
+      0xfffe,
+      0xffff,
+      0x10000,
+      0x1fffe,
+      0x1ffff,
+      0x10fffd,
+      0x10fffe,
+      0x10ffff,
+    ];
+    const receivedAt = new Date();
+    let valid = 0;
+
+    for (const codePoint of codePoints) {
+      const char = String.fromCodePoint(codePoint);
+      const lone = codePoint >= 0xd800 && codePoint <= 0xdfff ? String.fromCharCode(codePoint) : char;
+      for (const fields of [
+        { action: 'set_name_card', nameCard: `a${lone}` },
+        { action: 'unmute', reason: `a${lone}` },
+        { action: 'set_member_data', data: { level: `a${lone}` } },
+        { action: 'set_member_data', data: { [`a${lone}`]: 'x' } },
+      ]) {
+        let event: ModerationEvent | undefined;
+        try {
+          [event] = validateEvents({ groupId: 'g', account: 'bob', ...fields }, receivedAt);
+        } catch (error) {
+          if (error instanceof ValidationError) continue;
+          throw error;
+        }
+        if (event === undefined) throw new Error('validateEvents returned no event');
+        valid++;
+
+        // Assess
+        const body = JSON.stringify(toQueueMessage(event, receivedAt));
+        expect({ codePoint, fields, unsafe: queueUnsafeCharacter(body) }).toEqual({
+          codePoint,
+          fields,
+          unsafe: undefined,
+        });
+      }
+    }
+    expect(valid).toBeGreaterThan(20);
+  });
+});
+
+describe('errorResponse', () => {
+  it('lists the first 100 issues and counts them all', () => {
+    // Prepare
+    const error = new ValidationError(
+      Array.from({ length: 20_000 }, (_, i) => ({ path: `f${i}`, rule: 'unknown field' })),
+    );
+
+    // Act
+    const response = errorResponse(error, 'req-1');
+
+    // Assess
+    const payload = JSON.parse(response.body);
+    expect(response.statusCode).toBe(400);
+    expect(payload.message).toBe('invalid request: 20000 invalid fields (first 100 listed)');
+    expect(payload.issues).toHaveLength(100);
+    expect(payload.issues[99]).toEqual({ path: 'f99', rule: 'unknown field' });
+    expect(payload.issueCount).toBe(20_000);
+    expect(response.body.length).toBeLessThan(5_000);
+  });
+
+  it.each([
+    [new MalformedBodyError('request body is not valid base64'), 400],
+    [new PayloadTooLargeError(10), 413],
+    [new UnsupportedMediaTypeError('Content-Type must be application/json, got none'), 415],
+  ])('answers %s with %i and its message', (error, status) => {
+    // Act
+    const response = errorResponse(error, 'req-1');
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body)).toEqual({ message: error.message });
+  });
+
+  it.each([
+    [new Error('connect ECONNREFUSED 10.0.0.7:443')],
+    [new TencentApiError(70009, 'signature check failed for key abc')],
+    [new ConfigError('Invalid configuration: QUEUE_URL=https://internal')],
+    ['a thrown string'],
+  ])('answers %s with a generic 500 and the request id only', (error) => {
+    // Act
+    const response = errorResponse(error, 'req-1');
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body)).toEqual({ message: 'internal error', requestId: 'req-1' });
   });
 });

@@ -3,6 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { SETTINGS } from '../shared/settings.ts';
 import type { BridgeConfig } from './config.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
 import { BridgeMonitoring } from './constructs/bridge-monitoring.ts';
@@ -67,7 +68,7 @@ export class BridgeStack extends Stack {
       environment: {
         ...powertools,
         QUEUE_URL: queue.queueUrl,
-        MAX_BODY_BYTES: String(settings.maxBodyBytes),
+        [SETTINGS.ingest.maxBodyBytes.env]: String(settings.maxBodyBytes),
       },
     });
     // SendMessageBatch is authorised by sqs:SendMessage; nothing else (not even GetQueueAttributes).
@@ -87,9 +88,9 @@ export class BridgeStack extends Stack {
         DLQ_URL: deadLetterQueue.queueUrl,
         IM_ENDPOINT: config.imEndpoint,
         IM_SECRET_ID: config.imSecretName,
-        // Not a tunable: it must equal the event source's maximum concurrency, which divides the
-        // Tencent call rate among the invocations running at once.
-        CONSUMER_MAX_CONCURRENCY: String(settings.maxConcurrency),
+        // No context key of its own: it must equal the event source's maximum concurrency, which divides
+        // the Tencent call rate among the invocations running at once.
+        [SETTINGS.consumer.consumerMaxConcurrency.env]: String(settings.maxConcurrency),
         ...config.consumerTunableEnvironment,
       },
     });

@@ -1,6 +1,6 @@
-import { loadConsumerConfig } from '#shared/config';
+import { type ConsumerConfig, loadConsumerConfig, loadIngestConfig } from '#shared/config';
+import { type IntegerSetting, SETTINGS } from '#shared/settings';
 import {
-  CONSUMER_TUNABLES,
   type ConsumerTunable,
   ContextError,
   IM_REGION_DOMAINS,
@@ -8,7 +8,7 @@ import {
   loadBridgeConfig,
   TENCENT_RATE_LIMIT,
 } from '../../infra/config.ts';
-import { CDK_JSON_CONTEXT } from './helpers.ts';
+import { CDK_JSON_CONTEXT, onlyResource, synthBridge } from './helpers.ts';
 
 /** A context source over a plain object, as `app.node` would present `-c` values and `cdk.json`. */
 const contextOf = (values: Record<string, unknown>) => ({
@@ -34,6 +34,22 @@ const problemsOf = (values: Record<string, unknown>): readonly string[] => {
   return problems;
 };
 
+/** The consumer's required settings, which the stack sets from resources rather than the context. */
+const CONSUMER_BASE_ENV = {
+  QUEUE_URL: 'https://sqs.example/q.fifo',
+  DLQ_URL: 'https://sqs.example/dlq.fifo',
+  IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
+  IM_SECRET_ID: 'secret',
+};
+
+/** Every consumer setting with a context key: `[context key, variable, config field, row]`. */
+const consumerTunables = Object.entries(SETTINGS.consumer).flatMap(
+  ([field, row]: [string, IntegerSetting]) =>
+    row.context === null
+      ? []
+      : [[row.context as ConsumerTunable, row.env, field as keyof ConsumerConfig, row] as const],
+);
+
 describe('loadBridgeConfig', () => {
   it('accepts the committed cdk.json context and resolves the defaults', () => {
     // Act
@@ -57,63 +73,76 @@ describe('loadBridgeConfig', () => {
     expect(config.settings).toMatchObject({ batchSize: 10, maxConcurrency: 2, maxReceiveCount: 540 });
   });
 
-  it('gives every tunable the consumer default, so unset tunables need no environment variable', () => {
-    // Prepare
-    const consumerDefaults = loadConsumerConfig({
-      QUEUE_URL: 'https://sqs.example/q.fifo',
-      DLQ_URL: 'https://sqs.example/dlq.fifo',
-      IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
-      IM_SECRET_ID: 'secret',
-    });
+  it.each(consumerTunables)(
+    'passes -c %s to the consumer as %s, which the consumer reads into %s',
+    (key, env, field, row) => {
+      // Prepare: a valid value other than the default, which the consumer would get anyway.
+      const value = row.default === row.max ? row.default - 1 : row.default + 1;
 
+      // Act
+      const config = loadBridgeConfig(contextOf({ [key]: String(value) }));
+      const consumer = loadConsumerConfig({ ...CONSUMER_BASE_ENV, ...config.consumerTunableEnvironment });
+
+      // Assess
+      expect(config.consumerTunableEnvironment).toEqual({ [env]: String(value) });
+      expect(config.tunables[key]).toBe(value);
+      expect(consumer[field]).toBe(value);
+    },
+  );
+
+  it('refuses a function setting outside its range, naming the key and the range', () => {
     // Act
-    const { tunables } = loadBridgeConfig(contextOf({}));
+    const problems = problemsOf({ maxAttempts: 0, timeoutSettleSeconds: '901', maxBodyBytes: 512 });
 
     // Assess
-    expect(tunables).toEqual({
-      tencentTimeoutMs: consumerDefaults.tencentTimeoutMs,
-      maxAttempts: consumerDefaults.maxAttempts,
-      ambiguousMaxAttempts: consumerDefaults.ambiguousMaxAttempts,
-      backoffBaseSeconds: consumerDefaults.backoffBaseSeconds,
-      backoffMaxSeconds: consumerDefaults.backoffMaxSeconds,
-      secretMaxAgeSeconds: consumerDefaults.secretMaxAgeSeconds,
-      userSigTtlSeconds: consumerDefaults.userSigTtlSeconds,
-      groupConcurrency: consumerDefaults.groupConcurrency,
-      timeReserveMs: consumerDefaults.timeReserveMs,
-      tencentCallsPerSecond: consumerDefaults.tencentCallsPerSecond,
-      holdMaxSeconds: consumerDefaults.holdMaxSeconds,
-      timeoutSettleSeconds: consumerDefaults.timeoutSettleSeconds,
-    });
-    expect(loadBridgeConfig(contextOf({})).settings.maxConcurrency).toBe(
-      consumerDefaults.consumerMaxConcurrency,
-    );
+    expect(problems).toEqual([
+      'maxAttempts must be an integer from 1 to 100; got 0',
+      'timeoutSettleSeconds must be an integer from 0 to 900; got "901"',
+      'maxBodyBytes must be an integer from 1024 to 10485760; got 512',
+    ]);
   });
 
-  it.each(
-    Object.entries(CONSUMER_TUNABLES) as [ConsumerTunable, (typeof CONSUMER_TUNABLES)[ConsumerTunable]][],
-  )('validates %s with the same range as the consumer', (key, rule) => {
-    // Prepare
-    const base = {
-      QUEUE_URL: 'https://sqs.example/q.fifo',
-      DLQ_URL: 'https://sqs.example/dlq.fifo',
-      IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
-      IM_SECRET_ID: 'secret',
-    };
-    const consumerAccepts = (value: number): boolean => {
-      try {
-        loadConsumerConfig({ ...base, [rule.env]: String(value) });
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const infraAccepts = (value: number): boolean =>
-      !tryLoad({ [key]: value }).some((problem) => problem.startsWith(`${key} must be an integer`));
+  it('has no context key for CONSUMER_MAX_CONCURRENCY, which follows maxConcurrency', () => {
+    // Act
+    const problems = problemsOf({ consumerMaxConcurrency: 3 });
+    const config = loadBridgeConfig(contextOf({ maxConcurrency: 3 }));
 
-    // Act & Assess
-    for (const value of [rule.min - 1, rule.min, rule.max, rule.max + 1]) {
-      expect([value, infraAccepts(value)]).toEqual([value, consumerAccepts(value)]);
-    }
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^unknown context key 'consumerMaxConcurrency'/)]);
+    expect(config.settings.maxConcurrency).toBe(3);
+    expect(config.consumerTunableEnvironment).toEqual({});
+  });
+
+  it("sets -c values in the synthesized functions' environments, where the functions' loaders read them", () => {
+    // Act
+    const { template } = synthBridge({
+      maxAttempts: '6',
+      holdMaxSeconds: '1800',
+      maxConcurrency: '3',
+      maxBodyBytes: '65536',
+    });
+    const environmentOf = (functionName: string): Record<string, string> => {
+      const fn = onlyResource(template, 'AWS::Lambda::Function', { FunctionName: functionName });
+      const { Variables } = fn.resource.Properties.Environment as { Variables: Record<string, unknown> };
+      // Queue URLs are references to resolve at deploy time: any URL stands in for them.
+      return Object.fromEntries(
+        Object.entries(Variables).map(([name, value]) => [
+          name,
+          typeof value === 'string' ? value : `https://sqs.example/${name}.fifo`,
+        ]),
+      );
+    };
+    const consumer = loadConsumerConfig(environmentOf('moderation-bridge-dev-singapore-consumer'));
+    const ingest = loadIngestConfig(environmentOf('moderation-bridge-dev-singapore-ingest'));
+
+    // Assess
+    expect(consumer).toMatchObject({
+      maxAttempts: 6,
+      holdMaxSeconds: 1_800,
+      consumerMaxConcurrency: 3,
+      backoffMaxSeconds: 900,
+    });
+    expect(ingest.maxBodyBytes).toBe(65_536);
   });
 
   it('puts only the tunables the context sets into the consumer environment, as strings', () => {

@@ -108,6 +108,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [LOCAL_NAMES.deadLetterQueue]: {},
       [LOCAL_NAMES.queue]: {
         visibilityTimeoutSeconds: options.queue?.visibilityTimeoutSeconds ?? 30,
+        // As the CDK stack's main queue (infra/constructs/event-queues.ts): an eventId is deduplicated
+        // within its member's message group only, and each group has its own throughput.
+        attributes: { DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' },
         deadLetter: {
           queueName: LOCAL_NAMES.deadLetterQueue,
           maxReceiveCount: options.queue?.maxReceiveCount ?? 105,

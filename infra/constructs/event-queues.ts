@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { DeduplicationScope, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** Properties of {@link EventQueues}. */
@@ -20,7 +20,10 @@ export interface EventQueuesProps {
 /**
  * The FIFO event queue and its FIFO dead-letter queue. Both are encrypted at rest with SQS-managed keys
  * (no KMS grants for the functions to carry) and deny any request made without TLS. Deduplication is by
- * the `MessageDeduplicationId` the senders set (the event id), never by content.
+ * the `MessageDeduplicationId` the senders set, never by content. On the main queue that id is the event
+ * id, and it is deduplicated within its message group (one member) only: an eventId is unique per
+ * member, so the same id sent for another member is another event, never a duplicate. That is SQS's
+ * high-throughput FIFO mode, whose throughput limit is per message group as well.
  */
 export class EventQueues extends Construct {
   /** The queue the ingest function sends to and the consumer reads. */
@@ -44,7 +47,8 @@ export class EventQueues extends Construct {
       queueName: `${props.namePrefix}.fifo`,
       fifo: true,
       contentBasedDeduplication: false,
-      deduplicationScope: DeduplicationScope.QUEUE,
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // SQS's longest: retries with backoff (and the events held behind them) must never outlive it.

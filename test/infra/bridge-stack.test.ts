@@ -176,6 +176,14 @@ describe('queues', () => {
     }
   });
 
+  it("deduplicates an eventId within its member's message group only, in high-throughput mode", () => {
+    // Assess: the same eventId for another member is another event, never a duplicate.
+    expect(template.toJSON().Resources[queueId].Properties).toMatchObject({
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+    });
+  });
+
   it.each(['queue', 'dead-letter queue'])('denies any request to the %s made without TLS', (which) => {
     // Prepare
     const id = which === 'queue' ? queueId : dlqId;

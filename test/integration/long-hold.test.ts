@@ -8,11 +8,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { AttemptLedger } from '#shared/attempts';
 import { SqsConsumerQueue } from '#shared/aws/sqs';
-import { type ConsumerSettings, processBatch, type QueueRecord } from '#shared/consumer';
+import { processBatch, type QueueRecord } from '#shared/consumer';
 import { TencentApiError } from '#shared/errors';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
 import { receivesNeeded } from '#shared/retry-policy';
 import { type LocalSqsServer, startLocalSqs } from '../../local/sqs/index';
+import { consumerSettings } from '../helpers/consumer-settings';
 import { moderationEvent } from '../helpers/factories';
 
 /**
@@ -25,16 +26,7 @@ import { moderationEvent } from '../helpers/factories';
 const DAY = 86_400;
 const RETENTION_SECONDS = 14 * DAY;
 const BATCH_SIZE = 10;
-const settings: ConsumerSettings = {
-  maxAttempts: 10,
-  ambiguousMaxAttempts: 3,
-  backoff: { baseSeconds: 2, maxSeconds: 900 },
-  holdMaxSeconds: 3_600,
-  timeoutSettleSeconds: 10,
-  groupConcurrency: 10,
-  tencentTimeoutMs: 3_000,
-  timeReserveMs: 1_000,
-};
+const settings = consumerSettings();
 const MAX_RECEIVE_COUNT = receivesNeeded({
   ...settings,
   batchSize: BATCH_SIZE,

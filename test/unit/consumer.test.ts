@@ -1,29 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { AttemptLedger } from '#shared/attempts';
-import {
-  type ConsumerDeps,
-  type ConsumerSettings,
-  processBatch,
-  type QueueRecord,
-  type VisibilityChange,
-} from '#shared/consumer';
+import { type ConsumerDeps, processBatch, type QueueRecord, type VisibilityChange } from '#shared/consumer';
 import type { DeadLetterReason } from '#shared/dead-letter';
 import { CredentialsError, TencentApiError, TencentTransportError } from '#shared/errors';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
 import type { ModifyGroupMemberInfoBody } from '#shared/tencent/client';
+import { consumerSettings } from '../helpers/consumer-settings';
 import { moderationEvent } from '../helpers/factories';
 
-const settings: ConsumerSettings = {
+const settings = consumerSettings({
   maxAttempts: 3,
   ambiguousMaxAttempts: 2,
-  backoff: { baseSeconds: 2, maxSeconds: 900 },
-  holdMaxSeconds: 3_600,
-  timeoutSettleSeconds: 10,
-  groupConcurrency: 10,
   tencentTimeoutMs: 300,
   timeReserveMs: 100,
-};
+});
 const CREDENTIALS = { sdkAppId: 1, identifier: 'admin', userSig: 'eJ-sig' };
 
 type Reply = 'ok' | number | 'timeout';

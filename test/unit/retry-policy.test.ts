@@ -6,17 +6,11 @@ import {
   type FailureClass,
   holdReceivesWithin,
   holdSeconds,
-  type RetryPolicySettings,
   type StepResult,
 } from '#shared/retry-policy';
+import { consumerSettings } from '../helpers/consumer-settings';
 
-const settings: RetryPolicySettings = {
-  maxAttempts: 10,
-  ambiguousMaxAttempts: 3,
-  backoff: { baseSeconds: 2, maxSeconds: 900 },
-  holdMaxSeconds: 3_600,
-  timeoutSettleSeconds: 10,
-};
+const settings = consumerSettings();
 /** The jitter's low end: a backoff delay is half its step, a hold delay its whole step. */
 const noJitter = () => 0;
 

@@ -6,8 +6,10 @@
  * The handlers read their configuration once, when first imported, as in Lambda; so one process
  * runs one local stack (each jest test file has its own module registry, hence its own stack).
  */
+
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { loadBridgeConfig } from '../infra/config.ts';
 import { type LocalApi, startLocalApi } from './api-gateway.ts';
 import {
   type EventSource,
@@ -50,7 +52,7 @@ export interface LocalStackOptions {
   functionEnv?: Readonly<Record<string, string>>;
   /** The event source: records per invocation, invocations at once, function timeout. */
   consumer?: { batchSize?: number; maxConcurrency?: number; functionTimeoutMs?: number };
-  /** The main queue: visibility timeout and the redrive policy's `maxReceiveCount`. @default 30 s, 105 (as the CDK stack) */
+  /** The main queue: visibility timeout and the redrive policy's `maxReceiveCount`. @default 30 s, and the CDK stack's default `maxReceiveCount` */
   queue?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number };
   /** Wraps the consumer handler, e.g. to inject a crash in a test. */
   wrapConsumer?: (handler: SqsHandler) => SqsHandler;
@@ -113,7 +115,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         attributes: { DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' },
         deadLetter: {
           queueName: LOCAL_NAMES.deadLetterQueue,
-          maxReceiveCount: options.queue?.maxReceiveCount ?? 105,
+          maxReceiveCount:
+            options.queue?.maxReceiveCount ??
+            loadBridgeConfig({ tryGetContext: () => undefined }).settings.maxReceiveCount,
         },
       },
     },

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { EVENTS_ROUTE, localContext, proxyEvent } from '../test/helpers/lambda-events.ts';
+
+/** Kept for the local event source; the builders live in `test/helpers/lambda-events.ts`. */
+export { localContext };
 
 /** A Lambda handler behind API Gateway's REST proxy integration. */
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -25,8 +29,6 @@ export interface LocalApi {
   /** Stops taking requests and waits for the ones in progress. */
   close(): Promise<void>;
 }
-
-const ROUTE = '/v1/events';
 
 /**
  * A development stand-in for API Gateway's REST proxy integration, on 127.0.0.1: it turns each HTTP
@@ -77,8 +79,8 @@ async function serve(
   maxBodyBytes: number,
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-  if (url.pathname !== ROUTE) {
-    send(response, 404, { message: `no route ${url.pathname}; the bridge serves POST ${ROUTE}` });
+  if (url.pathname !== EVENTS_ROUTE) {
+    send(response, 404, { message: `no route ${url.pathname}; the bridge serves POST ${EVENTS_ROUTE}` });
     return;
   }
   if (request.method !== 'POST') {
@@ -121,82 +123,4 @@ async function serve(
   for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
   response.writeHead(result.statusCode, responseHeaders);
   response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
-}
-
-/** The parts of a `POST /v1/events` proxy event that vary between requests. */
-export interface ProxyEventFields {
-  headers: Record<string, string>;
-  body: string | null;
-  isBase64Encoded: boolean;
-  queryStringParameters?: Record<string, string> | null;
-  requestId?: string;
-  sourceIp?: string;
-}
-
-/** The API Gateway REST proxy event of a `POST /v1/events` request, as Lambda receives it. */
-export function proxyEvent(fields: ProxyEventFields): APIGatewayProxyEvent {
-  const requestId = fields.requestId ?? randomUUID();
-  return {
-    resource: ROUTE,
-    path: ROUTE,
-    httpMethod: 'POST',
-    headers: fields.headers,
-    multiValueHeaders: {},
-    queryStringParameters: fields.queryStringParameters ?? null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: fields.body,
-    isBase64Encoded: fields.isBase64Encoded,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: 'POST',
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: fields.sourceIp ?? '127.0.0.1',
-        user: null,
-        userAgent:
-          Object.entries(fields.headers).find(([name]) => name.toLowerCase() === 'user-agent')?.[1] ?? null,
-        userArn: null,
-      },
-      path: ROUTE,
-      stage: 'local',
-      requestId,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'local',
-      resourcePath: ROUTE,
-    },
-  };
-}
-
-/** A Lambda context for a local invocation that may run `timeoutMs`. */
-export function localContext(functionName: string, requestId: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `local-${functionName}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/local/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, Context, SQSRecord } from 'aws-lambda';
 import { type ModerationEvent, validateEvents } from '#shared/contract';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
-import { localContext, type ProxyEventFields, proxyEvent } from '../../local/api-gateway';
+import { localContext, type ProxyEventFields, proxyEvent } from './lambda-events';
 
 /** A validated event, from the same fields a client would send. */
 export function moderationEvent(fields: Record<string, unknown>, receivedAt = new Date()): ModerationEvent {
@@ -39,7 +39,7 @@ export function sqsRecord(
   };
 }
 
-/** An API Gateway REST proxy event for `POST /v1/events` (the local stack's own builder). */
+/** An API Gateway REST proxy event for `POST /v1/events` (the builder the local API uses too). */
 export function apiEvent(overrides: Partial<ProxyEventFields> = {}): APIGatewayProxyEvent {
   return proxyEvent({
     headers: { 'Content-Type': 'application/json' },

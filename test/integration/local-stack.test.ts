@@ -104,6 +104,7 @@ describe('the local stack, end to end through HTTP', () => {
       json: {
         message: 'invalid request: 1 invalid field',
         issues: [{ path: 'durationSeconds', rule: 'is required' }],
+        issueCount: 1,
       },
     });
     expect(stack.sqs.inspect('bridge-events.fifo').messages).toHaveLength(0);

@@ -1,11 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConsumerConfig, loadIngestConfig } from '#shared/config';
 import { ConfigError } from '#shared/errors';
+import { type IntegerSetting, SETTINGS } from '#shared/settings';
 
 const consumerEnv = {
   QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo',
   DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/1/dlq.fifo',
   IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com/',
   IM_SECRET_ID: 'bridge/tencent-admin',
+};
+const ingestEnv = { QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo' };
+
+/** Every row of a function's table, as `[field, row]`, for `it.each`. */
+const rowsOf = (rows: Readonly<Record<string, IntegerSetting>>): [string, IntegerSetting][] =>
+  Object.entries(rows);
+
+/** The problems a loader rejected an environment with, or none. */
+const problemsOf = (load: () => unknown): string => {
+  try {
+    load();
+    return '';
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
 };
 
 describe('loadConsumerConfig', () => {
@@ -40,12 +59,54 @@ describe('loadConsumerConfig', () => {
     });
   });
 
+  it.each(rowsOf(SETTINGS.consumer))(
+    'reads %s from its variable, at both ends of its range',
+    (field, row) => {
+      // Act
+      const atMin = loadConsumerConfig({ ...consumerEnv, [row.env]: String(row.min) });
+      const atMax = loadConsumerConfig({ ...consumerEnv, [row.env]: ` ${row.max} ` });
+
+      // Assess
+      expect([atMin[field as keyof typeof atMin], atMax[field as keyof typeof atMax]]).toEqual([
+        row.min,
+        row.max,
+      ]);
+    },
+  );
+
+  it.each(rowsOf(SETTINGS.consumer))(
+    'refuses %s outside its range, naming the variable and the range',
+    (_, row) => {
+      // Act
+      const below = problemsOf(() => loadConsumerConfig({ ...consumerEnv, [row.env]: String(row.min - 1) }));
+      const above = problemsOf(() => loadConsumerConfig({ ...consumerEnv, [row.env]: String(row.max + 1) }));
+
+      // Assess
+      expect(below).toBe(
+        `Invalid configuration: ${row.env} must be an integer from ${row.min} to ${row.max}, got '${row.min - 1}'`,
+      );
+      expect(above).toBe(
+        `Invalid configuration: ${row.env} must be an integer from ${row.min} to ${row.max}, got '${row.max + 1}'`,
+      );
+    },
+  );
+
+  it.each(['1.5', '1e3', '0x10', 'ten', '9007199254740993'])(
+    'refuses MAX_ATTEMPTS=%s, not a plain integer',
+    (raw) => {
+      expect(problemsOf(() => loadConsumerConfig({ ...consumerEnv, MAX_ATTEMPTS: raw }))).toBe(
+        `Invalid configuration: MAX_ATTEMPTS must be an integer from 1 to 100, got '${raw}'`,
+      );
+    },
+  );
+
   it('names every missing or bad setting in one message', () => {
     // Act
     const act = () =>
       loadConsumerConfig({
         IM_ENDPOINT: 'http://adminapisgp.im.qcloud.com',
         MAX_ATTEMPTS: 'ten',
+        HOLD_MAX_SECONDS: '0',
         IM_SECRET_ID: 'x',
       });
 
@@ -54,7 +115,7 @@ describe('loadConsumerConfig', () => {
     expect(act).toThrow(
       'Invalid configuration: QUEUE_URL is required; DLQ_URL is required; IM_ENDPOINT must use https (plain http is ' +
         "allowed only to a loopback address), got 'http://adminapisgp.im.qcloud.com'; MAX_ATTEMPTS must be an " +
-        "integer from 1 to 100, got 'ten'",
+        "integer from 1 to 100, got 'ten'; HOLD_MAX_SECONDS must be an integer from 1 to 43200, got '0'",
     );
   });
 
@@ -76,10 +137,46 @@ describe('loadConsumerConfig', () => {
 
 describe('loadIngestConfig', () => {
   it('needs the queue and defaults the body limit', () => {
-    expect(loadIngestConfig({ QUEUE_URL: 'q' })).toEqual({ queueUrl: 'q', maxBodyBytes: 262144 });
+    expect(loadIngestConfig(ingestEnv)).toEqual({ queueUrl: ingestEnv.QUEUE_URL, maxBodyBytes: 262144 });
     expect(() => loadIngestConfig({})).toThrow('Invalid configuration: QUEUE_URL is required');
-    expect(() => loadIngestConfig({ QUEUE_URL: 'q', MAX_BODY_BYTES: '10' })).toThrow(
+  });
+
+  it('reads MAX_BODY_BYTES and refuses one below 1 KiB, naming the variable and the range', () => {
+    expect(loadIngestConfig({ ...ingestEnv, MAX_BODY_BYTES: '65536' }).maxBodyBytes).toBe(65_536);
+    expect(() => loadIngestConfig({ ...ingestEnv, MAX_BODY_BYTES: '10' })).toThrow(
       "MAX_BODY_BYTES must be an integer from 1024 to 10485760, got '10'",
+    );
+  });
+
+  it.each(rowsOf(SETTINGS.ingest))(
+    'reads %s from its variable, and refuses it outside its range',
+    (field, row) => {
+      // Act
+      const atMax = loadIngestConfig({ ...ingestEnv, [row.env]: String(row.max) });
+      const above = problemsOf(() => loadIngestConfig({ ...ingestEnv, [row.env]: String(row.max + 1) }));
+
+      // Assess
+      expect(atMax[field as keyof typeof atMax]).toBe(row.max);
+      expect(above).toContain(`${row.env} must be an integer from ${row.min} to ${row.max}`);
+    },
+  );
+});
+
+describe('the README', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Settings\n'), readme.indexOf('\n### Staying under'));
+  const rows = [
+    ...rowsOf(SETTINGS.ingest).map(([, row]) => [row.env, 'ingest', row] as const),
+    ...rowsOf(SETTINGS.consumer).map(([, row]) => [row.env, 'consumer', row] as const),
+  ];
+
+  it.each(rows)('lists %s (%s) in Settings with its context key, default and range', (env, fn, row) => {
+    // Prepare
+    const context = row.context === null ? '—' : `\`${row.context}\``;
+
+    // Assess
+    expect(section).toContain(
+      `\n| \`${env}\` | ${fn} | ${context} | ${row.default} | ${row.min}-${row.max} |`,
     );
   });
 });

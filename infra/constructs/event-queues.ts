@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { QUEUE_RETENTION_SECONDS } from '../config.ts';
 
 /** Properties of {@link EventQueues}. */
 export interface EventQueuesProps {
@@ -11,8 +12,9 @@ export interface EventQueuesProps {
   /** Receives after which SQS itself moves a message to the dead-letter queue. */
   readonly maxReceiveCount: number;
   /**
-   * How long the main queue keeps an event the consumer has not finished.
-   * @default Duration.days(14)
+   * How long the main queue keeps an event the consumer has not finished. The stack's `maxReceiveCount`
+   * arithmetic assumes the default.
+   * @default Duration.seconds(QUEUE_RETENTION_SECONDS), 14 days
    */
   readonly retentionPeriod?: Duration;
 }
@@ -52,7 +54,7 @@ export class EventQueues extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // SQS's longest: retries with backoff (and the events held behind them) must never outlive it.
-      retentionPeriod: props.retentionPeriod ?? Duration.days(14),
+      retentionPeriod: props.retentionPeriod ?? Duration.seconds(QUEUE_RETENTION_SECONDS),
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount },
     });

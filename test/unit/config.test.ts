@@ -28,26 +28,19 @@ const problemsOf = (load: () => unknown): string => {
 };
 
 describe('loadConsumerConfig', () => {
-  it('applies the documented defaults', () => {
-    expect(loadConsumerConfig(consumerEnv)).toEqual({
+  it("applies each row's default to an unset variable", () => {
+    // Act
+    const config = loadConsumerConfig(consumerEnv);
+
+    // Assess
+    expect(config).toEqual({
       queueUrl: consumerEnv.QUEUE_URL,
       deadLetterQueueUrl: consumerEnv.DLQ_URL,
       imEndpoint: 'https://adminapisgp.im.qcloud.com',
       secretId: 'bridge/tencent-admin',
-      tencentTimeoutMs: 3000,
-      maxAttempts: 10,
-      ambiguousMaxAttempts: 3,
-      backoffBaseSeconds: 2,
-      backoffMaxSeconds: 900,
-      secretMaxAgeSeconds: 300,
-      userSigTtlSeconds: 86400,
-      groupConcurrency: 10,
-      holdMaxSeconds: 3_600,
-      timeReserveMs: 1000,
-      timeoutSettleSeconds: 10,
-      tencentCallsPerSecond: 180,
-      consumerMaxConcurrency: 2,
+      ...Object.fromEntries(rowsOf(SETTINGS.consumer).map(([field, row]) => [field, row.default])),
     });
+    expect(config).toMatchObject({ tencentTimeoutMs: 3000, maxAttempts: 10, consumerMaxConcurrency: 2 });
   });
 
   it('reads the tunables', () => {

@@ -1,3 +1,5 @@
+import { classifyTencentCode } from './tencent/codes.ts';
+
 /**
  * The bridge's one error hierarchy. Every error the bridge raises is a {@link BridgeError}; each keeps
  * the error that caused it in `cause` and says in `retryable` whether trying again can help. Errors
@@ -96,20 +98,14 @@ export class MessageFormatError extends BridgeError {
   }
 }
 
-/** The invocation has too little time left to start (or wait for) another Tencent call. */
-export class OutOfTimeError extends BridgeError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-  }
-}
-
 /** Tencent answered the call with `ActionStatus: FAIL`. */
 export class TencentApiError extends BridgeError {
   readonly code: number;
   readonly info: string;
 
   constructor(code: number, info: string) {
-    super(`Tencent error ${code}: ${info}`);
+    // Retryable unless the code says no retry can help the event (see `shared/tencent/codes.ts`).
+    super(`Tencent error ${code}: ${info}`, { retryable: classifyTencentCode(code) !== 'permanent' });
     this.code = code;
     this.info = info;
   }

@@ -1,3 +1,4 @@
+import { TencentApiError } from '#shared/errors';
 import { classifyTencentCode, TENCENT_CODE_CLASSES } from '#shared/tencent/codes';
 
 describe('classifyTencentCode', () => {
@@ -40,5 +41,11 @@ describe('classifyTencentCode', () => {
   it('lists each code in one class only', () => {
     const all = Object.values(TENCENT_CODE_CLASSES).flat();
     expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('makes a Tencent error retryable unless its code is permanent for the event', () => {
+    expect(new TencentApiError(10002, 'internal').retryable).toBe(true);
+    expect(new TencentApiError(70009, 'wrong key').retryable).toBe(true);
+    expect(new TencentApiError(10010, 'no such group').retryable).toBe(false);
   });
 });

@@ -7,7 +7,13 @@
  * runs one local stack (each jest test file has its own module registry, hence its own stack).
  */
 
-import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadBridgeConfig } from '../infra/config.ts';
 import { type LocalApi, startLocalApi } from './api-gateway.ts';
@@ -46,6 +52,13 @@ export interface LocalStackOptions {
   imEndpoint?: string;
   /** The credentials secret's JSON. @default the simulator's development app and key */
   secretString?: string;
+  /**
+   * An external SQS and Secrets Manager (an emulator such as moto or LocalStack) to use instead of the
+   * in-process stand-ins: the queues and the secret are created there, with the SDK, as the local ones
+   * would be. Then `sqs` and `secrets` of the running stack are undefined.
+   * @default the in-process stand-ins
+   */
+  awsEndpoint?: string;
   /** Simulator settings (groups, faults, rate limit); ignored with `imEndpoint`. */
   simulator?: Partial<SimulatorOptions>;
   /** Extra settings for the functions, e.g. `{ MAX_ATTEMPTS: '5', BACKOFF_BASE_SECONDS: '1' }`. */
@@ -58,6 +71,14 @@ export interface LocalStackOptions {
   wrapConsumer?: (handler: SqsHandler) => SqsHandler;
   onInvoke?: (summary: InvocationSummary) => void;
   onRequest?: (line: { method: string; path: string; statusCode: number; ms: number }) => void;
+}
+
+/** A local stack whose queues and secret live at an external endpoint ({@link LocalStackOptions.awsEndpoint}). */
+export interface ExternalAwsStack extends Omit<LocalStack, 'sqs' | 'secrets'> {
+  /** The SQS and Secrets Manager endpoint the functions use. */
+  awsEndpoint: string;
+  sqs: undefined;
+  secrets: undefined;
 }
 
 /** A running local stack. */
@@ -79,8 +100,19 @@ export interface LocalStack {
 
 let started = false;
 
+const REGION = 'us-east-1';
+
 /** Starts the local stack. Call it once per process (see the module comment). */
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+export function startLocalStack(
+  options?: LocalStackOptions & { awsEndpoint?: undefined },
+): Promise<LocalStack>;
+export function startLocalStack(
+  options: LocalStackOptions & { awsEndpoint: string },
+): Promise<ExternalAwsStack>;
+export function startLocalStack(options?: LocalStackOptions): Promise<LocalStack | ExternalAwsStack>;
+export async function startLocalStack(
+  options: LocalStackOptions = {},
+): Promise<LocalStack | ExternalAwsStack> {
   if (started)
     throw new Error('startLocalStack runs once per process: the handlers read their settings once');
   started = true;
@@ -102,37 +134,71 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       identifier: DEFAULT_ADMIN,
       secretKey: DEFAULT_SECRET_KEY,
     });
+  const visibilityTimeoutSeconds = options.queue?.visibilityTimeoutSeconds ?? 30;
+  const maxReceiveCount =
+    options.queue?.maxReceiveCount ??
+    loadBridgeConfig({ tryGetContext: () => undefined }).settings.maxReceiveCount;
 
-  const region = 'us-east-1';
-  const sqs = await startLocalSqs({
-    region,
-    queues: {
-      [LOCAL_NAMES.deadLetterQueue]: {},
-      [LOCAL_NAMES.queue]: {
-        visibilityTimeoutSeconds: options.queue?.visibilityTimeoutSeconds ?? 30,
-        // As the CDK stack's main queue (infra/constructs/event-queues.ts): an eventId is deduplicated
-        // within its member's message group only, and each group has its own throughput.
-        attributes: { DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' },
-        deadLetter: {
-          queueName: LOCAL_NAMES.deadLetterQueue,
-          maxReceiveCount:
-            options.queue?.maxReceiveCount ??
-            loadBridgeConfig({ tryGetContext: () => undefined }).settings.maxReceiveCount,
+  let aws: {
+    sqsEndpoint: string;
+    secretsEndpoint: string;
+    queueUrl: string;
+    deadLetterQueueUrl: string;
+    close(): Promise<void>;
+  } & ({ sqs: LocalSqsServer; secrets: LocalSecretsServer } | { sqs: undefined; secrets: undefined });
+  if (options.awsEndpoint === undefined) {
+    const sqs = await startLocalSqs({
+      region: REGION,
+      queues: {
+        [LOCAL_NAMES.deadLetterQueue]: {},
+        [LOCAL_NAMES.queue]: {
+          visibilityTimeoutSeconds,
+          // As the CDK stack's main queue (infra/constructs/event-queues.ts): an eventId is deduplicated
+          // within its member's message group only, and each group has its own throughput.
+          attributes: { DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' },
+          deadLetter: { queueName: LOCAL_NAMES.deadLetterQueue, maxReceiveCount },
         },
       },
-    },
-  });
-  const secrets = await startLocalSecrets({ region, secrets: { [LOCAL_NAMES.secret]: secretString } });
-  const queueUrl = sqs.queueUrl(LOCAL_NAMES.queue);
-  const deadLetterQueueUrl = sqs.queueUrl(LOCAL_NAMES.deadLetterQueue);
+    });
+    const secrets = await startLocalSecrets({
+      region: REGION,
+      secrets: { [LOCAL_NAMES.secret]: secretString },
+    });
+    aws = {
+      sqs,
+      secrets,
+      sqsEndpoint: sqs.endpoint,
+      secretsEndpoint: secrets.endpoint,
+      queueUrl: sqs.queueUrl(LOCAL_NAMES.queue),
+      deadLetterQueueUrl: sqs.queueUrl(LOCAL_NAMES.deadLetterQueue),
+      close: async () => {
+        await Promise.all([sqs.close(), secrets.close()]);
+      },
+    };
+  } else {
+    const created = await createAtEndpoint(options.awsEndpoint, {
+      visibilityTimeoutSeconds,
+      maxReceiveCount,
+      secretString,
+    });
+    aws = {
+      sqs: undefined,
+      secrets: undefined,
+      sqsEndpoint: options.awsEndpoint,
+      secretsEndpoint: options.awsEndpoint,
+      ...created,
+      close: async () => undefined,
+    };
+  }
+  const { queueUrl, deadLetterQueueUrl } = aws;
 
   Object.assign(process.env, {
-    AWS_REGION: region,
+    AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.secretsEndpoint,
     QUEUE_URL: queueUrl,
     DLQ_URL: deadLetterQueueUrl,
     IM_ENDPOINT: imEndpoint,
@@ -165,18 +231,79 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.onInvoke === undefined ? {} : { onInvoke: options.onInvoke }),
   });
 
-  return {
+  const common = {
     apiUrl: api.url,
     imEndpoint,
     simulator,
-    sqs,
-    secrets,
     queueUrl,
     deadLetterQueueUrl,
     async close() {
       await api.close();
       await eventSource.stop();
-      await Promise.all([sqs.close(), secrets.close(), simulator?.close()]);
+      await Promise.all([aws.close(), simulator?.close()]);
     },
   };
+  return aws.sqs === undefined
+    ? { ...common, awsEndpoint: options.awsEndpoint ?? '', sqs: undefined, secrets: undefined }
+    : { ...common, sqs: aws.sqs, secrets: aws.secrets };
+}
+
+/**
+ * Creates the queues and the secret at an external endpoint, with the attributes the local stand-ins
+ * (and the CDK stack) give them; an existing secret gets the value as a new version.
+ */
+async function createAtEndpoint(
+  endpoint: string,
+  settings: { visibilityTimeoutSeconds: number; maxReceiveCount: number; secretString: string },
+): Promise<{ queueUrl: string; deadLetterQueueUrl: string }> {
+  const client = {
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  const sqs = new SQSClient(client);
+  const secrets = new SecretsManagerClient(client);
+  try {
+    const dlq = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: LOCAL_NAMES.deadLetterQueue,
+        Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false' },
+      }),
+    );
+    const dlqArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: LOCAL_NAMES.queue,
+        Attributes: {
+          FifoQueue: 'true',
+          ContentBasedDeduplication: 'false',
+          DeduplicationScope: 'messageGroup',
+          FifoThroughputLimit: 'perMessageGroupId',
+          VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqArn,
+            maxReceiveCount: settings.maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    if (queue.QueueUrl === undefined || dlq.QueueUrl === undefined || dlqArn === undefined)
+      throw new Error(`${endpoint} created the queues but returned no URL or ARN`);
+    try {
+      await secrets.send(
+        new CreateSecretCommand({ Name: LOCAL_NAMES.secret, SecretString: settings.secretString }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceExistsException)) throw error;
+      await secrets.send(
+        new PutSecretValueCommand({ SecretId: LOCAL_NAMES.secret, SecretString: settings.secretString }),
+      );
+    }
+    return { queueUrl: queue.QueueUrl, deadLetterQueueUrl: dlq.QueueUrl };
+  } finally {
+    sqs.destroy();
+    secrets.destroy();
+  }
 }

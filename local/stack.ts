@@ -302,6 +302,9 @@ async function createAtEndpoint(
       );
     }
     return { queueUrl: queue.QueueUrl, deadLetterQueueUrl: dlq.QueueUrl };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`could not create the queues and the secret at ${endpoint}: ${reason}`, { cause: error });
   } finally {
     sqs.destroy();
     secrets.destroy();

@@ -8,6 +8,8 @@
  *   IM_ENDPOINT           drive this Tencent REST API instead of the simulator (a real app's region domain)
  *   TENCENT_SDK_APP_ID, TENCENT_IDENTIFIER, and TENCENT_SECRET_KEY or TENCENT_USERSIG
  *                         that app's admin credentials (required with IM_ENDPOINT)
+ *   AWS_ENDPOINT_URL      an external SQS and Secrets Manager (moto, LocalStack) instead of the
+ *                         in-process stand-ins, like --aws-endpoint
  *   POWERTOOLS_LOG_LEVEL  the functions' log level (default INFO)
  * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
  */
@@ -16,11 +18,15 @@ import { closeOnSignals } from './signals.ts';
 import { loadSeedFile } from './simulator/index.ts';
 import { startLocalStack } from './stack.ts';
 
-const HELP = `npm start [-- --port N --simulator-port N]
+const HELP = `npm start [-- --port N --simulator-port N --aws-endpoint URL]
 
 Runs the bridge on 127.0.0.1: POST /v1/events, a local SQS FIFO queue and dead-letter queue, a local
 Secrets Manager, the consumer polling the queue, and the Tencent Chat simulator. Ctrl-C stops it after
-in-flight work. See README.md ("Run it locally") for the environment variables.`;
+in-flight work. See README.md ("Run it locally") for the environment variables.
+
+--aws-endpoint URL (or AWS_ENDPOINT_URL) uses the SQS and Secrets Manager of an emulator at URL, such
+as moto_server or LocalStack, instead of the in-process ones: the queues and the secret are created
+there.`;
 
 function port(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -29,6 +35,19 @@ function port(name: string, raw: string | undefined, fallback: number): number {
     throw new Error(`${name} must be a port number (0-65535), got '${raw}'`);
   }
   return value;
+}
+
+function awsEndpoint(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`--aws-endpoint must be an http(s) URL, got '${raw}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`--aws-endpoint must be an http(s) URL, got '${raw}'`);
+  return raw.replace(/\/+$/, '');
 }
 
 function tencentSecret(): string | undefined {
@@ -53,6 +72,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string' },
       'simulator-port': { type: 'string' },
+      'aws-endpoint': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -65,7 +85,9 @@ async function main(): Promise<void> {
 
   const secretString = tencentSecret();
   const imEndpoint = process.env.IM_ENDPOINT || undefined;
+  const external = awsEndpoint(values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL);
   const stack = await startLocalStack({
+    ...(external === undefined ? {} : { awsEndpoint: external }),
     apiPort: port('--port', values.port ?? process.env.PORT, 3000),
     ...(imEndpoint === undefined
       ? {
@@ -90,7 +112,7 @@ Moderation bridge running locally
   API        POST ${events}
   Tencent    ${stack.simulator ? `${stack.imEndpoint} (simulator; state: GET ${stack.imEndpoint}/_sim/groups)` : stack.imEndpoint}
   SQS        ${stack.queueUrl}
-  DLQ        ${stack.deadLetterQueueUrl}
+  DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
 
 Try it:
   curl -sS -X POST ${events} -H 'content-type: application/json' \\

@@ -85,6 +85,8 @@ class EnvReader {
 export interface IngestConfig extends SettingValues<typeof SETTINGS.ingest> {
   /** URL of the SQS FIFO queue events are sent to (`QUEUE_URL`). */
   queueUrl: string;
+  /** Name of the DynamoDB table of the event ledger (`LEDGER_TABLE`). */
+  ledgerTable: string;
 }
 
 /** Reads and validates the ingest function's settings; throws {@link ConfigError} naming each bad one. */
@@ -92,6 +94,7 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
   const reader = new EnvReader(env);
   const config: IngestConfig = {
     queueUrl: reader.string('QUEUE_URL'),
+    ledgerTable: reader.string('LEDGER_TABLE'),
     ...reader.integers(SETTINGS.ingest),
   };
   reader.done();
@@ -111,6 +114,24 @@ export interface ConsumerConfig extends SettingValues<typeof SETTINGS.consumer> 
   imEndpoint: string;
   /** Name or ARN of the Secrets Manager secret holding the admin credentials (`IM_SECRET_ID`). */
   secretId: string;
+  /** Name of the DynamoDB table of the event ledger (`LEDGER_TABLE`). */
+  ledgerTable: string;
+  /** EventBridge bus for outcome events (`OUTCOME_BUS`); none: no outcome events. */
+  outcomeBus: string | undefined;
+}
+
+/** Settings of the status function (`GET /v1/events/{eventId}`). */
+export interface StatusConfig {
+  /** Name of the DynamoDB table of the event ledger (`LEDGER_TABLE`). */
+  ledgerTable: string;
+}
+
+/** Reads and validates the status function's settings; throws {@link ConfigError} naming each bad one. */
+export function loadStatusConfig(env: Env = process.env): StatusConfig {
+  const reader = new EnvReader(env);
+  const config: StatusConfig = { ledgerTable: reader.string('LEDGER_TABLE') };
+  reader.done();
+  return config;
 }
 
 /** Reads and validates the consumer function's settings; throws {@link ConfigError} naming each bad one. */
@@ -121,6 +142,8 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     deadLetterQueueUrl: reader.string('DLQ_URL'),
     imEndpoint: reader.baseUrl('IM_ENDPOINT'),
     secretId: reader.string('IM_SECRET_ID'),
+    ledgerTable: reader.string('LEDGER_TABLE'),
+    outcomeBus: env.OUTCOME_BUS?.trim() || undefined,
     ...reader.integers(SETTINGS.consumer),
   };
   reader.done();

@@ -108,7 +108,9 @@ const text = (typeRule: string, check: (value: string) => string | undefined) =>
     if (broken !== undefined) ctx.addIssue({ code: 'custom', message: broken, input: value });
   });
 
-const EVENT_ID_RULE = 'must be 1-128 characters of A-Z a-z 0-9 . _ : -';
+/** The rule an `eventId` must follow, and its pattern. */
+export const EVENT_ID_RULE = 'must be 1-128 characters of A-Z a-z 0-9 . _ : -';
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const GROUP_ID_RULE = 'must be 1-48 bytes of printable ASCII';
 const ACCOUNT_RULE = 'must be 1-32 bytes of printable ASCII without spaces';
 const DURATION_RULE = `must be an integer from 1 to ${MAX_MUTE_SECONDS}`;
@@ -118,10 +120,7 @@ const DATA_RULE = 'must be an object of string keys to string values';
 const DATA_KEY_RULE = `keys must be 1-${MAX_MEMBER_DATA_KEY_BYTES} characters of A-Z a-z 0-9 _`;
 
 const common = {
-  eventId: z
-    .string(rule(EVENT_ID_RULE))
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: EVENT_ID_RULE })
-    .optional(),
+  eventId: z.string(rule(EVENT_ID_RULE)).regex(EVENT_ID_PATTERN, { error: EVENT_ID_RULE }).optional(),
   groupId: z.string(rule(GROUP_ID_RULE)).regex(/^[\x20-\x7E]{1,48}$/, { error: GROUP_ID_RULE }),
   account: z.string(rule(ACCOUNT_RULE)).regex(/^[\x21-\x7E]{1,32}$/, { error: ACCOUNT_RULE }),
   occurredAt: z.iso

@@ -33,6 +33,19 @@ export type SettingRows = Readonly<Record<string, IntegerSetting>>;
 /** The values of a function's rows, by field name, as its config holds them. */
 export type SettingValues<T extends SettingRows> = { -readonly [K in keyof T]: number };
 
+/**
+ * Days an event's ledger item is kept after its last change (DynamoDB TTL). At least the 14 days the
+ * queue keeps an event, so that a duplicate is recognised for as long as the original can be delivered.
+ * Both functions that write the ledger read it; the stack gives both the same value.
+ */
+const LEDGER_RETENTION_DAYS = {
+  env: 'LEDGER_RETENTION_DAYS',
+  context: 'ledgerRetentionDays',
+  default: 14,
+  min: 14,
+  max: 3_650,
+} as const satisfies IntegerSetting;
+
 /** The integer settings of each function. The comment on a row documents its config field. */
 export const SETTINGS = {
   ingest: {
@@ -44,6 +57,8 @@ export const SETTINGS = {
       min: 1_024,
       max: 10_485_760,
     },
+    /** Days an event's ledger item is kept after its last change. */
+    ledgerRetentionDays: LEDGER_RETENTION_DAYS,
   },
   consumer: {
     /** Timeout of one Tencent call, in milliseconds. */
@@ -141,5 +156,7 @@ export const SETTINGS = {
       min: 0,
       max: 900,
     },
+    /** Days an event's ledger item is kept after its last change. */
+    ledgerRetentionDays: LEDGER_RETENTION_DAYS,
   },
 } as const satisfies Readonly<Record<'ingest' | 'consumer', SettingRows>>;

@@ -1,0 +1,40 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoLedgerStore } from '#shared/aws/dynamodb';
+import { loadStatusConfig } from '#shared/config';
+import { jsonResponse } from '#shared/http';
+import { lookUpEvent } from '#shared/status';
+
+// Cold start: configuration is read and checked once; the client lives as long as the container.
+const config = loadStatusConfig();
+const logger = new Logger();
+const store = new DynamoLedgerStore(new DynamoDBClient({}), config.ledgerTable);
+
+/** `GET /v1/events/{eventId}`: what became of an event, from the ledger. */
+async function status(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  const eventId = event.pathParameters?.eventId;
+  const found = await lookUpEvent(eventId, store);
+  switch (found.kind) {
+    case 'found':
+      return jsonResponse(200, found.item);
+    case 'not_found':
+      return jsonResponse(404, { message: 'no event with this eventId' });
+    case 'invalid':
+      return jsonResponse(400, {
+        message: 'invalid request: 1 invalid field',
+        issues: found.issues,
+        issueCount: 1,
+      });
+    case 'unavailable':
+      logger.error('ledger unavailable', { eventId });
+      return jsonResponse(503, {
+        message: 'the event ledger could not be reached; try again',
+        requestId: context.awsRequestId,
+      });
+  }
+}
+
+export const handler = middy(status).use(injectLambdaContext(logger));

@@ -132,6 +132,11 @@ export interface LedgerStore {
     priorAttempts: number,
     outcome: LedgerOutcome,
   ): Promise<LedgerItem | 'conflict'>;
+  /**
+   * A dead letter was sent back to the main queue: `redriven`, with a fresh attempt budget (`attempts`
+   * back to 0; the history keeps the old attempts). Does nothing for an event the ledger does not have.
+   */
+  markRedriven(eventId: string, at: string, expiresAt: number): Promise<void>;
 }
 
 /** Keys in a fixed order, recursively: the canonical JSON the fingerprint is taken of. */

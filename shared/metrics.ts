@@ -8,6 +8,10 @@ export const BRIDGE_METRICS = {
     accepted: 'EventsAccepted',
     /** Requests answered with a 4xx. */
     rejected: 'EventsRejected',
+    /** Events already in the ledger with the same content: answered as duplicates, not enqueued again. */
+    duplicates: 'EventsDuplicate',
+    /** Ledger reads or writes that failed (the request was answered 503). */
+    ledgerErrors: 'LedgerErrors',
   },
   consumer: {
     /** Events Tencent applied. */
@@ -26,5 +30,9 @@ export const BRIDGE_METRICS = {
     credentialsInvalid: 'CredentialsInvalid',
     /** Time of one Tencent call, in milliseconds. */
     tencentLatency: 'TencentLatency',
+    /** Ledger reads or writes that failed (the records were retried, not acknowledged). */
+    ledgerErrors: 'LedgerErrors',
+    /** Outcome events that could not be published (the records come back and publish again). */
+    outcomeEventsFailed: 'OutcomeEventsFailed',
   },
 } as const;

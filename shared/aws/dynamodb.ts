@@ -149,6 +149,31 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
+  async markRedriven(eventId: string, at: string, expiresAt: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { eventId },
+          UpdateExpression:
+            'SET #status = :redriven, updatedAt = :at, expiresAt = :expiresAt, attempts = :zero, history = list_append(history, :entry) REMOVE nextAttemptAt',
+          ConditionExpression: 'attribute_exists(eventId)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':redriven': 'redriven',
+            ':at': at,
+            ':expiresAt': expiresAt,
+            ':zero': 0,
+            ':entry': [{ at, outcome: 'redriven' }],
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw new LedgerUnavailableError('ledger write failed', { cause: error });
+    }
+  }
+
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
     try {
       return await send();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { type FieldIssue, ValidationError } from './errors.ts';
 import { codePointName, formatJsonPath as formatPath } from './strict-json.ts';
@@ -251,6 +251,12 @@ interface EventBase {
   /** When the moderation decision was made (the time of receipt when the client gave none). */
   occurredAt: Date;
   reason?: string;
+  /**
+   * The event as its client sent it, after validation, as a SHA-256: the same fields with the same
+   * values give the same fingerprint, whatever the key order, white space or time-zone notation. The
+   * ledger tells a resend (same fingerprint) from a reuse of the id for another change.
+   */
+  fingerprint: string;
 }
 
 /** A validated moderation event, with its defaults filled in. */
@@ -292,8 +298,32 @@ function toModerationEvent(parsed: ParsedEvent, receivedAt: Date): ModerationEve
     eventId: eventId ?? randomUUID(),
     occurredAt: occurredAt === undefined ? receivedAt : new Date(occurredAt),
     ...(reason === undefined ? {} : { reason }),
+    fingerprint: fingerprintOf({
+      ...rest,
+      ...(reason === undefined ? {} : { reason }),
+      ...(occurredAt === undefined ? {} : { occurredAt: new Date(occurredAt).toISOString() }),
+    }),
   };
 }
+
+/** Keys in a fixed order, recursively: the canonical JSON a fingerprint is taken of. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+/** SHA-256 (base64url) of the canonical JSON of validated fields. */
+const fingerprintOf = (fields: Readonly<Record<string, unknown>>): string =>
+  createHash('sha256')
+    .update(JSON.stringify(canonical(fields)))
+    .digest('base64url');
 
 /**
  * Whether a payload is the batch form `{"events": [...]}`: an object with `events` and without

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Action } from './contract.ts';
 import { BridgeError } from './errors.ts';
 
@@ -137,35 +136,6 @@ export interface LedgerStore {
    * back to 0; the history keeps the old attempts). Does nothing for an event the ledger does not have.
    */
   markRedriven(eventId: string, at: string, expiresAt: number): Promise<void>;
-}
-
-/** Keys in a fixed order, recursively: the canonical JSON the fingerprint is taken of. */
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
-}
-
-/**
- * The fingerprint of an event as its client sent it, after validation: the same fields with the same
- * values give the same fingerprint, whatever the key order, white space or time-zone notation.
- *
- * @param fields - the validated fields the client gave (an `occurredAt` only if it gave one)
- */
-export function fingerprintOf(fields: Readonly<Record<string, unknown>>): string {
-  const normalized = { ...fields };
-  if (typeof normalized.occurredAt === 'string') {
-    normalized.occurredAt = new Date(normalized.occurredAt).toISOString();
-  }
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(normalized)))
-    .digest('base64url');
 }
 
 /** Appends an entry to a history, keeping the newest {@link MAX_HISTORY}. */

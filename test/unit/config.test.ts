@@ -9,8 +9,12 @@ const consumerEnv = {
   DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/1/dlq.fifo',
   IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com/',
   IM_SECRET_ID: 'bridge/tencent-admin',
+  LEDGER_TABLE: 'bridge-ledger',
 };
-const ingestEnv = { QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo' };
+const ingestEnv = {
+  QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo',
+  LEDGER_TABLE: 'bridge-ledger',
+};
 
 /** Every row of a function's table, as `[field, row]`, for `it.each`. */
 const rowsOf = (rows: Readonly<Record<string, IntegerSetting>>): [string, IntegerSetting][] =>
@@ -38,6 +42,8 @@ describe('loadConsumerConfig', () => {
       deadLetterQueueUrl: consumerEnv.DLQ_URL,
       imEndpoint: 'https://adminapisgp.im.qcloud.com',
       secretId: 'bridge/tencent-admin',
+      ledgerTable: 'bridge-ledger',
+      outcomeBus: undefined,
       ...Object.fromEntries(rowsOf(SETTINGS.consumer).map(([field, row]) => [field, row.default])),
     });
     expect(config).toMatchObject({ tencentTimeoutMs: 3000, maxAttempts: 10, consumerMaxConcurrency: 2 });
@@ -101,6 +107,7 @@ describe('loadConsumerConfig', () => {
         MAX_ATTEMPTS: 'ten',
         HOLD_MAX_SECONDS: '0',
         IM_SECRET_ID: 'x',
+        LEDGER_TABLE: 'bridge-ledger',
       });
 
     // Assess
@@ -130,8 +137,15 @@ describe('loadConsumerConfig', () => {
 
 describe('loadIngestConfig', () => {
   it('needs the queue and defaults the body limit', () => {
-    expect(loadIngestConfig(ingestEnv)).toEqual({ queueUrl: ingestEnv.QUEUE_URL, maxBodyBytes: 262144 });
-    expect(() => loadIngestConfig({})).toThrow('Invalid configuration: QUEUE_URL is required');
+    expect(loadIngestConfig(ingestEnv)).toEqual({
+      queueUrl: ingestEnv.QUEUE_URL,
+      ledgerTable: 'bridge-ledger',
+      maxBodyBytes: 262144,
+      ledgerRetentionDays: 14,
+    });
+    expect(() => loadIngestConfig({})).toThrow(
+      'Invalid configuration: QUEUE_URL is required; LEDGER_TABLE is required',
+    );
   });
 
   it('reads MAX_BODY_BYTES and refuses one below 1 KiB, naming the variable and the range', () => {

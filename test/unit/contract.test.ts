@@ -80,7 +80,29 @@ describe('validateEvents: valid events', () => {
       eventId: 'mod-1:A.b_c',
       occurredAt: new Date('2026-11-26T11:59:00.000Z'),
       reason: 'appeal granted',
+      fingerprint: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
+  });
+
+  it('fingerprints what the client sent: key order and time-zone notation do not count, values do', () => {
+    // Prepare
+    const one = { ...base, action: 'mute', durationSeconds: 60, occurredAt: '2026-11-26T19:59:00+08:00' };
+    const same = { durationSeconds: 60, occurredAt: '2026-11-26T11:59:00Z', action: 'mute', ...base };
+    const other = { ...one, durationSeconds: 61 };
+    const noTime = { ...base, action: 'mute', durationSeconds: 60 };
+
+    // Act
+    const [a, b, c] = [one, same, other].map(
+      (payload) => validateEvents(payload, receivedAt)[0]?.fingerprint,
+    );
+    const [early, late] = [receivedAt, new Date(receivedAt.getTime() + 600_000)].map(
+      (at) => validateEvents(noTime, at)[0]?.fingerprint,
+    );
+
+    // Assess: a default occurredAt (the time of receipt) is not part of it, so a later resend matches.
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+    expect(early).toBe(late);
   });
 
   it('accepts a batch and keeps its order', () => {

@@ -2,14 +2,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DynamoLedgerStore } from '#shared/aws/dynamodb';
 import { SqsEventQueue } from '#shared/aws/sqs';
 import { loadIngestConfig } from '#shared/config';
 import { BridgeError, ValidationError } from '#shared/errors';
 import { errorResponse, jsonResponse } from '#shared/http';
 import { acceptEvents } from '#shared/ingest';
+import { LedgerUnavailableError } from '#shared/ledger';
+import { BRIDGE_METRICS } from '#shared/metrics';
 
 // Cold start: configuration is read and checked once; clients live as long as the container.
 const config = loadIngestConfig();
@@ -17,6 +21,8 @@ const logger = new Logger();
 // Powertools' own warnings (e.g. no metrics in an invocation) go through the structured logger.
 const metrics = new Metrics({ logger });
 const queue = new SqsEventQueue(new SQSClient({}), config.queueUrl);
+const ledger = new DynamoLedgerStore(new DynamoDBClient({}), config.ledgerTable);
+const names = BRIDGE_METRICS.ingest;
 
 const headerValue = (headers: APIGatewayProxyEvent['headers'], name: string): string | undefined =>
   Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
@@ -47,15 +53,26 @@ async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<AP
         contentType: headerValue(event.headers, 'content-type'),
         contentEncoding: headerValue(event.headers, 'content-encoding'),
       },
-      { queue, logger, maxBodyBytes: config.maxBodyBytes },
+      {
+        queue,
+        ledger,
+        ledgerRetentionDays: config.ledgerRetentionDays,
+        logger,
+        maxBodyBytes: config.maxBodyBytes,
+      },
     );
-    metrics.addMetric('EventsAccepted', MetricUnit.Count, result.accepted.length);
+    const duplicates = result.accepted.filter((item) => 'duplicate' in item).length;
+    metrics.addMetric(names.accepted, MetricUnit.Count, result.accepted.length - duplicates);
+    if (duplicates > 0) metrics.addMetric(names.duplicates, MetricUnit.Count, duplicates);
     return jsonResponse(202, result);
   } catch (error) {
     const response = errorResponse(error, context.awsRequestId);
     if (response.statusCode < 500) {
-      metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
+      metrics.addMetric(names.rejected, MetricUnit.Count, 1);
       logger.info('request rejected', rejection(event, response.statusCode, error));
+    } else if (error instanceof LedgerUnavailableError) {
+      metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
+      logger.error('ledger unavailable; nothing enqueued', { error: error.message });
     } else if (!(error instanceof BridgeError)) {
       logger.error('unexpected error', error instanceof Error ? error : String(error));
     }

@@ -82,6 +82,21 @@ export class EnqueueError extends BridgeError {
 }
 
 /**
+ * Some eventIds of the request are already in the ledger for other content (another member, action or
+ * value): nothing of the request was enqueued. Not retryable: the same request gets the same answer.
+ */
+export class EventConflictError extends BridgeError {
+  readonly conflicts: readonly { index: number; eventId: string }[];
+
+  constructor(conflicts: readonly { index: number; eventId: string }[]) {
+    super(
+      `${conflicts.length} eventId(s) of this request were already used for other events; nothing was enqueued`,
+    );
+    this.conflicts = conflicts;
+  }
+}
+
+/**
  * The Tencent admin credentials could not be read or are malformed. Never carries secret values.
  * Retryable: a secret being rotated or a Secrets Manager outage is over later.
  */

@@ -1,10 +1,12 @@
 import {
   EnqueueError,
+  EventConflictError,
   MalformedBodyError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors.ts';
+import { LedgerUnavailableError } from './ledger.ts';
 
 /** An HTTP answer, in the shape API Gateway's proxy integration takes. */
 export interface HttpResponse {
@@ -36,7 +38,8 @@ export function statusOf(error: unknown): number {
   if (error instanceof ValidationError || error instanceof MalformedBodyError) return 400;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
-  if (error instanceof EnqueueError) return 503;
+  if (error instanceof EventConflictError) return 409;
+  if (error instanceof EnqueueError || error instanceof LedgerUnavailableError) return 503;
   return 500;
 }
 
@@ -64,6 +67,15 @@ export function errorResponse(error: unknown, requestId: string | undefined): Ht
         'dropped as duplicates by eventId',
       enqueued: error.enqueued.map((eventId) => ({ eventId })),
       notEnqueued: error.notEnqueued.map((eventId) => ({ eventId })),
+      ...reference,
+    });
+  }
+  if (error instanceof EventConflictError) {
+    return jsonResponse(status, { message: error.message, conflicts: error.conflicts });
+  }
+  if (error instanceof LedgerUnavailableError) {
+    return jsonResponse(status, {
+      message: 'the event ledger could not be reached; nothing was enqueued: resend the same request as is',
       ...reference,
     });
   }

@@ -1,6 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { isEventBatch, RESERVED_KEYS, validateEvents } from './contract.ts';
-import { EnqueueError, type FieldIssue, MalformedBodyError, ValidationError } from './errors.ts';
+import { runConcurrently } from './concurrency.ts';
+import { isEventBatch, type ModerationEvent, RESERVED_KEYS, validateEvents } from './contract.ts';
+import {
+  EnqueueError,
+  EventConflictError,
+  type FieldIssue,
+  MalformedBodyError,
+  ValidationError,
+} from './errors.ts';
+import { expiresAtOf, type LedgerItem, type LedgerStore, LedgerUnavailableError } from './ledger.ts';
 import { messageGroupIdOf, toQueueMessage } from './queue-message.ts';
 import { checkContentHeaders, decodeRequestBody } from './request-body.ts';
 import { codePointName, parseStrictJson } from './strict-json.ts';
@@ -10,6 +18,9 @@ import { codePointName, parseStrictJson } from './strict-json.ts';
  * so anything much deeper is invalid anyway, and the parser's recursion stays shallow.
  */
 export const MAX_JSON_DEPTH = 16;
+
+/** Ledger writes of one request made at once (items are independent; their order does not matter). */
+const LEDGER_WRITES_AT_ONCE = 10;
 
 /** One message for the FIFO queue. */
 export interface QueueEntry {
@@ -45,26 +56,39 @@ export interface IngestRequest {
 /** What the ingest path works with. */
 export interface IngestDeps {
   queue: EventQueue;
+  /** The event ledger: each event is recorded before it is enqueued. */
+  ledger: LedgerStore;
+  /** Days a ledger item is kept after its last change. */
+  ledgerRetentionDays: number;
   logger: Logger;
   maxBodyBytes: number;
   /** The clock. */
   now?: () => Date;
 }
 
-/** The 202 answer: the accepted events' ids, in request order. */
+/**
+ * The 202 answer: the accepted events' ids, in request order; `duplicate` marks an event the ledger
+ * already had with the same content, which was not enqueued again.
+ */
 export interface IngestResult {
-  accepted: { eventId: string }[];
+  accepted: ({ eventId: string } | { eventId: string; duplicate: true })[];
 }
 
 /**
  * Validates a request and enqueues its events: all of them, or (on a 4xx) none.
  *
+ * Each event is recorded in the ledger before it is enqueued. An eventId the ledger already has with
+ * the same content is a duplicate (answered, not enqueued again) for the whole retention; with other
+ * content it is a conflict (409, nothing enqueued). An event recorded but never confirmed on the queue
+ * (a crash or a queue failure after the ledger write) is enqueued again by a resend.
+ *
  * Batches go to the queue one after the other, so one member's events keep their request order;
  * on the first failure the rest is not sent, and the {@link EnqueueError} says which events are on
- * the queue. Resending the same request is then safe: the queue drops duplicates by eventId.
+ * the queue. Resending the same request is then safe.
  *
- * @throws `UnsupportedMediaTypeError`, `PayloadTooLargeError`, {@link MalformedBodyError} or
- *   {@link ValidationError} (4xx, nothing enqueued), or {@link EnqueueError} (5xx, some maybe enqueued)
+ * @throws `UnsupportedMediaTypeError`, `PayloadTooLargeError`, {@link MalformedBodyError},
+ *   {@link ValidationError} or {@link EventConflictError} (4xx, nothing enqueued),
+ *   {@link LedgerUnavailableError} (5xx, nothing enqueued) or {@link EnqueueError} (5xx, some maybe enqueued)
  */
 export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
   checkContentHeaders(request.contentType, request.contentEncoding);
@@ -105,8 +129,11 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
   });
   if (unqueueable.length > 0) throw new ValidationError(unqueueable);
 
+  const duplicates = await recordInLedger(events, receivedAt, deps);
+  const toEnqueue = entries.filter((entry) => !duplicates.has(entry.eventId));
+
   const enqueued: string[] = [];
-  for (const chunk of planBatches(entries, deps.queue.maxBatchSize, deps.queue.maxBatchBytes)) {
+  for (const chunk of planBatches(toEnqueue, deps.queue.maxBatchSize, deps.queue.maxBatchBytes)) {
     let refused: { eventId: string; reason: string }[];
     try {
       ({ refused } = await deps.queue.send(chunk));
@@ -115,18 +142,107 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
     }
     const refusedIds = new Set(refused.map((entry) => entry.eventId));
     enqueued.push(...chunk.filter((entry) => !refusedIds.has(entry.eventId)).map((entry) => entry.eventId));
-    if (refused.length > 0) throw enqueueFailure(entries, enqueued, deps.logger, refused);
+    if (refused.length > 0) throw enqueueFailure(toEnqueue, enqueued, deps.logger, refused);
   }
+  await confirmQueued(enqueued, deps);
 
   for (const event of events) {
-    deps.logger.info('event accepted', {
+    deps.logger.info(
+      duplicates.has(event.eventId) ? 'duplicate event; not enqueued again' : 'event accepted',
+      {
+        eventId: event.eventId,
+        action: event.action,
+        groupId: event.groupId,
+        account: event.account,
+      },
+    );
+  }
+  return {
+    accepted: events.map((event) =>
+      duplicates.has(event.eventId)
+        ? { eventId: event.eventId, duplicate: true }
+        : { eventId: event.eventId },
+    ),
+  };
+}
+
+/**
+ * Records the events in the ledger, all or nothing for conflicts: it reads first, and writes nothing
+ * when an eventId is already used for other content. Returns the duplicates (same content, confirmed
+ * on the queue before), which are not enqueued again.
+ *
+ * @throws {@link EventConflictError}, {@link LedgerUnavailableError}
+ */
+async function recordInLedger(
+  events: readonly ModerationEvent[],
+  receivedAt: Date,
+  deps: IngestDeps,
+): Promise<Set<string>> {
+  const known = await deps.ledger.getMany(events.map((event) => event.eventId));
+  const duplicates = new Set<string>();
+  const conflicts: { index: number; eventId: string }[] = [];
+  const classify = (event: ModerationEvent, index: number, item: LedgerItem) => {
+    if (item.fingerprint !== event.fingerprint) conflicts.push({ index, eventId: event.eventId });
+    // Recorded but never confirmed on the queue: this resend enqueues it.
+    else if (item.status !== 'received') duplicates.add(event.eventId);
+  };
+  events.forEach((event, index) => {
+    const item = known.get(event.eventId);
+    if (item) classify(event, index, item);
+  });
+  if (conflicts.length > 0) throw new EventConflictError(conflicts);
+
+  const at = receivedAt.toISOString();
+  const expiresAt = expiresAtOf(receivedAt.getTime(), deps.ledgerRetentionDays);
+  const raced: [ModerationEvent, number][] = [];
+  const fresh = [...events.entries()].filter(([, event]) => !known.has(event.eventId));
+  await runConcurrently(fresh, LEDGER_WRITES_AT_ONCE, async ([index, event]) => {
+    const created = await deps.ledger.create({
       eventId: event.eventId,
-      action: event.action,
+      status: 'received',
       groupId: event.groupId,
       account: event.account,
+      action: event.action,
+      fingerprint: event.fingerprint,
+      acceptedAt: at,
+      updatedAt: at,
+      attempts: 0,
+      history: [{ at, outcome: 'received' }],
+      expiresAt,
     });
+    if (created === 'exists') raced.push([event, index]);
+  });
+  // Another request recorded the same id meanwhile: it is a duplicate or a conflict like any other.
+  if (raced.length > 0) {
+    const now = await deps.ledger.getMany(raced.map(([event]) => event.eventId));
+    for (const [event, index] of raced) {
+      const item = now.get(event.eventId);
+      if (item) classify(event, index, item);
+    }
+    if (conflicts.length > 0) throw new EventConflictError(conflicts);
   }
-  return { accepted: events.map((event) => ({ eventId: event.eventId })) };
+  return duplicates;
+}
+
+/** Marks the enqueued events `queued`. A failure here loses nothing: the consumer records their outcome. */
+async function confirmQueued(eventIds: readonly string[], deps: IngestDeps): Promise<void> {
+  const now = deps.now?.() ?? new Date();
+  const at = now.toISOString();
+  const expiresAt = expiresAtOf(now.getTime(), deps.ledgerRetentionDays);
+  try {
+    await runConcurrently(eventIds, LEDGER_WRITES_AT_ONCE, (eventId) =>
+      deps.ledger.markQueued(eventId, at, expiresAt),
+    );
+  } catch (error) {
+    if (!(error instanceof LedgerUnavailableError)) throw error;
+    deps.logger.warn(
+      'could not mark events queued in the ledger; they stay received until the consumer records them',
+      {
+        eventIds,
+        error: error.message,
+      },
+    );
+  }
 }
 
 /** Characters outside the set SQS takes in a message body: #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. */

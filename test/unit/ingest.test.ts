@@ -3,6 +3,7 @@ import { type ModerationEvent, validateEvents } from '#shared/contract';
 import {
   ConfigError,
   EnqueueError,
+  EventConflictError,
   MalformedBodyError,
   PayloadTooLargeError,
   TencentApiError,
@@ -18,7 +19,9 @@ import {
   type QueueEntry,
   queueUnsafeCharacter,
 } from '#shared/ingest';
+import { LedgerUnavailableError } from '#shared/ledger';
 import { toQueueMessage } from '#shared/queue-message';
+import { MemoryLedgerStore } from '../helpers/memory-ledger';
 
 const entry = (eventId: string, group: string, bytes = 10): QueueEntry => ({
   eventId,
@@ -82,7 +85,7 @@ async function accept(
         contentEncoding: undefined,
         ...request,
       },
-      { queue, logger, maxBodyBytes: 262_144 },
+      { queue, ledger: new MemoryLedgerStore(), ledgerRetentionDays: 14, logger, maxBodyBytes: 262_144 },
     );
     return { error: undefined, sent };
   } catch (error) {
@@ -360,5 +363,169 @@ describe('errorResponse', () => {
     // Assess
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body)).toEqual({ message: 'internal error', requestId: 'req-1' });
+  });
+});
+
+describe('acceptEvents: the ledger', () => {
+  const start = new Date('2026-12-01T10:00:00Z');
+  /** An ingest with a ledger that lasts across requests and a clock the test moves. */
+  function ingest() {
+    const ledger = new MemoryLedgerStore();
+    const { queue, sent } = recordingQueue();
+    let now = start;
+    let failQueue = false;
+    const flaky: EventQueue = {
+      ...queue,
+      send: (entries) => (failQueue ? Promise.reject(new Error('SQS unavailable')) : queue.send(entries)),
+    };
+    const post = (payload: unknown) =>
+      acceptEvents(
+        {
+          body: JSON.stringify(payload),
+          isBase64Encoded: false,
+          contentType: 'application/json',
+          contentEncoding: undefined,
+        },
+        { queue: flaky, ledger, ledgerRetentionDays: 14, logger, maxBodyBytes: 262_144, now: () => now },
+      );
+    return {
+      ledger,
+      sent,
+      post,
+      later: (ms: number) => {
+        now = new Date(now.getTime() + ms);
+      },
+      setQueueFailing: (failing: boolean) => {
+        failQueue = failing;
+      },
+    };
+  }
+  const mute = { groupId: 'g1', account: 'bob', action: 'mute', durationSeconds: 600, eventId: 'evt-1' };
+
+  it('records a new event before enqueueing it, then marks it queued', async () => {
+    // Prepare
+    const { ledger, sent, post } = ingest();
+
+    // Act
+    const result = await post(mute);
+
+    // Assess
+    expect(result).toEqual({ accepted: [{ eventId: 'evt-1' }] });
+    expect(sent.map((entry) => entry.eventId)).toEqual(['evt-1']);
+    expect(ledger.items.get('evt-1')).toMatchObject({
+      status: 'queued',
+      groupId: 'g1',
+      account: 'bob',
+      action: 'mute',
+      attempts: 0,
+      acceptedAt: start.toISOString(),
+      history: [
+        { at: start.toISOString(), outcome: 'received' },
+        { at: start.toISOString(), outcome: 'queued' },
+      ],
+      expiresAt: start.getTime() / 1000 + 14 * 86_400,
+    });
+  });
+
+  it.each([
+    ['at once', 0],
+    ['after 10 minutes, past SQS deduplication', 600_000],
+    ['after 13 days', 13 * 86_400_000],
+  ])('answers a resend of the same content %s as a duplicate and does not enqueue it', async (_when, ms) => {
+    // Prepare: the same event with its keys in another order.
+    const { sent, post, later } = ingest();
+    await post(mute);
+    later(ms);
+
+    // Act
+    const result = await post({
+      durationSeconds: 600,
+      eventId: 'evt-1',
+      action: 'mute',
+      account: 'bob',
+      groupId: 'g1',
+    });
+
+    // Assess
+    expect(result).toEqual({ accepted: [{ eventId: 'evt-1', duplicate: true }] });
+    expect(sent).toHaveLength(1);
+  });
+
+  it.each([
+    ['another member', { account: 'carol' }],
+    ['another action', { action: 'unmute', durationSeconds: undefined }],
+    ['another value', { durationSeconds: 601 }],
+  ])('refuses the same eventId for %s with a 409, all or nothing', async (_case, change) => {
+    // Prepare
+    const { ledger, sent, post } = ingest();
+    await post(mute);
+
+    // Act: a batch whose third event reuses evt-1.
+    const events = [
+      { ...mute, eventId: 'evt-2', account: 'dave' },
+      { ...mute, eventId: 'evt-3', account: 'erin' },
+      { ...mute, ...change },
+    ];
+    const error = await post({ events }).catch((caught: unknown) => caught);
+
+    // Assess: nothing enqueued, nothing recorded.
+    expect(error).toBeInstanceOf(EventConflictError);
+    expect(errorResponse(error, 'req-1')).toMatchObject({ statusCode: 409 });
+    expect(JSON.parse(errorResponse(error, 'req-1').body)).toEqual({
+      message: '1 eventId(s) of this request were already used for other events; nothing was enqueued',
+      conflicts: [{ index: 2, eventId: 'evt-1' }],
+    });
+    expect(sent).toHaveLength(1);
+    expect([...ledger.items.keys()]).toEqual(['evt-1']);
+  });
+
+  it('enqueues, on a resend, an event recorded whose enqueue was never confirmed', async () => {
+    // Prepare: the ledger write succeeds, the SQS send fails.
+    const { ledger, sent, post, setQueueFailing } = ingest();
+    setQueueFailing(true);
+    const failed = await post(mute).catch((caught: unknown) => caught);
+    setQueueFailing(false);
+
+    // Act
+    const result = await post(mute);
+
+    // Assess
+    expect(failed).toBeInstanceOf(EnqueueError);
+    expect(result).toEqual({ accepted: [{ eventId: 'evt-1' }] });
+    expect(sent.map((entry) => entry.eventId)).toEqual(['evt-1']);
+    expect(ledger.items.get('evt-1')?.status).toBe('queued');
+  });
+
+  it('answers 503 and enqueues nothing when the ledger cannot be reached', async () => {
+    // Prepare
+    const { ledger, sent, post } = ingest();
+    ledger.failNext('getMany');
+
+    // Act
+    const error = await post(mute).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(LedgerUnavailableError);
+    const response = errorResponse(error, 'req-1');
+    expect(response.statusCode).toBe(503);
+    expect(JSON.parse(response.body)).toEqual({
+      message: 'the event ledger could not be reached; nothing was enqueued: resend the same request as is',
+      requestId: 'req-1',
+    });
+    expect(sent).toEqual([]);
+  });
+
+  it('still answers 202 when the events are enqueued but cannot be marked queued', async () => {
+    // Prepare
+    const { ledger, sent, post } = ingest();
+    ledger.failNext('markQueued');
+
+    // Act
+    const result = await post(mute);
+
+    // Assess: the consumer records the outcome; the item says received until then.
+    expect(result).toEqual({ accepted: [{ eventId: 'evt-1' }] });
+    expect(sent).toHaveLength(1);
+    expect(ledger.items.get('evt-1')?.status).toBe('received');
   });
 });

@@ -15,13 +15,13 @@ import { gzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { build } from 'esbuild';
-import { AttemptLedger } from '#shared/attempts';
 import { processBatch, type QueueRecord } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
 import { HttpGroupMemberApi } from '#shared/tencent/client';
 import { signUserSig } from '../local/simulator/index.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
+import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
 
 const OUT = resolve('bench-results');
 const TENCENT_LIMIT = 200;
@@ -133,7 +133,7 @@ async function consumerCpu() {
   const deps = {
     api: { modifyGroupMemberInfo: async () => undefined },
     pacer: { acquire: async () => true, backOff: () => undefined },
-    attempts: new AttemptLedger(),
+    ledger: new MemoryLedgerStore(),
     credentials: {
       current: async () => ({ sdkAppId: 1, identifier: 'admin', userSig: 'sig' }),
       renew: async () => ({ sdkAppId: 1, identifier: 'admin', userSig: 'sig' }),
@@ -150,6 +150,7 @@ async function consumerCpu() {
       timeReserveMs: 1000,
       holdMaxSeconds: 3600,
       timeoutSettleSeconds: 10,
+      ledgerRetentionDays: 14,
     },
   };
   const budget = { remainingTimeMs: () => 60_000 };

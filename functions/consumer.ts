@@ -2,11 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { AttemptLedger } from '#shared/attempts';
+import { DynamoLedgerStore } from '#shared/aws/dynamodb';
+import { EventBridgeOutcomePublisher } from '#shared/aws/eventbridge';
 import { secretsManagerSource } from '#shared/aws/secrets';
 import { SqsConsumerQueue } from '#shared/aws/sqs';
 import { loadConsumerConfig } from '#shared/config';
@@ -23,8 +26,11 @@ const logger = new Logger();
 const metrics = new Metrics({ logger });
 const deps: ConsumerDeps = {
   api: new HttpGroupMemberApi({ endpoint: config.imEndpoint, timeoutMs: config.tencentTimeoutMs }),
+  ledger: new DynamoLedgerStore(new DynamoDBClient({}), config.ledgerTable),
+  ...(config.outcomeBus === undefined
+    ? {}
+    : { outcomes: new EventBridgeOutcomePublisher(new EventBridgeClient({}), config.outcomeBus) }),
   // This container's share of the deployment's call rate.
-  attempts: new AttemptLedger(),
   pacer: new RateLimiter({ callsPerSecond: config.tencentCallsPerSecond / config.consumerMaxConcurrency }),
   credentials: new CredentialStore(
     secretsManagerSource(new SecretsManagerClient({}), config.secretId, config.secretMaxAgeSeconds),
@@ -42,6 +48,7 @@ const deps: ConsumerDeps = {
     timeReserveMs: config.timeReserveMs,
     holdMaxSeconds: config.holdMaxSeconds,
     timeoutSettleSeconds: config.timeoutSettleSeconds,
+    ledgerRetentionDays: config.ledgerRetentionDays,
   },
 };
 

@@ -1,10 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { AttemptLedger } from './attempts.ts';
 import { backoffSeconds } from './backoff.ts';
 import { runConcurrently } from './concurrency.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
 import { MessageFormatError } from './errors.ts';
+import {
+  type LedgerItem,
+  type LedgerStore,
+  LedgerUnavailableError,
+  type PublicLedgerItem,
+  TERMINAL_STATUSES,
+  toPublicItem,
+} from './ledger.ts';
+import { toLedgerOutcome } from './ledger-outcome.ts';
 import { BRIDGE_METRICS } from './metrics.ts';
 import { parseQueueMessage, type QueueMessage } from './queue-message.ts';
 import {
@@ -65,14 +73,24 @@ export interface ConsumerSettings extends RetryPolicySettings {
   groupConcurrency: number;
   tencentTimeoutMs: number;
   timeReserveMs: number;
+  /** Days a ledger item is kept after its last change. */
+  ledgerRetentionDays: number;
+}
+
+/** Publishes outcome events (EventBridge `PutEvents`). */
+export interface OutcomePublisher {
+  /** Publishes one event per item; throws when any could not be published. */
+  publish(items: readonly PublicLedgerItem[]): Promise<void>;
 }
 
 /** What the consumer works with. */
 export interface ConsumerDeps {
   api: GroupMemberApi;
   pacer: CallPacer;
-  /** Real attempts per message (an `AttemptLedger`, one per container). */
-  attempts: Pick<AttemptLedger, 'count' | 'record' | 'forget'>;
+  /** The event ledger: exact attempt counts, and every outcome recorded before a message is acknowledged. */
+  ledger: LedgerStore;
+  /** Where terminal outcomes are published; none: no outcome events. */
+  outcomes?: OutcomePublisher;
   credentials: CredentialProvider;
   queue: ConsumerQueue;
   logger: Logger;
@@ -106,7 +124,10 @@ const names = BRIDGE_METRICS.consumer;
  * - defer: not attempted (an earlier record of its member did not finish, or no time is left); visible
  *   again at once, or after a settle delay behind an event whose last call timed out;
  * - dead_letter: moved to the dead-letter queue with its reason (and if that fails, retried).
- * Attempts are counted per message by `deps.attempts`, not from SQS's receive count.
+ * Attempts are counted in the ledger, not from SQS's receive count: exact across containers. Every
+ * outcome but a deferral is recorded in the ledger before the message is acknowledged; if that write
+ * fails the record is retried instead (a repeated Tencent call is safe: every change is set-to-value and
+ * a mute's end is absolute). A record whose ledger item is already terminal is acknowledged at once.
  */
 export async function processBatch(
   records: readonly QueueRecord[],
@@ -138,6 +159,9 @@ export async function processBatch(
   };
   const hasTimeForACall = () =>
     budget.remainingTimeMs() >= settings.tencentTimeoutMs + settings.timeReserveMs;
+  const ledger = await readLedger(items, deps);
+  // Terminal items to publish as outcome events once the batch is done, by message id.
+  const terminal = new Map<string, PublicLedgerItem>();
 
   await runConcurrently([...groupByMember(items).values()], settings.groupConcurrency, async (group) => {
     // What the member's later records do once one of them does not finish.
@@ -148,19 +172,40 @@ export async function processBatch(
         logger.info('event deferred', { ...logFields(item), why: followers.why });
         continue;
       }
+      const { messageId, receiveCount } = item.record;
+      const known =
+        item.message instanceof MessageFormatError ? undefined : ledger?.get(item.message.eventId);
+      if (known && TERMINAL_STATUSES.has(known.status)) {
+        // Recorded already, and not acknowledged (a crash, or its outcome event is still to publish).
+        logger.info('event already finished; acknowledging it', { ...logFields(item), status: known.status });
+        decisions.set(messageId, {
+          kind: 'done',
+          outcome: 'finished_before',
+        });
+        terminal.set(messageId, toPublicItem(known));
+        continue;
+      }
       const result: StepResult =
         item.message instanceof MessageFormatError
           ? { kind: 'unreadable', info: item.message.message }
-          : hasTimeForACall()
-            ? await applyRecord(item.message, step)
-            : { kind: 'no_time' };
-      const { messageId, receiveCount } = item.record;
-      const attempt = countsAsAttempt(result)
-        ? deps.attempts.record(messageId)
-        : deps.attempts.count(messageId);
+          : ledger === undefined
+            ? { kind: 'held', reason: 'ledger_unavailable', info: 'the event ledger cannot be read' }
+            : hasTimeForACall()
+              ? await applyRecord(item.message, step)
+              : { kind: 'no_time' };
+      const prior = known?.attempts ?? 0;
+      const attempt = countsAsAttempt(result) ? prior + 1 : prior;
       let decision = decide(result, { attempt, receiveCount }, settings, random);
       if (decision.kind === 'dead_letter') {
         decision = await deadLetter(item, result, decision, attempt, deps, now, random);
+      }
+      if (!(item.message instanceof MessageFormatError) && ledger !== undefined) {
+        const recorded = await recordOutcome(item, item.message, known, result, decision, attempt, deps, now);
+        if (recorded === 'failed') {
+          decision = { kind: 'retry', afterSeconds: backoffSeconds(receiveCount, settings.backoff, random) };
+        } else if (recorded !== undefined && TERMINAL_STATUSES.has(recorded.status)) {
+          terminal.set(messageId, toPublicItem(recorded));
+        }
       }
       report(item, result, decision, attempt, deps);
       decisions.set(messageId, decision);
@@ -168,7 +213,94 @@ export async function processBatch(
     }
   });
 
+  await publishOutcomes(terminal, decisions, deps, random);
   return finish(items, decisions, deps);
+}
+
+/** The ledger items of the batch's readable messages; `undefined` when the ledger cannot be read. */
+async function readLedger(
+  items: readonly Item[],
+  deps: ConsumerDeps,
+): Promise<Map<string, LedgerItem> | undefined> {
+  const eventIds = items.flatMap(({ message }) =>
+    message instanceof MessageFormatError ? [] : [message.eventId],
+  );
+  if (eventIds.length === 0) return new Map();
+  try {
+    return await deps.ledger.getMany(eventIds);
+  } catch (error) {
+    if (!(error instanceof LedgerUnavailableError)) throw error;
+    deps.logger.error('event ledger unavailable; every event is held', { error: error.message });
+    deps.metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
+    return undefined;
+  }
+}
+
+/**
+ * Records a record's outcome in the ledger. Returns the item as recorded, `undefined` when there was
+ * nothing to record, or `failed` when the write failed or lost a race (the record is then retried, not
+ * acknowledged).
+ */
+async function recordOutcome(
+  item: Item,
+  message: QueueMessage,
+  known: LedgerItem | undefined,
+  result: StepResult,
+  decision: Decision,
+  attempt: number,
+  deps: ConsumerDeps,
+  now: () => number,
+): Promise<LedgerItem | undefined | 'failed'> {
+  const outcome = toLedgerOutcome(result, decision, {
+    item: known,
+    message,
+    attempt,
+    nowMs: now(),
+    ledgerRetentionDays: deps.settings.ledgerRetentionDays,
+  });
+  if (outcome === undefined) return undefined;
+  try {
+    const recorded = await deps.ledger.recordOutcome(message.eventId, known?.attempts ?? 0, outcome);
+    if (recorded !== 'conflict') return recorded;
+    deps.logger.warn('the ledger item changed meanwhile; the event will be retried', logFields(item));
+  } catch (error) {
+    if (!(error instanceof LedgerUnavailableError)) throw error;
+    deps.logger.error('could not record the outcome in the ledger; the event will be retried', {
+      ...logFields(item),
+      error: error.message,
+    });
+  }
+  deps.metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
+  return 'failed';
+}
+
+/**
+ * Publishes the batch's terminal outcomes. If that fails, their records are retried instead of
+ * acknowledged: they come back, find their ledger items terminal, and publish again.
+ */
+async function publishOutcomes(
+  terminal: ReadonlyMap<string, PublicLedgerItem>,
+  decisions: Map<string, Decision>,
+  deps: ConsumerDeps,
+  random: () => number,
+): Promise<void> {
+  const done = [...terminal].filter(([messageId]) => decisions.get(messageId)?.kind !== 'retry');
+  if (deps.outcomes === undefined || done.length === 0) return;
+  try {
+    await deps.outcomes.publish(done.map(([, item]) => item));
+  } catch (error) {
+    deps.logger.error('could not publish outcome events; their events come back to publish again', {
+      eventIds: done.map(([, item]) => item.eventId),
+      error: error instanceof Error ? redactText(error.message) : String(error),
+    });
+    deps.metrics.addMetric(names.outcomeEventsFailed, MetricUnit.Count, done.length);
+    for (const [messageId] of done) {
+      decisions.set(messageId, {
+        kind: 'retry',
+        afterSeconds: backoffSeconds(1, deps.settings.backoff, random),
+      });
+    }
+  }
 }
 
 function groupByMember(items: readonly Item[]): Map<string, Item[]> {
@@ -290,11 +422,10 @@ function report(item: Item, result: StepResult, decision: Decision, attempt: num
   }
   switch (decision.kind) {
     case 'done':
-      deps.attempts.forget(item.record.messageId);
       if (decision.outcome === 'applied') {
         logger.info('event applied', { ...fields, attempt, tencentCode: 0 });
         metrics.addMetric(names.applied, MetricUnit.Count, 1);
-      } else {
+      } else if (decision.outcome === 'expired') {
         logger.info('mute already over; nothing to apply', fields);
         metrics.addMetric(names.expired, MetricUnit.Count, 1);
       }
@@ -325,7 +456,6 @@ function report(item: Item, result: StepResult, decision: Decision, attempt: num
       logger.info('event deferred', { ...fields, why: 'the invocation is close to its timeout' });
       return;
     case 'dead_letter': {
-      deps.attempts.forget(item.record.messageId);
       logger.error('event dead-lettered', {
         ...fields,
         ...code,

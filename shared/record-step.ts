@@ -105,7 +105,10 @@ export interface StepContext {
   onRenew: (tencentCode: number) => void;
 }
 
-type CallResult = { kind: 'applied' } | { kind: 'no_time' } | { kind: 'failed'; failure: CallFailure };
+type CallResult =
+  | { kind: 'applied'; ms: number }
+  | { kind: 'no_time' }
+  | { kind: 'failed'; failure: CallFailure; ms: number };
 
 /**
  * Applies one queue message: nothing for a mute that is already over; otherwise one Tencent call, and
@@ -148,14 +151,15 @@ async function attemptCall(
   const spareMs = context.budget.remainingTimeMs() - context.tencentTimeoutMs - context.timeReserveMs;
   if (spareMs < 0 || !(await context.pacer.acquire(spareMs))) return { kind: 'no_time' };
   const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
   try {
     await context.api.modifyGroupMemberInfo(body, credentials);
-    return { kind: 'applied' };
+    return { kind: 'applied', ms: elapsed() };
   } catch (error) {
     // The HTTP client reports Tencent's refusals as errors; from here on they are results.
     const failure = toCallFailure(error);
     if (failure.failureClass === 'rate_limited') context.pacer.backOff();
-    return { kind: 'failed', failure };
+    return { kind: 'failed', failure, ms: elapsed() };
   } finally {
     context.onCall(performance.now() - started);
   }

@@ -34,12 +34,14 @@ export type HoldReason =
   /** The secret cannot be read or is malformed. */
   | 'credentials_unavailable'
   /** Tencent refused the deployment's credentials or account (see `deployment_fault` codes), or a fresh UserSig still got 70001. */
-  | 'deployment_fault';
+  | 'deployment_fault'
+  /** The event ledger cannot be read, so attempts cannot be counted nor outcomes recorded. */
+  | 'ledger_unavailable';
 
 /** What happened to one record in this delivery. */
 export type StepResult =
   /** Tencent applied it. */
-  | { kind: 'applied' }
+  | { kind: 'applied'; ms?: number }
   /** A mute whose end has passed: nothing left to apply. */
   | { kind: 'expired' }
   /** The queue message cannot be read. */
@@ -48,13 +50,16 @@ export type StepResult =
   | { kind: 'no_time' }
   /** Not attempted: the deployment cannot call Tencent now (unreadable secret, or a deployment fault seen in this batch). */
   | { kind: 'held'; reason: HoldReason; info: string; tencentCode?: number }
-  /** Attempted, and failed. */
-  | { kind: 'failed'; failure: CallFailure };
+  /** Attempted, and failed; `ms` is how long the call took. */
+  | { kind: 'failed'; failure: CallFailure; ms?: number };
 
 /** What to do with a record. */
 export type Decision =
-  /** Finished: delete it from the queue. */
-  | { kind: 'done'; outcome: 'applied' | 'expired' }
+  /**
+   * Finished: delete it from the queue. `finished_before`: the ledger already had its outcome (an
+   * earlier delivery recorded it, but the message was not acknowledged).
+   */
+  | { kind: 'done'; outcome: 'applied' | 'expired' | 'finished_before' }
   /** Hide it for `afterSeconds`, then try again; the attempt counted. */
   | { kind: 'retry'; afterSeconds: number }
   /** Not attempted: visible again after `afterSeconds` (usually 0: at once), to come back in order; no attempt counted. */

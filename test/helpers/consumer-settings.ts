@@ -11,6 +11,7 @@ export function consumerSettings(overrides: Partial<ConsumerSettings> = {}): Con
     groupConcurrency: 10,
     tencentTimeoutMs: 3_000,
     timeReserveMs: 1_000,
+    ledgerRetentionDays: 14,
     ...overrides,
   };
 }

@@ -6,7 +6,6 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { AttemptLedger } from '#shared/attempts';
 import { SqsConsumerQueue } from '#shared/aws/sqs';
 import { processBatch, type QueueRecord } from '#shared/consumer';
 import { TencentApiError } from '#shared/errors';
@@ -15,6 +14,7 @@ import { receivesNeeded } from '#shared/retry-policy';
 import { type LocalSqsServer, startLocalSqs } from '../../local/sqs/index';
 import { consumerSettings } from '../helpers/consumer-settings';
 import { moderationEvent } from '../helpers/factories';
+import { MemoryLedgerStore } from '../helpers/memory-ledger';
 
 /**
  * A wrong secret for 14 days, the queue's whole retention, on a simulated clock: the local SQS and the
@@ -92,7 +92,7 @@ it('holds events through a 14-day credential fault: no dead letter, one call per
       },
     },
     pacer: { acquire: async () => true, backOff: () => undefined },
-    attempts: new AttemptLedger(),
+    ledger: new MemoryLedgerStore(),
     credentials: {
       current: async () => ({ sdkAppId: 1, identifier: 'admin', userSig: 'eJ-wrong' }),
       renew: async () => ({ sdkAppId: 1, identifier: 'admin', userSig: 'eJ-wrong' }),

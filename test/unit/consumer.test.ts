@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { AttemptLedger } from '#shared/attempts';
 import { type ConsumerDeps, processBatch, type QueueRecord, type VisibilityChange } from '#shared/consumer';
 import type { DeadLetterReason } from '#shared/dead-letter';
 import { CredentialsError, TencentApiError, TencentTransportError } from '#shared/errors';
@@ -8,6 +7,7 @@ import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
 import type { ModifyGroupMemberInfoBody } from '#shared/tencent/client';
 import { consumerSettings } from '../helpers/consumer-settings';
 import { moderationEvent } from '../helpers/factories';
+import { MemoryLedgerStore } from '../helpers/memory-ledger';
 
 const settings = consumerSettings({
   maxAttempts: 3,
@@ -26,6 +26,7 @@ function harness() {
   const deadLetters: { messageId: string; reason: DeadLetterReason }[] = [];
   const visibility: VisibilityChange[] = [];
   const state = { secretReadable: true, pacerRefuses: false };
+  const ledger = new MemoryLedgerStore();
   const deps: ConsumerDeps = {
     api: {
       modifyGroupMemberInfo: async (body) => {
@@ -36,7 +37,7 @@ function harness() {
       },
     },
     pacer: { acquire: async () => !state.pacerRefuses, backOff: () => undefined },
-    attempts: new AttemptLedger(),
+    ledger,
     credentials: {
       current: async () => {
         if (!state.secretReadable) throw new CredentialsError('secret bridge/tencent is not JSON');
@@ -57,11 +58,11 @@ function harness() {
     settings,
     random: () => 0,
   };
-  return { deps, calls, replies, deadLetters, visibility, state };
+  return { deps, ledger, calls, replies, deadLetters, visibility, state };
 }
 
 const record = (account: string, messageId: string, receiveCount: number, nameCard = 'x'): QueueRecord => {
-  const event = moderationEvent({ account, action: 'set_name_card', nameCard });
+  const event = moderationEvent({ eventId: messageId, account, action: 'set_name_card', nameCard });
   return {
     messageId,
     receiptHandle: `rh-${messageId}-${receiveCount}`,
@@ -119,7 +120,7 @@ describe('processBatch', () => {
     'holds the whole batch on %i (a wrong secret), with one call and no dead letter',
     async (code) => {
       // Prepare: three members; Tencent refuses the deployment's credentials.
-      const { deps, calls, replies, deadLetters, visibility } = harness();
+      const { deps, ledger, calls, replies, deadLetters, visibility } = harness();
       replies.push(code, code, code);
       const records = [record('a', 'a1', 1), record('b', 'b1', 1), record('c', 'c1', 1)];
       deps.settings = { ...settings, groupConcurrency: 1 };
@@ -132,7 +133,7 @@ describe('processBatch', () => {
       expect(deadLetters).toEqual([]);
       expect(result.failedMessageIds).toEqual(['a1', 'b1', 'c1']);
       expect(visibility.map((change) => change.seconds)).toEqual([2, 2, 2]);
-      expect(deps.attempts.count('a1')).toBe(0);
+      expect(ledger.items.get('a1')).toMatchObject({ status: 'held', attempts: 0, lastError: { code } });
     },
   );
 
@@ -165,9 +166,34 @@ describe('processBatch', () => {
 
   it("after a timeout at the last attempt, holds the member's next event for the settle delay", async () => {
     // Prepare: the last attempt of b1 times out; its call may still land at Tencent.
-    const { deps, calls, replies, deadLetters, visibility } = harness();
-    deps.attempts.record('b1');
-    deps.attempts.record('b1');
+    const { deps, ledger, calls, replies, deadLetters, visibility } = harness();
+    const first = record('bob', 'b1', 1);
+    await processBatch(
+      [first],
+      {
+        ...deps,
+        api: {
+          modifyGroupMemberInfo: async () => {
+            throw new TencentApiError(10002, 'x');
+          },
+        },
+      },
+      budget,
+    );
+    await processBatch(
+      [record('bob', 'b1', 2)],
+      {
+        ...deps,
+        api: {
+          modifyGroupMemberInfo: async () => {
+            throw new TencentApiError(10002, 'x');
+          },
+        },
+      },
+      budget,
+    );
+    expect(ledger.items.get('b1')?.attempts).toBe(2);
+    visibility.length = 0;
     replies.push('timeout');
 
     // Act
@@ -192,5 +218,124 @@ describe('processBatch', () => {
 
     // Assess: the first backoff step would be 1 s; the settle delay is 10 s.
     expect(visibility).toEqual([expect.objectContaining({ messageId: 'b1', seconds: 10 })]);
+  });
+});
+
+describe('processBatch: the ledger', () => {
+  it('counts attempts exactly when three containers each make one', async () => {
+    // Prepare: three containers (consumers of their own) sharing one ledger; Tencent answers 10002.
+    const shared = new MemoryLedgerStore();
+    const containers = [harness(), harness(), harness()].map((container) => {
+      container.deps.ledger = shared;
+      container.replies.push(10002);
+      return container;
+    });
+
+    // Act
+    for (const [n, container] of containers.entries()) {
+      await processBatch([record('bob', 'm1', n + 1)], container.deps, budget);
+    }
+
+    // Assess: the third attempt is the limit (3): dead-lettered with attempts 3.
+    expect(containers.map((container) => container.calls.length)).toEqual([1, 1, 1]);
+    expect(containers[2]?.deadLetters).toEqual([
+      { messageId: 'm1', reason: expect.objectContaining({ kind: 'retries_exhausted', attempts: 3 }) },
+    ]);
+    expect(shared.items.get('m1')).toMatchObject({ status: 'dead_lettered', attempts: 3 });
+  });
+
+  it('records retrying, then applied, with the error, the next attempt and a history of attempts', async () => {
+    // Prepare
+    const { deps, ledger, replies } = harness();
+    deps.now = () => Date.parse('2026-12-01T10:00:00Z');
+    replies.push(10002);
+
+    // Act
+    await processBatch([record('bob', 'm1', 1)], deps, budget);
+    const retrying = ledger.items.get('m1');
+    await processBatch([record('bob', 'm1', 2)], deps, budget);
+
+    // Assess
+    expect(retrying).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      lastError: { code: 10002, info: 'error 10002', at: '2026-12-01T10:00:00.000Z' },
+      nextAttemptAt: '2026-12-01T10:00:01.000Z',
+    });
+    const applied = ledger.items.get('m1');
+    expect(applied).toMatchObject({ status: 'applied', attempts: 2, appliedAt: '2026-12-01T10:00:00.000Z' });
+    expect(applied?.nextAttemptAt).toBeUndefined();
+    expect(applied?.history.map(({ outcome, attempt, code }) => ({ outcome, attempt, code }))).toEqual([
+      { outcome: 'retrying', attempt: 1, code: 10002 },
+      { outcome: 'applied', attempt: 2, code: 0 },
+    ]);
+    expect(applied?.history.every((entry) => typeof entry.ms === 'number')).toBe(true);
+  });
+
+  it('retries, not acknowledges, an applied event whose outcome could not be recorded', async () => {
+    // Prepare
+    const { deps, ledger, calls } = harness();
+    ledger.failNext('recordOutcome');
+
+    // Act
+    const first = await processBatch([record('bob', 'm1', 1)], deps, budget);
+    const second = await processBatch([record('bob', 'm1', 2)], deps, budget);
+
+    // Assess: called again (a set-to-value change is safe to repeat), and recorded the second time.
+    expect(first.failedMessageIds).toEqual(['m1']);
+    expect(second.failedMessageIds).toEqual([]);
+    expect(calls).toHaveLength(2);
+    expect(ledger.items.get('m1')?.status).toBe('applied');
+  });
+
+  it('acknowledges without a call an event the ledger already has as applied', async () => {
+    // Prepare
+    const { deps, calls } = harness();
+    await processBatch([record('bob', 'm1', 1)], deps, budget);
+
+    // Act: the same message again (its acknowledgement was lost).
+    const again = await processBatch([record('bob', 'm1', 2)], deps, budget);
+
+    // Assess
+    expect(again.failedMessageIds).toEqual([]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('holds every event, calling nothing, when the ledger cannot be read', async () => {
+    // Prepare
+    const { deps, ledger, calls, deadLetters } = harness();
+    ledger.failNext('getMany');
+
+    // Act
+    const result = await processBatch([record('bob', 'm1', 1), record('al', 'a1', 1)], deps, budget);
+
+    // Assess
+    expect(result.failedMessageIds).toEqual(['m1', 'a1']);
+    expect(calls).toEqual([]);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('publishes terminal outcomes; if publishing fails, the event comes back and publishes again', async () => {
+    // Prepare
+    const { deps, calls } = harness();
+    const published: { eventId: string; status: string; history?: unknown }[][] = [];
+    let failing = true;
+    deps.outcomes = {
+      publish: async (items) => {
+        if (failing) throw new Error('EventBridge unavailable');
+        published.push(items.map((item) => ({ eventId: item.eventId, status: item.status })));
+      },
+    };
+
+    // Act
+    const first = await processBatch([record('bob', 'm1', 1)], deps, budget);
+    failing = false;
+    const second = await processBatch([record('bob', 'm1', 2)], deps, budget);
+
+    // Assess: one Tencent call; the second delivery only publishes.
+    expect(first.failedMessageIds).toEqual(['m1']);
+    expect(second.failedMessageIds).toEqual([]);
+    expect(calls).toHaveLength(1);
+    expect(published).toEqual([[{ eventId: 'm1', status: 'applied' }]]);
   });
 });

@@ -1,0 +1,52 @@
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { OutcomePublisher } from '../consumer.ts';
+import type { PublicLedgerItem } from '../ledger.ts';
+
+/** PutEvents takes at most ten entries per call. */
+const PUT_EVENTS_LIMIT = 10;
+
+/** The `source` of every outcome event. */
+export const OUTCOME_SOURCE = 'moderation-bridge';
+
+/** The `detail-type` of each terminal status's outcome event. */
+export const OUTCOME_DETAIL_TYPES = {
+  applied: 'Moderation Event Applied',
+  dead_lettered: 'Moderation Event Dead-Lettered',
+  expired: 'Moderation Event Expired',
+} as const;
+
+/** Outcome events on an EventBridge bus: `detail` is the ledger item without its history. */
+export class EventBridgeOutcomePublisher implements OutcomePublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
+
+  async publish(items: readonly PublicLedgerItem[]): Promise<void> {
+    for (let start = 0; start < items.length; start += PUT_EVENTS_LIMIT) {
+      const chunk = items.slice(start, start + PUT_EVENTS_LIMIT);
+      const output = await this.client.send(
+        new PutEventsCommand({
+          Entries: chunk.map((item) => {
+            const { history: _history, ...detail } = item;
+            return {
+              EventBusName: this.busName,
+              Source: OUTCOME_SOURCE,
+              DetailType:
+                OUTCOME_DETAIL_TYPES[item.status as keyof typeof OUTCOME_DETAIL_TYPES] ??
+                'Moderation Event Updated',
+              Detail: JSON.stringify(detail),
+              Time: new Date(item.updatedAt),
+            };
+          }),
+        }),
+      );
+      if ((output.FailedEntryCount ?? 0) > 0) {
+        const codes = (output.Entries ?? []).flatMap((entry) => (entry.ErrorCode ? [entry.ErrorCode] : []));
+        throw new Error(
+          `EventBridge refused ${output.FailedEntryCount} outcome event(s): ${[...new Set(codes)].join(', ')}`,
+        );
+      }
+    }
+  }
+}

@@ -7,6 +7,7 @@ import { SETTINGS } from '../shared/settings.ts';
 import type { BridgeConfig } from './config.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
 import { BridgeMonitoring } from './constructs/bridge-monitoring.ts';
+import { EventLedger, LEDGER_ACTIONS } from './constructs/event-ledger.ts';
 import { EventQueues } from './constructs/event-queues.ts';
 import { IngestApi } from './constructs/ingest-api.ts';
 import { FUNCTION_ENTRIES } from './paths.ts';
@@ -22,6 +23,7 @@ export interface BridgeStackProps extends StackProps {
 
 /**
  * The whole bridge for one Tencent region: API -> ingest -> SQS FIFO -> consumer -> Tencent, with the
+ * event ledger that records what became of each event (read by `GET /v1/events/{eventId}`), the
  * dead-letter queue, alarms and dashboard. Every physical name carries the stage and the Tencent region, so
  * several stacks can share an account and an AWS region.
  */
@@ -30,9 +32,13 @@ export class BridgeStack extends Stack {
   readonly ingest: BridgeFunction;
   /** Applies queued events with Tencent's REST API. */
   readonly consumer: BridgeFunction;
+  /** Answers `GET /v1/events/{eventId}` from the ledger. */
+  readonly status: BridgeFunction;
   /** The FIFO event queue and its dead-letter queue. */
   readonly queues: EventQueues;
-  /** `POST /v1/events`. */
+  /** The event ledger's DynamoDB table. */
+  readonly ledger: EventLedger;
+  /** `POST /v1/events` and `GET /v1/events/{eventId}`. */
   readonly api: IngestApi;
   /** Alarms, their SNS topic and the dashboard. */
   readonly monitoring: BridgeMonitoring;
@@ -54,10 +60,17 @@ export class BridgeStack extends Stack {
       maxReceiveCount: settings.maxReceiveCount,
     });
     const { queue, deadLetterQueue } = this.queues;
+    this.ledger = new EventLedger(this, 'Ledger', { tableName: `${prefix}-ledger` });
+    const { table } = this.ledger;
 
     const powertools = {
       POWERTOOLS_SERVICE_NAME: prefix,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    };
+    // Both writers set the same expiry: `ledgerRetentionDays` is one context key for both rows.
+    const ledgerEnvironment = {
+      LEDGER_TABLE: table.tableName,
+      [SETTINGS.ingest.ledgerRetentionDays.env]: String(settings.ledgerRetentionDays),
     };
 
     this.ingest = new BridgeFunction(this, 'Ingest', {
@@ -69,12 +82,14 @@ export class BridgeStack extends Stack {
         ...powertools,
         QUEUE_URL: queue.queueUrl,
         [SETTINGS.ingest.maxBodyBytes.env]: String(settings.maxBodyBytes),
+        ...ledgerEnvironment,
       },
     });
     // SendMessageBatch is authorised by sqs:SendMessage; nothing else (not even GetQueueAttributes).
     this.ingest.addToRolePolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
     );
+    this.ledger.allow(this.ingest, LEDGER_ACTIONS.ingest);
 
     this.consumer = new BridgeFunction(this, 'Consumer', {
       functionName: `${prefix}-consumer`,
@@ -92,6 +107,8 @@ export class BridgeStack extends Stack {
         // the Tencent call rate among the invocations running at once.
         [SETTINGS.consumer.consumerMaxConcurrency.env]: String(settings.maxConcurrency),
         ...config.consumerTunableEnvironment,
+        ...ledgerEnvironment,
+        ...(config.outcomeBus === undefined ? {} : { OUTCOME_BUS: config.outcomeBus }),
       },
     });
     // The event source grants what polling needs on the main queue: ReceiveMessage, DeleteMessage,
@@ -117,11 +134,33 @@ export class BridgeStack extends Stack {
     this.consumer.addToRolePolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
     );
+    this.ledger.allow(this.consumer, LEDGER_ACTIONS.consumer);
+    if (config.outcomeBus !== undefined) {
+      // On that bus only, in this account and region.
+      this.consumer.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [
+            this.formatArn({ service: 'events', resource: 'event-bus', resourceName: config.outcomeBus }),
+          ],
+        }),
+      );
+    }
+
+    this.status = new BridgeFunction(this, 'Status', {
+      functionName: `${prefix}-status`,
+      description: 'GET /v1/events/{eventId}: what became of an event, read from the event ledger',
+      entry: FUNCTION_ENTRIES.status,
+      logGroupRetention,
+      environment: { ...powertools, LEDGER_TABLE: table.tableName },
+    });
+    this.ledger.allow(this.status, LEDGER_ACTIONS.status);
 
     this.api = new IngestApi(this, 'Api', {
       name: prefix,
       stageName: config.stage,
       handler: this.ingest,
+      statusHandler: this.status,
       authMode: config.apiAuth,
       rateLimit: settings.apiRateLimit,
       burstLimit: settings.apiBurstLimit,
@@ -135,6 +174,9 @@ export class BridgeStack extends Stack {
       api: this.api.api,
       ingest: this.ingest,
       consumer: this.consumer,
+      status: this.status,
+      ledger: this.ledger,
+      outcomeEvents: config.outcomeBus !== undefined,
       queue,
       deadLetterQueue,
       metricsNamespace: METRICS_NAMESPACE,
@@ -146,11 +188,12 @@ export class BridgeStack extends Stack {
     const output = (id: string, value: string, description: string): void => {
       new CfnOutput(this, id, { value, description });
     };
-    output('EventsUrl', this.api.eventsUrl, 'POST moderation events here');
+    output('EventsUrl', this.api.eventsUrl, 'POST moderation events here; GET <url>/<eventId> for one');
     output('QueueUrl', queue.queueUrl, 'Main FIFO queue (QUEUE_URL of npm run dlq)');
     output('QueueArn', queue.queueArn, 'Main FIFO queue ARN (QUEUE_ARN of npm run dlq)');
     output('DlqUrl', deadLetterQueue.queueUrl, 'Dead-letter FIFO queue (DLQ_URL of npm run dlq)');
     output('DlqArn', deadLetterQueue.queueArn, 'Dead-letter FIFO queue ARN (DLQ_ARN of npm run dlq)');
+    output('LedgerTable', table.tableName, 'Event ledger table (LEDGER_TABLE of npm run dlq)');
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic every alarm notifies');
     output('ImEndpoint', config.imEndpoint, 'Tencent REST API base URL the consumer calls');
     output('ImSecretName', config.imSecretName, 'Secrets Manager secret the consumer reads');

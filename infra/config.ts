@@ -109,9 +109,11 @@ export const CONTEXT_KEYS = [
   'apiAuth',
   'alarmEmail',
   'apiGatewayCloudWatchRole',
+  'outcomeEvents',
+  'outcomeBusName',
   ...Object.keys(STACK_SETTINGS),
-  ...Object.keys(INGEST_TUNABLES),
-  ...Object.keys(CONSUMER_TUNABLES),
+  // `ledgerRetentionDays` is a row of both functions: listed once.
+  ...new Set([...Object.keys(INGEST_TUNABLES), ...Object.keys(CONSUMER_TUNABLES)]),
 ] as const;
 
 /**
@@ -119,6 +121,9 @@ export const CONTEXT_KEYS = [
  * and cdk.json sets `cli-telemetry: false` so that no command tries to reach the network.
  */
 const CDK_CLI_KEYS = new Set(['acknowledged-issue-numbers', 'cli-telemetry']);
+
+/** Default of `outcomeBusName`: the account's default event bus. */
+export const DEFAULT_OUTCOME_BUS = 'default';
 
 /** Default of `stage` when the context has none (the committed `cdk.json` sets it too). */
 export const DEFAULT_STAGE = 'dev';
@@ -146,6 +151,11 @@ export interface BridgeConfig {
    * off when the account (per AWS region) already has one.
    */
   readonly apiGatewayCloudWatchRole: boolean;
+  /**
+   * The EventBridge bus the consumer publishes outcome events on (`OUTCOME_BUS`), or `undefined` for
+   * none: `-c outcomeEvents=true` turns them on, `outcomeBusName` names the bus (default `default`).
+   */
+  readonly outcomeBus: string | undefined;
   /** The stack's integer settings and the ingest function's, resolved (defaults applied). */
   readonly settings: { readonly [K in StackSetting | IngestTunable]: number };
   /** Every consumer tunable, resolved (defaults applied), for the stack's own arithmetic. */
@@ -176,6 +186,8 @@ const STAGE_PATTERN = /^[a-z][a-z0-9]{0,11}$/;
 const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,400}$/;
 const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An EventBridge event bus name (not an ARN): what `events:PutEvents` is granted on, in this account. */
+const EVENT_BUS_NAME_PATTERN = /^[A-Za-z0-9._\-/]{1,256}$/;
 
 /** Reads context values the way both `cdk.json` (typed JSON) and `-c key=value` (strings) supply them. */
 class ContextReader {
@@ -310,6 +322,13 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
   const apiAuth = reader.choice('apiAuth', API_AUTH_MODES, 'iam');
   const alarmEmail = reader.matching('alarmEmail', EMAIL_PATTERN, 'an e-mail address');
   const apiGatewayCloudWatchRole = reader.boolean('apiGatewayCloudWatchRole', true);
+  const outcomeEvents = reader.boolean('outcomeEvents', false);
+  const outcomeBusName =
+    reader.matching(
+      'outcomeBusName',
+      EVENT_BUS_NAME_PATTERN,
+      "the name (not the ARN) of an event bus in the stack's account and region: 1 to 256 letters, digits and ._-/",
+    ) ?? DEFAULT_OUTCOME_BUS;
 
   const tunables = {} as Record<ConsumerTunable, number>;
   const consumerTunableEnvironment: Record<string, string> = {};
@@ -325,7 +344,8 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
   }
   checkRelations(reader, settings, tunables);
 
-  if (reader.problems.length > 0) throw new ContextError(reader.problems);
+  // A key of both functions' rows (`ledgerRetentionDays`) is read twice: one problem, not two.
+  if (reader.problems.length > 0) throw new ContextError([...new Set(reader.problems)]);
   return {
     stage,
     imRegion,
@@ -335,6 +355,7 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     apiAuth,
     alarmEmail,
     apiGatewayCloudWatchRole,
+    outcomeBus: outcomeEvents ? outcomeBusName : undefined,
     settings,
     tunables,
     consumerTunableEnvironment,

@@ -20,8 +20,16 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BRIDGE_METRICS } from '../../shared/metrics.ts';
+import type { EventLedger } from './event-ledger.ts';
 
 export { BRIDGE_METRICS };
+
+/**
+ * A metric-math sum of these metric ids that has a value whenever any of them does: arithmetic on time
+ * series yields nothing at a timestamp where one of them has no data point, and DynamoDB's error metrics
+ * and the functions' error counts are only published when something happened.
+ */
+export const sumOf = (ids: readonly string[]): string => ids.map((id) => `FILL(${id}, 0)`).join(' + ');
 
 /** Properties of {@link BridgeMonitoring}. */
 export interface BridgeMonitoringProps {
@@ -33,13 +41,22 @@ export interface BridgeMonitoringProps {
   readonly ingest: IFunction;
   /** The consumer function (errors, throttles, duration). */
   readonly consumer: IFunction;
+  /** The status function of `GET /v1/events/{eventId}` (errors, throttles, duration on the dashboard). */
+  readonly status: IFunction;
+  /** The event ledger (throttles, system errors, latency). */
+  readonly ledger: EventLedger;
+  /**
+   * Whether the consumer publishes outcome events; then failed publications raise an alarm.
+   * @default false
+   */
+  readonly outcomeEvents?: boolean;
   /** The main queue (depth and age of the oldest message). */
   readonly queue: IQueue;
   /** The dead-letter queue (any message raises an alarm). */
   readonly deadLetterQueue: IQueue;
-  /** `POWERTOOLS_METRICS_NAMESPACE` of both functions. */
+  /** `POWERTOOLS_METRICS_NAMESPACE` of the functions. */
   readonly metricsNamespace: string;
-  /** `POWERTOOLS_SERVICE_NAME` of both functions: the `service` dimension of their metrics. */
+  /** `POWERTOOLS_SERVICE_NAME` of the functions: the `service` dimension of their metrics. */
   readonly serviceName: string;
   /**
    * Age of the oldest message on the main queue that raises an alarm.
@@ -60,7 +77,10 @@ export interface BridgeMonitoringProps {
  * - errors and throttles of either function (a consumer error is a crash: failures of single events
  *   are partial batch responses and do not count);
  * - credential faults: the secret unreadable, or Tencent refusing it (events are held meanwhile);
- * - API 5xx responses.
+ * - ledger errors: reads or writes the functions gave up on (ingest answered 503, the consumer retried
+ *   the record), and the table's throttles and system errors (which the SDK may still have retried);
+ * - outcome events that could not be published, when they are on;
+ * - API 5xx responses (the status function's failures among them).
  */
 export class BridgeMonitoring extends Construct {
   /** Where every alarm notifies. */
@@ -111,16 +131,22 @@ export class BridgeMonitoring extends Construct {
       return created;
     };
 
-    const emf = (metricName: string, statistic: string, unitLabel?: string): Metric =>
+    const emf = (metricName: string, statistic: string, unitLabel?: string, period = oneMinute): Metric =>
       new Metric({
         namespace: props.metricsNamespace,
         metricName,
         dimensionsMap: { service: props.serviceName },
         statistic,
-        period: oneMinute,
+        period,
         ...(unitLabel === undefined ? {} : { label: unitLabel }),
       });
     const { ingest: ingestMetrics, consumer: consumerMetrics } = BRIDGE_METRICS;
+    // Both functions emit `LedgerErrors` under the same service dimension: one series counts both.
+    const functionLedgerErrors = emf(ingestMetrics.ledgerErrors, Stats.SUM, 'gave up', fiveMinutes);
+    const ledgerMetrics: Record<string, IMetric> = {
+      functions: functionLedgerErrors,
+      ...props.ledger.errorMetrics(fiveMinutes),
+    };
 
     const queueAge = props.queueAgeThreshold ?? Duration.minutes(10);
     this.alarms = {
@@ -178,7 +204,7 @@ export class BridgeMonitoring extends Construct {
       credentials: alarm(
         'CredentialsFault',
         new MathExpression({
-          expression: 'invalid + unavailable',
+          expression: sumOf(['invalid', 'unavailable']),
           usingMetrics: {
             invalid: emf(consumerMetrics.credentialsInvalid, Stats.SUM),
             unavailable: emf(consumerMetrics.credentialsUnavailable, Stats.SUM),
@@ -189,6 +215,27 @@ export class BridgeMonitoring extends Construct {
         1,
         'The consumer cannot call Tencent with the secret: it is unreadable or malformed, or Tencent refuses it (wrong key or SDKAppID, identifier not an admin, wrong region, app disabled). Events are held, not dead-lettered: fix the secret (or the account) and they are applied in order.',
       ),
+      ledger: alarm(
+        'LedgerErrors',
+        new MathExpression({
+          expression: sumOf(Object.keys(ledgerMetrics)),
+          usingMetrics: ledgerMetrics,
+          label: 'ledger errors',
+          period: fiveMinutes,
+        }),
+        1,
+        'The event ledger failed: reads or writes the functions gave up on (the ingest answered 503 and nothing was enqueued; the consumer left the records on the queue to retry), or DynamoDB throttled or failed requests. Events are not lost, but they wait, and GET /v1/events/{eventId} may answer 503.',
+      ),
+      ...(props.outcomeEvents === true
+        ? {
+            outcomeEvents: alarm(
+              'OutcomeEventsFailed',
+              emf(consumerMetrics.outcomeEventsFailed, Stats.SUM, undefined, fiveMinutes),
+              1,
+              'The consumer could not publish outcome events on the EventBridge bus (missing bus, permission, throttling). The records come back and publish again; events behind them wait.',
+            ),
+          }
+        : {}),
       api5xx: alarm(
         'Api5xx',
         props.api.metricServerError({ statistic: Stats.SUM, period: fiveMinutes }),
@@ -200,6 +247,7 @@ export class BridgeMonitoring extends Construct {
     const functions: [string, IFunction][] = [
       ['Ingest', props.ingest],
       ['Consumer', props.consumer],
+      ['Status', props.status],
     ];
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
@@ -208,7 +256,7 @@ export class BridgeMonitoring extends Construct {
     });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: `# ${props.namePrefix}\nPOST /v1/events -> SQS FIFO -> consumer -> Tencent modify_group_member_info`,
+        markdown: `# ${props.namePrefix}\nPOST /v1/events -> ledger + SQS FIFO -> consumer -> Tencent modify_group_member_info; GET /v1/events/{eventId} reads the ledger`,
         width: 24,
         height: 2,
       }),
@@ -216,7 +264,11 @@ export class BridgeMonitoring extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Ingest rate (events per minute)',
-        left: [emf(ingestMetrics.accepted, Stats.SUM), emf(ingestMetrics.rejected, Stats.SUM)],
+        left: [
+          emf(ingestMetrics.accepted, Stats.SUM),
+          emf(ingestMetrics.rejected, Stats.SUM),
+          emf(ingestMetrics.duplicates, Stats.SUM),
+        ],
         width: 8,
       }),
       new GraphWidget({
@@ -312,6 +364,24 @@ export class BridgeMonitoring extends Construct {
         left: functions.map(([name, fn]) =>
           fn.metricDuration({ statistic: Stats.p(99), period: oneMinute, label: name }),
         ),
+        width: 12,
+      }),
+    );
+    const ledgerErrorsPerMinute = props.ledger.errorMetrics(oneMinute);
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Ledger latency, average (ms)',
+        // DynamoDB publishes this metric's average, minimum and maximum, not percentiles.
+        left: props.ledger.latencyMetrics(oneMinute, Stats.AVERAGE),
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Ledger errors (per minute)',
+        left: [
+          emf(ingestMetrics.ledgerErrors, Stats.SUM, 'gave up (ingest and consumer)'),
+          ...Object.values(ledgerErrorsPerMinute),
+          emf(consumerMetrics.outcomeEventsFailed, Stats.SUM, 'outcome events failed'),
+        ],
         width: 12,
       }),
     );

@@ -23,8 +23,11 @@ export interface IngestApiProps {
   readonly stageName: string;
   /** The function behind `POST /v1/events`. */
   readonly handler: IFunction;
+  /** The function behind `GET /v1/events/{eventId}`. */
+  readonly statusHandler: IFunction;
   /**
-   * How callers authenticate: `iam` (SigV4, `execute-api:Invoke`) or `apiKey` (an API key and a usage plan).
+   * How callers authenticate, on both routes: `iam` (SigV4, `execute-api:Invoke`) or `apiKey` (an API
+   * key and a usage plan).
    * @default 'iam'
    */
   readonly authMode?: ApiAuthMode;
@@ -51,7 +54,8 @@ export interface IngestApiProps {
 }
 
 /**
- * The REST API: `POST /v1/events` proxied to the ingest function, a regional endpoint, stage throttling,
+ * The REST API: `POST /v1/events` proxied to the ingest function and `GET /v1/events/{eventId}` to the
+ * status function, both with the same authentication; a regional endpoint, stage throttling,
  * JSON access logs, error-level execution logs without request data, and X-Ray tracing.
  *
  * Request body size: API Gateway REST APIs have a fixed 10 MB payload limit and no setting to lower it,
@@ -61,7 +65,7 @@ export interface IngestApiProps {
 export class IngestApi extends Construct {
   /** The REST API. */
   readonly api: RestApi;
-  /** The full URL of `POST /v1/events`. */
+  /** The full URL of `POST /v1/events` (and, with `/<eventId>` appended, of its `GET`). */
   readonly eventsUrl: string;
   /** The API key callers send in `x-api-key` (API-key mode only); API Gateway generates its value. */
   readonly apiKeyId: string | undefined;
@@ -79,7 +83,8 @@ export class IngestApi extends Construct {
 
     this.api = new RestApi(this, 'Api', {
       restApiName: props.name,
-      description: 'Moderation events to Tencent Cloud Chat: POST /v1/events',
+      description:
+        'Moderation events to Tencent Cloud Chat: POST /v1/events, and GET /v1/events/{eventId} for what became of one',
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: createCloudWatchRole,
       ...(createCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
@@ -117,27 +122,36 @@ export class IngestApi extends Construct {
       },
     });
 
-    const events = this.api.root.addResource('v1').addResource('events');
-    const method = events.addMethod(
-      'POST',
-      new LambdaIntegration(props.handler, { allowTestInvoke: false }),
+    const authorization =
       authMode === 'iam'
         ? { authorizationType: AuthorizationType.IAM }
-        : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true },
+        : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true };
+    const events = this.api.root.addResource('v1').addResource('events');
+    const post = events.addMethod(
+      'POST',
+      new LambdaIntegration(props.handler, { allowTestInvoke: false }),
+      authorization,
     );
+    // API Gateway URL-decodes the path segment into `pathParameters.eventId`; the function validates it.
+    const get = events
+      .addResource('{eventId}')
+      .addMethod('GET', new LambdaIntegration(props.statusHandler, { allowTestInvoke: false }), {
+        ...authorization,
+        requestParameters: { 'method.request.path.eventId': true },
+      });
     this.eventsUrl = this.api.urlForPath('/v1/events');
 
     if (authMode === 'apiKey') {
       const plan = this.api.addUsagePlan('UsagePlan', {
         name: `${props.name}-usage-plan`,
-        description: 'Throttling and quota of the API key callers of POST /v1/events',
+        description: 'Throttling and quota of the API key callers of /v1/events',
         throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
         quota: { limit: props.quotaPerDay ?? 1_000_000, period: Period.DAY },
         apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
       });
       const key = this.api.addApiKey('ApiKey', {
         apiKeyName: `${props.name}-key`,
-        description: 'Key of the moderation service calling POST /v1/events',
+        description: 'Key of the moderation service calling /v1/events',
       });
       plan.addApiKey(key);
       this.apiKeyId = key.keyId;
@@ -146,24 +160,26 @@ export class IngestApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason:
-        'The ingest function validates every request (content type, size, event schema) and answers with field-level 400s; an API Gateway model would duplicate the event contract with a different error format.',
+        'The functions validate every request (content type, size, event schema; the eventId of a GET) and answer with field-level 400s; an API Gateway model would duplicate the event contract with a different error format.',
     });
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG3',
       reason:
         'No WAF: callers authenticate (IAM or API key), the stage and usage plan throttle, the function bounds the body size; a web ACL would add cost without adding a control this machine-to-machine API lacks.',
     });
-    Validations.of(method).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason:
-        'Callers are backend services, authenticated with IAM SigV4 (or, when chosen by context, an API key and usage plan), not end users of a Cognito user pool.',
-    });
-    if (authMode === 'apiKey') {
+    for (const method of [post, get]) {
       Validations.of(method).acknowledge({
-        id: 'AwsSolutions-APIG4',
+        id: 'AwsSolutions-COG4',
         reason:
-          'API-key mode was chosen by context (apiAuth=apiKey) for callers that cannot sign with SigV4; the method requires the key and the usage plan throttles and caps it. The default mode is IAM.',
+          'Callers are backend services, authenticated with IAM SigV4 (or, when chosen by context, an API key and usage plan), not end users of a Cognito user pool.',
       });
+      if (authMode === 'apiKey') {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'API-key mode was chosen by context (apiAuth=apiKey) for callers that cannot sign with SigV4; the method requires the key and the usage plan throttles and caps it. The default mode is IAM.',
+        });
+      }
     }
     if (createCloudWatchRole) {
       Validations.of(this.api).acknowledge({

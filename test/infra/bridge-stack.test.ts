@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { loadConsumerConfig } from '#shared/config';
-import { TENCENT_RATE_LIMIT } from '../../infra/config.ts';
+import { loadConsumerConfig, loadIngestConfig, loadStatusConfig } from '#shared/config';
+import { SETTINGS } from '#shared/settings';
+import { QUEUE_RETENTION_SECONDS, TENCENT_RATE_LIMIT } from '../../infra/config.ts';
 import {
   acknowledgments,
   type CfnResourceJson,
@@ -18,8 +19,10 @@ let bridge: SynthesizedBridge;
 let template: Template;
 let ingest: { logicalId: string; resource: CfnResourceJson };
 let consumer: { logicalId: string; resource: CfnResourceJson };
+let status: { logicalId: string; resource: CfnResourceJson };
 let queueId: string;
 let dlqId: string;
+let tableId: string;
 
 beforeAll(() => {
   bridge = synthBridge({}, { bundle: true });
@@ -30,6 +33,10 @@ beforeAll(() => {
   consumer = onlyResource(template, 'AWS::Lambda::Function', {
     FunctionName: 'moderation-bridge-dev-singapore-consumer',
   });
+  status = onlyResource(template, 'AWS::Lambda::Function', {
+    FunctionName: 'moderation-bridge-dev-singapore-status',
+  });
+  tableId = onlyResource(template, 'AWS::DynamoDB::Table').logicalId;
   queueId = onlyResource(template, 'AWS::SQS::Queue', {
     QueueName: 'moderation-bridge-dev-singapore-events.fifo',
   }).logicalId;
@@ -42,6 +49,16 @@ const roleOf = (fn: { resource: CfnResourceJson }): string =>
   (fn.resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
 const variablesOf = (fn: { resource: CfnResourceJson }): Record<string, unknown> =>
   (fn.resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+const functionNamed = (name: string): { resource: CfnResourceJson } =>
+  ({ ingest, consumer, status })[name as 'ingest' | 'consumer' | 'status'];
+/** What the stack sets from resources; any value stands in for a reference resolved at deploy time. */
+const CONSUMER_REQUIRED_ENV = {
+  QUEUE_URL: 'q',
+  DLQ_URL: 'd',
+  IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
+  IM_SECRET_ID: 's',
+  LEDGER_TABLE: 't',
+};
 
 describe('stack', () => {
   it('carries the stage and Tencent region in its name', () => {
@@ -59,8 +76,17 @@ describe('stack', () => {
     // Assess
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(['EventsUrl', 'QueueUrl', 'QueueArn', 'DlqUrl', 'DlqArn', 'AlarmTopicArn']),
+      expect.arrayContaining([
+        'EventsUrl',
+        'QueueUrl',
+        'QueueArn',
+        'DlqUrl',
+        'DlqArn',
+        'LedgerTable',
+        'AlarmTopicArn',
+      ]),
     );
+    expect(outputs.LedgerTable?.Value).toEqual({ Ref: tableId });
     expect(JSON.stringify(outputs.EventsUrl?.Value)).toMatch(/\/v1\/events"/);
     expect(outputs.QueueUrl?.Value).toEqual({ Ref: queueId });
     expect(outputs.DlqUrl?.Value).toEqual({ Ref: dlqId });
@@ -69,9 +95,9 @@ describe('stack', () => {
 });
 
 describe('functions', () => {
-  it.each(['ingest', 'consumer'])('runs %s on Node.js 22 on arm64 with X-Ray tracing', (name) => {
+  it.each(['ingest', 'consumer', 'status'])('runs %s on Node.js 22 on arm64 with X-Ray tracing', (name) => {
     // Prepare
-    const fn = name === 'ingest' ? ingest : consumer;
+    const fn = functionNamed(name);
 
     // Assess
     expect(fn.resource.Properties).toMatchObject({
@@ -83,9 +109,9 @@ describe('functions', () => {
     expect(variablesOf(fn).NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
-  it.each(['ingest', 'consumer'])('sends %s logs to its own log group with a retention', (name) => {
+  it.each(['ingest', 'consumer', 'status'])('sends %s logs to its own log group with a retention', (name) => {
     // Prepare
-    const fn = name === 'ingest' ? ingest : consumer;
+    const fn = functionNamed(name);
     const logGroupId = (fn.resource.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
 
     // Assess
@@ -98,11 +124,11 @@ describe('functions', () => {
     });
   });
 
-  it.each(['ingest', 'consumer'])(
+  it.each(['ingest', 'consumer', 'status'])(
     'bundles %s as minified ESM with a source map and the AWS SDK inside',
     (name) => {
       // Prepare
-      const fn = name === 'ingest' ? ingest : consumer;
+      const fn = functionNamed(name);
       const assetPath = (fn.resource as unknown as { Metadata: Record<string, string> }).Metadata[
         'aws:asset:path'
       ];
@@ -125,42 +151,65 @@ describe('functions', () => {
     },
   );
 
-  it('gives ingest the main queue, the body size bound and the Powertools names', () => {
+  it('gives ingest the main queue, the ledger and its retention, the body size bound and the Powertools names', () => {
     // Assess
     expect(variablesOf(ingest)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       QUEUE_URL: { Ref: queueId },
+      LEDGER_TABLE: { Ref: tableId },
+      LEDGER_RETENTION_DAYS: '14',
       MAX_BODY_BYTES: '262144',
       POWERTOOLS_SERVICE_NAME: 'moderation-bridge-dev-singapore',
       POWERTOOLS_METRICS_NAMESPACE: 'ModerationBridge',
     });
   });
 
-  it('gives the consumer its queues, the region endpoint and the secret, and no tunable the context did not set', () => {
-    // Assess
+  it('gives the consumer its queues, the ledger, the region endpoint and the secret, no outcome bus and no tunable the context did not set', () => {
+    // Assess: the ledger's retention is always set, so that both writers of the ledger agree on it.
     expect(variablesOf(consumer)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       QUEUE_URL: { Ref: queueId },
       DLQ_URL: { Ref: dlqId },
       IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
       IM_SECRET_ID: 'moderation-bridge/dev/singapore',
+      LEDGER_TABLE: { Ref: tableId },
+      LEDGER_RETENTION_DAYS: '14',
       CONSUMER_MAX_CONCURRENCY: '2',
       POWERTOOLS_SERVICE_NAME: 'moderation-bridge-dev-singapore',
       POWERTOOLS_METRICS_NAMESPACE: 'ModerationBridge',
     });
   });
 
-  it("sets an environment the consumer's own configuration loader accepts", () => {
-    // Prepare
-    const env = Object.fromEntries(
-      Object.entries(variablesOf(consumer)).map(([key, value]) => [
-        key,
-        typeof value === 'string' ? value : `https://sqs.example/${key}.fifo`,
-      ]),
-    );
+  it('gives the status function the ledger only', () => {
+    // Assess
+    expect(variablesOf(status)).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      LEDGER_TABLE: { Ref: tableId },
+      POWERTOOLS_SERVICE_NAME: 'moderation-bridge-dev-singapore',
+      POWERTOOLS_METRICS_NAMESPACE: 'ModerationBridge',
+    });
+    expect(status.resource.Properties.Handler).toBe('index.handler');
+  });
 
-    // Act & Assess
-    expect(() => loadConsumerConfig(env)).not.toThrow();
+  it('sets environments the functions own configuration loaders accept', () => {
+    // Prepare: references are resolved at deploy time; any name stands in for them.
+    const resolved = (fn: { resource: CfnResourceJson }) =>
+      Object.fromEntries(
+        Object.entries(variablesOf(fn)).map(([key, value]) => [
+          key,
+          typeof value === 'string' ? value : `https://sqs.example/${key}.fifo`,
+        ]),
+      );
+
+    // Act
+    const ingestConfig = loadIngestConfig(resolved(ingest));
+    const consumerConfig = loadConsumerConfig(resolved(consumer));
+    const statusConfig = loadStatusConfig(resolved(status));
+
+    // Assess
+    expect(ingestConfig.ledgerRetentionDays).toBe(14);
+    expect(consumerConfig).toMatchObject({ ledgerRetentionDays: 14, outcomeBus: undefined });
+    expect(statusConfig.ledgerTable).toBe('https://sqs.example/LEDGER_TABLE.fifo');
   });
 });
 
@@ -219,12 +268,7 @@ describe('queues', () => {
     const { RedrivePolicy } = template.toJSON().Resources[queueId].Properties as {
       RedrivePolicy: { deadLetterTargetArn: unknown; maxReceiveCount: number };
     };
-    const { maxAttempts, ambiguousMaxAttempts } = loadConsumerConfig({
-      QUEUE_URL: 'q',
-      DLQ_URL: 'd',
-      IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
-      IM_SECRET_ID: 's',
-    });
+    const { maxAttempts, ambiguousMaxAttempts } = loadConsumerConfig(CONSUMER_REQUIRED_ENV);
 
     // Assess
     expect(RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
@@ -259,6 +303,7 @@ describe('consumer event source', () => {
       ...(variables as Record<string, string>),
       QUEUE_URL: 'https://sqs.example/q.fifo',
       DLQ_URL: 'https://sqs.example/dlq.fifo',
+      LEDGER_TABLE: 'ledger',
     });
     expect(paced.consumerMaxConcurrency).toBe(mapping.ScalingConfig.MaximumConcurrency);
     expect(paced.tencentCallsPerSecond).toBeLessThan(TENCENT_RATE_LIMIT);
@@ -276,15 +321,29 @@ describe('least privilege', () => {
   const logGroupOf = (fn: { resource: CfnResourceJson }): string =>
     (fn.resource.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
 
-  it('lets ingest only send to the main queue', () => {
+  const ledgerArn = () => ({ 'Fn::GetAtt': [tableId, 'Arn'] });
+
+  it('lets ingest only send to the main queue and put, update and get ledger items', () => {
     // Assess
     expect(roleStatements(template, roleOf(ingest))).toEqual([
       ...logsAndTracing(logGroupOf(ingest)),
       { actions: ['sqs:SendMessage'], resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resource: ledgerArn(),
+      },
     ]);
   });
 
-  it('lets the consumer poll and change visibility on the main queue, send to the DLQ and read its one secret', () => {
+  it('lets the status function only get ledger items', () => {
+    // Assess
+    expect(roleStatements(template, roleOf(status))).toEqual([
+      ...logsAndTracing(logGroupOf(status)),
+      { actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], resource: ledgerArn() },
+    ]);
+  });
+
+  it('lets the consumer poll and change visibility on the main queue, send to the DLQ, read its one secret and update and get ledger items', () => {
     // Assess
     expect(roleStatements(template, roleOf(consumer))).toEqual([
       ...logsAndTracing(logGroupOf(consumer)),
@@ -316,12 +375,16 @@ describe('least privilege', () => {
           ],
         },
       },
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resource: ledgerArn(),
+      },
     ]);
   });
 
   it('attaches no managed policy to the function roles', () => {
     // Assess
-    for (const fn of [ingest, consumer]) {
+    for (const fn of [ingest, consumer, status]) {
       expect(template.toJSON().Resources[roleOf(fn)].Properties.ManagedPolicyArns).toBeUndefined();
     }
   });
@@ -349,15 +412,45 @@ describe('API', () => {
         }),
       },
     });
-    template.resourceCountIs('AWS::ApiGateway::Method', 1);
   });
 
-  it('requires IAM (SigV4) authorization by default, without API keys', () => {
+  it('routes GET /v1/events/{eventId} to the status function', () => {
+    // Prepare
+    const events = onlyResource(template, 'AWS::ApiGateway::Resource', { PathPart: 'events' });
+    const eventId = onlyResource(template, 'AWS::ApiGateway::Resource', { PathPart: '{eventId}' });
+
     // Assess
+    expect(eventId.resource.Properties.ParentId).toEqual({ Ref: events.logicalId });
     template.hasResourceProperties('AWS::ApiGateway::Method', {
-      AuthorizationType: 'AWS_IAM',
-      ApiKeyRequired: Match.absent(),
+      HttpMethod: 'GET',
+      ResourceId: { Ref: eventId.logicalId },
+      RequestParameters: { 'method.request.path.eventId': true },
+      Integration: {
+        Type: 'AWS_PROXY',
+        Uri: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [status.logicalId, 'Arn'] }])],
+        }),
+      },
     });
+  });
+
+  it('has these two methods and no other', () => {
+    // Prepare
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as CfnResourceJson[];
+
+    // Assess
+    expect(methods.map((method) => method.Properties.HttpMethod).sort()).toEqual(['GET', 'POST']);
+  });
+
+  it('requires IAM (SigV4) authorization on both methods by default, without API keys', () => {
+    // Prepare
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as CfnResourceJson[];
+
+    // Assess
+    for (const method of methods) {
+      expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(method.Properties.ApiKeyRequired).toBeUndefined();
+    }
     template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
     template.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
   });
@@ -410,12 +503,21 @@ describe('API', () => {
     expect(Number(variablesOf(ingest).MAX_BODY_BYTES)).toBe(262_144);
   });
 
-  it('lets only this API stage invoke ingest, and not the console test invoke', () => {
-    // Assess
+  it('lets only this API stage invoke ingest and the status function, each on its route, and not the console test invoke', () => {
+    // Prepare
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission')) as CfnResourceJson[];
-    expect(permissions).toHaveLength(1);
-    expect(JSON.stringify(permissions[0]?.Properties.SourceArn)).toContain('/POST/v1/events');
-    expect(JSON.stringify(permissions[0]?.Properties.SourceArn)).not.toContain('test-invoke-stage');
+    const sourceOf = (fn: { logicalId: string }): string[] =>
+      permissions
+        .filter((permission) => JSON.stringify(permission.Properties.FunctionName).includes(fn.logicalId))
+        .map((permission) => JSON.stringify(permission.Properties.SourceArn));
+
+    // Assess
+    expect(permissions).toHaveLength(2);
+    expect(sourceOf(ingest)).toEqual([expect.stringContaining('/POST/v1/events"')]);
+    expect(sourceOf(status)).toEqual([expect.stringContaining('/GET/v1/events/*"')]);
+    for (const permission of permissions) {
+      expect(JSON.stringify(permission.Properties.SourceArn)).not.toContain('test-invoke-stage');
+    }
   });
 });
 
@@ -435,7 +537,7 @@ describe('alarms and dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as CfnResourceJson[];
 
     // Assess
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topicId }],
@@ -520,6 +622,69 @@ describe('alarms and dashboard', () => {
     ]);
   });
 
+  it("alarms on ledger errors: the functions' LedgerErrors and the table's throttles and system errors", () => {
+    // Prepare
+    const alarm = alarmNamed('LedgerErrors');
+    const metrics = alarm.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: {
+        Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: unknown }[] };
+        Period: number;
+        Stat: string;
+      };
+    }[];
+    const stats = metrics.flatMap(({ Id, MetricStat }) =>
+      MetricStat === undefined
+        ? []
+        : [
+            {
+              id: Id,
+              metric: `${MetricStat.Metric.Namespace} ${MetricStat.Metric.MetricName}`,
+              dimensions: Object.fromEntries(MetricStat.Metric.Dimensions.map((d) => [d.Name, d.Value])),
+              period: MetricStat.Period,
+              stat: MetricStat.Stat,
+            },
+          ],
+    );
+    const table = { TableName: { Ref: tableId } };
+    const [expression] = metrics.filter((metric) => metric.Expression !== undefined);
+
+    // Assess
+    expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1 });
+    expect(stats).toEqual(
+      [
+        ['functions', 'ModerationBridge LedgerErrors', { service: 'moderation-bridge-dev-singapore' }],
+        ['readThrottles', 'AWS/DynamoDB ReadThrottleEvents', table],
+        ['writeThrottles', 'AWS/DynamoDB WriteThrottleEvents', table],
+        ...['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'].map((operation) => [
+          `systemErrors${operation}`,
+          'AWS/DynamoDB SystemErrors',
+          { ...table, Operation: operation },
+        ]),
+      ].map(([id, metric, dimensions]) => ({ id, metric, dimensions, period: 300, stat: 'Sum' })),
+    );
+    // Every term counts even when the others have no data point (FILL), and the sum is what alarms.
+    expect(expression?.Expression).toBe(stats.map(({ id }) => `FILL(${id}, 0)`).join(' + '));
+  });
+
+  it('counts a credential fault even when only one of its two metrics has data', () => {
+    // Assess
+    const metrics = alarmNamed('CredentialsFault').Metrics as { Expression?: string }[];
+    expect(metrics.find((metric) => metric.Expression !== undefined)?.Expression).toBe(
+      'FILL(invalid, 0) + FILL(unavailable, 0)',
+    );
+  });
+
+  it('has no outcome-event alarm while outcome events are off', () => {
+    // Assess
+    expect(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmName: 'moderation-bridge-dev-singapore-OutcomeEventsFailed' },
+      }),
+    ).toEqual({});
+  });
+
   it('alarms on API 5xx responses', () => {
     // Assess
     expect(alarmNamed('Api5xx')).toMatchObject({
@@ -541,7 +706,7 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('charts ingest rate, queue depth and age, consumer outcomes and Tencent latency', () => {
+  it('charts ingest rate, queue depth and age, consumer outcomes, Tencent latency and the ledger', () => {
     // Prepare
     const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard', {
       DashboardName: 'moderation-bridge-dev-singapore',
@@ -570,6 +735,7 @@ describe('alarms and dashboard', () => {
     expect(metricsOf('Ingest rate (events per minute)')).toEqual([
       emf('EventsAccepted', 'Sum'),
       emf('EventsRejected', 'Sum'),
+      emf('EventsDuplicate', 'Sum'),
     ]);
     expect(metricsOf('Queue depth').map((metric) => metric.slice(0, 2))).toEqual([
       ['AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
@@ -591,6 +757,27 @@ describe('alarms and dashboard', () => {
       emf('TencentLatency', 'p90'),
       emf('TencentLatency', 'p99'),
     ]);
+    const operations = ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'];
+    expect(metricsOf('Ledger latency, average (ms)')).toEqual(
+      operations.map((operation) => [
+        'AWS/DynamoDB',
+        'SuccessfulRequestLatency',
+        'Operation',
+        operation,
+        'TableName',
+        'REF',
+        // A dashboard's default statistic is the average, so the body leaves `stat` out.
+        { label: `${operation} Average`, period: 60 },
+      ]),
+    );
+    expect(metricsOf('Ledger errors (per minute)').map((metric) => metric.slice(0, 2))).toEqual([
+      ['ModerationBridge', 'LedgerErrors'],
+      ['AWS/DynamoDB', 'ReadThrottleEvents'],
+      ['AWS/DynamoDB', 'WriteThrottleEvents'],
+      ...operations.map(() => ['AWS/DynamoDB', 'SystemErrors']),
+      ['ModerationBridge', 'OutcomeEventsFailed'],
+    ]);
+    expect(metricsOf('Function duration p99 (ms)')).toHaveLength(3);
     expect(metricsOf('Dead-lettered by Tencent error code (or kind)')).toEqual([
       [
         {
@@ -599,6 +786,53 @@ describe('alarms and dashboard', () => {
         },
       ],
     ]);
+  });
+});
+
+describe('event ledger', () => {
+  let table: {
+    logicalId: string;
+    resource: CfnResourceJson & { DeletionPolicy?: string; UpdateReplacePolicy?: string };
+  };
+  beforeAll(() => {
+    table = onlyResource(template, 'AWS::DynamoDB::Table') as typeof table;
+  });
+
+  it('keys the table by the eventId string, named after the stage and region', () => {
+    // Assess
+    expect(table.resource.Properties).toMatchObject({
+      TableName: 'moderation-bridge-dev-singapore-ledger',
+      KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }],
+    });
+    expect(table.resource.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.resource.Properties.StreamSpecification).toBeUndefined();
+  });
+
+  it('is on demand, with point-in-time recovery, encrypted with the AWS managed key, expiring items on expiresAt', () => {
+    // Assess
+    expect(table.resource.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(table.resource.Properties.ProvisionedThroughput).toBeUndefined();
+    expect(
+      (table.resource.Properties.SSESpecification as Record<string, unknown>).KMSMasterKeyId,
+    ).toBeUndefined();
+  });
+
+  it('is retained when the stack is deleted or the table replaced: it holds the audit trail', () => {
+    // Assess
+    expect(table.resource.DeletionPolicy).toBe('Retain');
+    expect(table.resource.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it('keeps items at least as long as the queue keeps an event, so that a resend is always recognised', () => {
+    // Assess
+    expect(SETTINGS.ingest.ledgerRetentionDays.min * 86_400).toBeGreaterThanOrEqual(QUEUE_RETENTION_SECONDS);
+    expect(SETTINGS.consumer.ledgerRetentionDays).toBe(SETTINGS.ingest.ledgerRetentionDays);
   });
 });
 
@@ -625,5 +859,75 @@ describe('cdk-nag AwsSolutions', () => {
     for (const reasons of acknowledged.values()) {
       for (const reason of reasons) expect(reason.length).toBeGreaterThan(60);
     }
+  });
+});
+
+describe('outcome events', () => {
+  const consumerOf = (synthesized: Template) =>
+    onlyResource(synthesized, 'AWS::Lambda::Function', {
+      FunctionName: 'moderation-bridge-dev-singapore-consumer',
+    });
+  const putEventsStatements = (synthesized: Template) =>
+    roleStatements(synthesized, roleOf(consumerOf(synthesized))).filter((statement) =>
+      statement.actions.some((action) => action.startsWith('events:')),
+    );
+  const busArn = (name: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:event-bus/${name}`,
+      ],
+    ],
+  });
+
+  it('are off by default: no OUTCOME_BUS and no events permission', () => {
+    // Assess
+    expect(variablesOf(consumer).OUTCOME_BUS).toBeUndefined();
+    expect(putEventsStatements(template)).toEqual([]);
+  });
+
+  it.each([
+    [{ outcomeEvents: 'true' }, 'default'],
+    [{ outcomeEvents: true, outcomeBusName: 'moderation-outcomes' }, 'moderation-outcomes'],
+  ])(
+    'with %j, publish on the %s bus: OUTCOME_BUS set, events:PutEvents on that bus only, an alarm on failures',
+    (context, bus) => {
+      // Act
+      const { template: synthesized, stack } = synthBridge(context);
+
+      // Assess
+      expect(variablesOf(consumerOf(synthesized)).OUTCOME_BUS).toBe(bus);
+      expect(putEventsStatements(synthesized)).toEqual([
+        { actions: ['events:PutEvents'], resource: busArn(bus) },
+      ]);
+      expect(
+        onlyResource(synthesized, 'AWS::CloudWatch::Alarm', {
+          AlarmName: 'moderation-bridge-dev-singapore-OutcomeEventsFailed',
+        }).resource.Properties,
+      ).toMatchObject({
+        Namespace: 'ModerationBridge',
+        MetricName: 'OutcomeEventsFailed',
+        Dimensions: [{ Name: 'service', Value: 'moderation-bridge-dev-singapore' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+      });
+      synthesized.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+      expect(nagFindings(stack)).toEqual([]);
+    },
+  );
+
+  it('take the bus name without outcomeEvents, and publish nothing', () => {
+    // Act
+    const { template: synthesized } = synthBridge({ outcomeBusName: 'moderation-outcomes' });
+
+    // Assess
+    expect(variablesOf(consumerOf(synthesized)).OUTCOME_BUS).toBeUndefined();
+    expect(putEventsStatements(synthesized)).toEqual([]);
   });
 });

@@ -40,6 +40,7 @@ const CONSUMER_BASE_ENV = {
   DLQ_URL: 'https://sqs.example/dlq.fifo',
   IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
   IM_SECRET_ID: 'secret',
+  LEDGER_TABLE: 'ledger',
 };
 
 /** Every consumer setting with a context key: `[context key, variable, config field, row]`. */
@@ -65,12 +66,66 @@ describe('loadBridgeConfig', () => {
       alarmEmail: undefined,
       awsRegion: undefined,
       apiGatewayCloudWatchRole: true,
+      outcomeBus: undefined,
       stackName: 'ModerationBridge-dev-singapore',
       resourcePrefix: 'moderation-bridge-dev-singapore',
       consumerTunableEnvironment: {},
     });
     // 10 attempts x 10 per batch + 430 receives of a 14-day hold + 10 (see receivesNeeded).
-    expect(config.settings).toMatchObject({ batchSize: 10, maxConcurrency: 2, maxReceiveCount: 540 });
+    expect(config.settings).toMatchObject({
+      batchSize: 10,
+      maxConcurrency: 2,
+      maxReceiveCount: 540,
+      ledgerRetentionDays: 14,
+    });
+  });
+
+  it.each([
+    [{ outcomeEvents: 'true' }, 'default'],
+    [{ outcomeEvents: true, outcomeBusName: 'moderation-outcomes' }, 'moderation-outcomes'],
+    [{ outcomeEvents: 'false', outcomeBusName: 'moderation-outcomes' }, undefined],
+    [{}, undefined],
+  ])('with %j publishes outcome events on %s', (context, bus) => {
+    // Act
+    const config = loadBridgeConfig(contextOf(context));
+
+    // Assess
+    expect(config.outcomeBus).toBe(bus);
+  });
+
+  it('refuses an outcomeEvents that is not a boolean and an outcomeBusName that is not a bus name', () => {
+    // Act
+    const problems = problemsOf({
+      outcomeEvents: 'yes',
+      outcomeBusName: 'arn:aws:events:eu-central-1:123456789012:event-bus/x',
+    });
+
+    // Assess
+    expect(problems).toEqual([
+      'outcomeEvents must be one of true, false; got "yes"',
+      "outcomeBusName must be the name (not the ARN) of an event bus in the stack's account and region: 1 to 256 letters, digits and ._-/; got 'arn:aws:events:eu-central-1:123456789012:event-bus/x'",
+    ]);
+  });
+
+  it('refuses a ledger retention shorter than the 14 days the queue keeps an event, once for both functions', () => {
+    // Act
+    const problems = problemsOf({ ledgerRetentionDays: 13 });
+    const longer = loadBridgeConfig(contextOf({ ledgerRetentionDays: '90' }));
+
+    // Assess
+    expect(problems).toEqual(['ledgerRetentionDays must be an integer from 14 to 3650; got 13']);
+    expect(longer.settings.ledgerRetentionDays).toBe(90);
+    expect(longer.tunables.ledgerRetentionDays).toBe(90);
+  });
+
+  it('lists each valid key once when it reports an unknown one', () => {
+    // Act
+    const [problem = ''] = problemsOf({ outcomeEvent: true });
+
+    // Assess
+    expect(problem).toMatch(/^unknown context key 'outcomeEvent'; valid keys are /);
+    expect(problem.match(/ledgerRetentionDays/g)).toHaveLength(1);
+    expect(problem).toContain('outcomeEvents, outcomeBusName');
   });
 
   it.each(consumerTunables)(

@@ -149,15 +149,16 @@ describe('API-key mode with an alarm e-mail and tuned consumer', () => {
       queueAgeAlarmSeconds: 300,
       apiGatewayCloudWatchRole: 'false',
       logRetentionDays: 90,
+      ledgerRetentionDays: 30,
     });
     template = synthesized.template;
     findings = nagFindings(synthesized.stack);
   });
 
-  it('requires an API key on POST /v1/events instead of IAM', () => {
+  it.each(['POST', 'GET'])('requires an API key on %s instead of IAM', (httpMethod) => {
     // Assess
     template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'POST',
+      HttpMethod: httpMethod,
       AuthorizationType: 'NONE',
       ApiKeyRequired: true,
     });
@@ -216,6 +217,21 @@ describe('API-key mode with an alarm e-mail and tuned consumer', () => {
       Threshold: 300,
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('gives both writers of the ledger the same retention, the one the context sets', () => {
+    // Prepare
+    const retentionOf = (name: string): unknown =>
+      (
+        onlyResource(template, 'AWS::Lambda::Function', {
+          FunctionName: `moderation-bridge-dev-singapore-${name}`,
+        }).resource.Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables.LEDGER_RETENTION_DAYS;
+
+    // Assess
+    expect(retentionOf('ingest')).toBe('30');
+    expect(retentionOf('consumer')).toBe('30');
+    expect(retentionOf('status')).toBeUndefined();
   });
 
   it('leaves the account-level API Gateway logging role alone when told to', () => {

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { loadBridgeConfig } from '../infra/config.ts';
+import { loadBridgeConfig, QUEUE_RETENTION_SECONDS } from '../infra/config.ts';
 import { type LocalApi, startLocalApi } from './api-gateway.ts';
 import {
   type EventSource,
@@ -249,8 +249,9 @@ export async function startLocalStack(
 }
 
 /**
- * Creates the queues and the secret at an external endpoint, with the attributes the local stand-ins
- * (and the CDK stack) give them; an existing secret gets the value as a new version.
+ * Creates the queues and the secret at an external endpoint, with the attributes the CDK stack gives
+ * them (infra/constructs/event-queues.ts), but the visibility timeout and `maxReceiveCount` of the
+ * options; an existing secret gets the value as a new version.
  */
 async function createAtEndpoint(
   endpoint: string,
@@ -267,7 +268,12 @@ async function createAtEndpoint(
     const dlq = await sqs.send(
       new CreateQueueCommand({
         QueueName: LOCAL_NAMES.deadLetterQueue,
-        Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false' },
+        Attributes: {
+          FifoQueue: 'true',
+          ContentBasedDeduplication: 'false',
+          MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
+          SqsManagedSseEnabled: 'true',
+        },
       }),
     );
     const dlqArn = (
@@ -281,6 +287,8 @@ async function createAtEndpoint(
           ContentBasedDeduplication: 'false',
           DeduplicationScope: 'messageGroup',
           FifoThroughputLimit: 'perMessageGroupId',
+          MessageRetentionPeriod: String(QUEUE_RETENTION_SECONDS),
+          SqsManagedSseEnabled: 'true',
           VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: dlqArn,

@@ -16,6 +16,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The conformance tests need moto, the AWS CLI and cfn-lint: `npm run test:conformance`.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/conformance/'],
   transform: {
     '^.+\\.(t|j|mj)s$': swc,
   },

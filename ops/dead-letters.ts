@@ -329,6 +329,11 @@ export interface RedriveSelectedInput extends ReadOptions {
   queueUrl: string;
   /** SQS message ids or event ids. */
   ids: readonly string[];
+  /**
+   * Runs before each dead letter is sent; if it throws, that letter is not sent (it stays here, and so do
+   * the later ones of its member) and the error is reported. The CLI marks the ledger item `redriven` here.
+   */
+  beforeSend?: (letter: DeadLetter) => Promise<void>;
 }
 
 /** The outcome of a selected redrive. */
@@ -359,7 +364,7 @@ function forwardedAttributes(letter: DeadLetter): Record<string, MessageAttribut
 
 /**
  * Moves selected dead letters back to the main queue: for each, in the order read (FIFO order within a
- * group), `SendMessage` with the body unchanged, the same message group and a deduplication id derived
+ * group), `beforeSend`, then `SendMessage` with the body unchanged, the same message group and a deduplication id derived
  * from the dead-letter message id (so running the command again after a crash does not enqueue twice),
  * then `DeleteMessage` from the dead-letter queue. Everything else read is released untouched.
  */
@@ -419,6 +424,15 @@ async function moveOne(
   const groupId = messageGroupOf(letter);
   if (groupId === undefined) {
     result.failed.push({ letter, error: 'no MessageGroupId to send it with' });
+    return 'not_sent';
+  }
+  try {
+    await input.beforeSend?.(letter);
+  } catch (error) {
+    result.failed.push({
+      letter,
+      error: `not moved: ${error instanceof Error ? error.message : String(error)}`,
+    });
     return 'not_sent';
   }
   try {

@@ -4,16 +4,18 @@
  * Inspects and redrives the bridge's dead-letter queue with the caller's AWS credentials and region
  * (the SDK's usual chain: AWS_PROFILE, AWS_REGION, ...; AWS_ENDPOINT_URL works too). See `cli.ts`.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseCommand, runCommand, USAGE, UsageError } from './cli.ts';
 
-/** One client for the process, configured only by the environment: no endpoint or region in code. */
+/** One client per service for the process, configured only by the environment: no endpoint or region in code. */
 const sqs = new SQSClient({});
+const dynamodb = new DynamoDBClient({});
 
 async function main(): Promise<number> {
   try {
     const command = parseCommand(process.argv.slice(2), process.env);
-    return await runCommand(command, { sqs, out: (line) => console.log(line) });
+    return await runCommand(command, { sqs, dynamodb, out: (line) => console.log(line) });
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`dlq: ${error.message}\n\n${USAGE}`);

@@ -1,5 +1,7 @@
 /** Human-readable rendering of dead letters and move tasks for the `dlq` command. */
+import { type HistoryEntry, type LedgerItem, toPublicItem } from '#shared/ledger';
 import type { DeadLetter, DeadLetterListing, MoveTaskProgress } from './dead-letters.ts';
+import { itemOf, type LedgerLookup } from './ledger.ts';
 
 const KIND_TEXT: Record<string, string> = {
   tencent_permanent: 'Tencent refused it (no retry can fix it)',
@@ -20,8 +22,51 @@ export function reasonLine(letter: DeadLetter): string {
 const field = (value: unknown): string =>
   typeof value === 'string' || typeof value === 'number' ? String(value) : '-';
 
-/** A short block per dead letter, for `list`. */
-export function formatSummary(letter: DeadLetter, index: number): string[] {
+/** One line of an item's history: time, status, then what is known of the attempt. */
+export function historyLine(entry: HistoryEntry): string {
+  const parts = [entry.at, entry.outcome];
+  if (entry.attempt !== undefined) parts.push(`attempt ${entry.attempt}`);
+  if (entry.code !== undefined) parts.push(`Tencent ${entry.code}`);
+  if (entry.ms !== undefined) parts.push(`${entry.ms} ms`);
+  if (entry.info !== undefined) parts.push(entry.info);
+  return parts.join('  ');
+}
+
+/** Why the ledger shows nothing for a letter, or `undefined` when it has its item. */
+function missingItem(letter: DeadLetter, lookup: LedgerLookup): string | undefined {
+  if (lookup.kind === 'not_configured') return '- (no ledger table given)';
+  if (lookup.kind === 'unavailable') return '- (the ledger could not be read)';
+  if (letter.eventId === undefined) return '- (no event id)';
+  if (itemOf(letter, lookup) === undefined) return 'no item (expired, or enqueued before the ledger existed)';
+  return undefined;
+}
+
+/** The ledger's lines about one letter, indented: status, attempts, last error, history. */
+function ledgerLines(letter: DeadLetter, lookup: LedgerLookup, indent: string): string[] {
+  const missing = missingItem(letter, lookup);
+  const item = itemOf(letter, lookup);
+  if (missing !== undefined || item === undefined) return [`${indent}ledger ${missing ?? '-'}`];
+  const lines = [`${indent}ledger ${item.status}  attempts ${item.attempts}  updated ${item.updatedAt}`];
+  if (item.status === 'redriven') {
+    lines.push(
+      `${indent}       (marked redriven but still here: a redrive has not moved it, or not yet; if none is running, redrive it again)`,
+    );
+  }
+  if (item.lastError !== undefined) {
+    const code = item.lastError.code === undefined ? '' : `Tencent ${item.lastError.code}: `;
+    lines.push(`${indent}last error ${code}${item.lastError.info} (${item.lastError.at})`);
+  }
+  lines.push(`${indent}history (oldest first):`);
+  for (const entry of item.history) lines.push(`${indent}  ${historyLine(entry)}`);
+  return lines;
+}
+
+/** A short block per dead letter, for `list`, with its ledger status, attempts and history. */
+export function formatSummary(
+  letter: DeadLetter,
+  index: number,
+  lookup: LedgerLookup = { kind: 'not_configured' },
+): string[] {
   const { event, reason } = letter;
   const when = reason?.deadLetteredAt ?? letter.enteredAt;
   return [
@@ -29,14 +74,32 @@ export function formatSummary(letter: DeadLetter, index: number): string[] {
     `   group ${field(event?.groupId)}  account ${field(event?.account)}  action ${field(event?.action)}`,
     `   reason ${reasonLine(letter)}`,
     `   attempts ${reason?.attempts ?? '-'}  dead-lettered ${when?.toISOString() ?? '-'}`,
+    ...ledgerLines(letter, lookup, '   '),
   ];
 }
 
+/** A line about the ledger as a whole, when it could not be used. */
+function ledgerNotice(lookup: LedgerLookup): string[] {
+  if (lookup.kind === 'not_configured') {
+    return [
+      'No ledger table given (--ledger-table, --outputs or LEDGER_TABLE): ledger statuses are not shown.',
+    ];
+  }
+  if (lookup.kind === 'unavailable') {
+    return [`The event ledger could not be read, so ledger statuses are not shown: ${lookup.error}`];
+  }
+  return [];
+}
+
 /** The `list` output. */
-export function formatListing(listing: DeadLetterListing): string[] {
+export function formatListing(
+  listing: DeadLetterListing,
+  lookup: LedgerLookup = { kind: 'not_configured' },
+): string[] {
   const { letters, approximateCount, approximateInFlight, notReleased } = listing;
   const lines = [
     `${letters.length} dead-lettered event(s) read; the queue reports about ${approximateCount} waiting and ${approximateInFlight} in flight. Nothing was removed.`,
+    ...ledgerNotice(lookup),
   ];
   if (notReleased.length > 0) {
     lines.push(
@@ -49,13 +112,16 @@ export function formatListing(listing: DeadLetterListing): string[] {
     );
   }
   letters.forEach((letter, index) => {
-    lines.push('', ...formatSummary(letter, index));
+    lines.push('', ...formatSummary(letter, index, lookup));
   });
   return lines;
 }
 
-/** Everything about one dead letter, for `show`. */
-export function formatDetail(letter: DeadLetter): string[] {
+/** Everything about one dead letter, for `show`, with its ledger item. */
+export function formatDetail(
+  letter: DeadLetter,
+  lookup: LedgerLookup = { kind: 'not_configured' },
+): string[] {
   const { reason } = letter;
   const lines = [
     `message id      ${letter.messageId}`,
@@ -70,6 +136,7 @@ export function formatDetail(letter: DeadLetter): string[] {
     `dead-lettered   ${reason?.deadLetteredAt.toISOString() ?? '-'}`,
   ];
   if (letter.redrivenFromArn !== undefined) lines.push(`moved from      ${letter.redrivenFromArn}`);
+  lines.push(...ledgerNotice(lookup), ...ledgerLines(letter, lookup, ''));
   lines.push('body:', letter.event === undefined ? letter.body : JSON.stringify(letter.event, null, 2));
   return lines;
 }
@@ -82,8 +149,15 @@ export function formatProgress(progress: MoveTaskProgress): string {
   return `${progress.status}: ~${progress.moved}${total} moved${started}${failure}`;
 }
 
-/** A dead letter as plain JSON, for `--json`. */
-export function toJson(letter: DeadLetter): Record<string, unknown> {
+/**
+ * A dead letter as plain JSON, for `--json`. `ledger` is its item as `GET /v1/events/{eventId}` shows it,
+ * or `null` when the ledger has none, was not given or could not be read.
+ */
+export function toJson(
+  letter: DeadLetter,
+  lookup: LedgerLookup = { kind: 'not_configured' },
+): Record<string, unknown> {
+  const item: LedgerItem | undefined = itemOf(letter, lookup);
   return {
     messageId: letter.messageId,
     eventId: letter.eventId ?? null,
@@ -96,5 +170,6 @@ export function toJson(letter: DeadLetter): Record<string, unknown> {
     redrivenFromArn: letter.redrivenFromArn ?? null,
     event: letter.event ?? null,
     body: letter.event === undefined ? letter.body : undefined,
+    ledger: item === undefined ? null : toPublicItem(item),
   };
 }

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -8,14 +9,20 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Command, parseCommand, runCommand, UsageError } from '../../../ops/cli.ts';
-import { deadLetterMessage, QUEUES } from './factories.ts';
+import { deadLetterMessage, LEDGER_TABLE, ledgerItem, QUEUES } from './factories.ts';
 
 const sqsMock = mockClient(SQSClient);
 const sqs = new SQSClient({});
+const ledgerMock = mockClient(DynamoDBDocumentClient);
+const dynamodb = new DynamoDBClient({});
 
-const ENV = { DLQ_URL: QUEUES.deadLetterQueueUrl, QUEUE_URL: QUEUES.queueUrl };
+/** The clock of the tests' redrives: the `redriven` marks carry this time. */
+const NOW = Date.parse('2025-11-21T08:00:00.000Z');
+
+const ENV = { DLQ_URL: QUEUES.deadLetterQueueUrl, QUEUE_URL: QUEUES.queueUrl, LEDGER_TABLE };
 
 /** The usage error a command line is rejected with (fails the test if it is accepted). */
 const usageErrorOf = (argv: string[], env: Record<string, string> = ENV): string => {
@@ -36,13 +43,30 @@ const run = async (
   const lines: string[] = [];
   const code = await runCommand(parseCommand(argv, env), {
     sqs,
+    dynamodb,
     out: (line) => lines.push(line),
     sleep: async () => {},
+    now: () => NOW,
   });
   return { code, output: lines.join('\n') };
 };
 
+/** The event ids marked `redriven`, in order, with the time and expiry of each mark. */
+const marks = () =>
+  ledgerMock.commandCalls(UpdateCommand).map((call) => {
+    const { Key, ExpressionAttributeValues = {} } = call.args[0].input;
+    return {
+      eventId: Key?.eventId,
+      status: ExpressionAttributeValues[':redriven'],
+      at: ExpressionAttributeValues[':at'],
+      expiresAt: ExpressionAttributeValues[':expiresAt'],
+    };
+  });
+
 beforeEach(() => {
+  ledgerMock.reset();
+  ledgerMock.on(BatchGetCommand).resolves({ Responses: { [LEDGER_TABLE]: [ledgerItem('evt-1')] } });
+  ledgerMock.on(UpdateCommand).resolves({});
   sqsMock.reset();
   sqsMock.on(GetQueueAttributesCommand).resolves({
     Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '0' },
@@ -85,6 +109,7 @@ describe('parseCommand', () => {
         deadLetterQueueUrl: 'https://flag/dlq.fifo',
         queueUrl: QUEUES.queueUrl,
         queueArn: QUEUES.queueArn,
+        ledgerTable: LEDGER_TABLE,
       },
       read: { max: 20 },
       json: true,
@@ -99,6 +124,7 @@ describe('parseCommand', () => {
         DlqArn: QUEUES.deadLetterQueueArn,
         QueueUrl: QUEUES.queueUrl,
         QueueArn: QUEUES.queueArn,
+        LedgerTable: LEDGER_TABLE,
         EventsUrl: 'https://api.example/dev/v1/events',
       },
     });
@@ -117,8 +143,44 @@ describe('parseCommand', () => {
         deadLetterQueueArn: QUEUES.deadLetterQueueArn,
         queueUrl: QUEUES.queueUrl,
         queueArn: QUEUES.queueArn,
+        ledgerTable: LEDGER_TABLE,
       },
     });
+  });
+
+  it('takes the ledger table from --ledger-table over --outputs over LEDGER_TABLE', () => {
+    // Prepare
+    const outputs = () =>
+      JSON.stringify({ 'ModerationBridge-dev-frankfurt': { LedgerTable: 'from-outputs' } });
+
+    // Act
+    const fromEnv = parseCommand(['list'], { LEDGER_TABLE: 'from-env' }, outputs);
+    const fromOutputs = parseCommand(['list', '--outputs', 'o.json'], { LEDGER_TABLE: 'from-env' }, outputs);
+    const fromFlag = parseCommand(
+      ['list', '--outputs', 'o.json', '--ledger-table', 'from-flag'],
+      { LEDGER_TABLE: 'from-env' },
+      outputs,
+    );
+
+    // Assess
+    expect([fromEnv, fromOutputs, fromFlag].map((command) => 'queues' in command && command.queues)).toEqual([
+      { ledgerTable: 'from-env' },
+      { ledgerTable: 'from-outputs' },
+      { ledgerTable: 'from-flag' },
+    ]);
+  });
+
+  it("gives a redrive the ledger retention of LEDGER_RETENTION_DAYS, else the settings' default", () => {
+    // Act
+    const byDefault = parseCommand(['redrive', '--ids', 'evt-1'], ENV);
+    const set = parseCommand(['redrive'], { ...ENV, LEDGER_RETENTION_DAYS: '90' });
+
+    // Assess
+    expect(byDefault).toMatchObject({ kind: 'redrive-selected', ledgerRetentionDays: 14 });
+    expect(set).toMatchObject({ kind: 'redrive-all', ledgerRetentionDays: 90 });
+    expect(() => parseCommand(['redrive'], { ...ENV, LEDGER_RETENTION_DAYS: '7' })).toThrow(
+      "LEDGER_RETENTION_DAYS must be an integer from 14 to 3650, got '7'",
+    );
   });
 
   it('asks which stack when the outputs file holds several', () => {
@@ -144,14 +206,21 @@ describe('parseCommand', () => {
     expect(chosen).toEqual({ kind: 'status', queues: { deadLetterQueueArn: 'arn:seoul' } });
   });
 
-  it('parses a redrive of everything, with a rate', () => {
+  it('parses a redrive of everything, with a rate, reading up to 1000 dead letters to mark them', () => {
     // Act & Assess
     expect(parseCommand(['redrive', '--max-number-per-second', '50', '--no-wait'], ENV)).toEqual<Command>({
       kind: 'redrive-all',
-      queues: { deadLetterQueueUrl: QUEUES.deadLetterQueueUrl, queueUrl: QUEUES.queueUrl },
+      queues: {
+        deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
+        queueUrl: QUEUES.queueUrl,
+        ledgerTable: LEDGER_TABLE,
+      },
+      read: { max: 1_000 },
+      ledgerRetentionDays: 14,
       maxNumberOfMessagesPerSecond: 50,
       wait: false,
     });
+    expect(parseCommand(['redrive', '--max', '5000'], ENV)).toMatchObject({ read: { max: 5_000 } });
   });
 
   it('parses a redrive of selected ids', () => {
@@ -279,6 +348,7 @@ describe('runCommand', () => {
       MaxNumberOfMessagesPerSecond: 10,
     });
     expect(output.split('\n')).toEqual([
+      'Marked 2 event(s) redriven in the ledger.',
       `Started moving ${QUEUES.deadLetterQueueArn} -> ${QUEUES.queueArn} (task handle task-1).`,
       'RUNNING: ~1 of ~2 moved',
       'COMPLETED: ~2 of ~2 moved',
@@ -324,6 +394,7 @@ describe('runCommand', () => {
       MessageGroupId: 'g2',
       QueueUrl: QUEUES.queueUrl,
     });
+    expect(marks().map((mark) => mark.eventId)).toEqual(['evt-2']);
   });
 
   it('shows the recent move tasks', async () => {
@@ -348,6 +419,237 @@ describe('runCommand', () => {
       SourceArn: QUEUES.deadLetterQueueArn,
     });
   });
+
+  it("lists each dead letter's ledger status, attempts and history, read in one consistent batch", async () => {
+    // Act
+    const { code, output } = await run(['list']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(ledgerMock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(ledgerMock).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [LEDGER_TABLE]: { Keys: [{ eventId: 'evt-1' }, { eventId: 'evt-2' }], ConsistentRead: true },
+      },
+    });
+    expect(output).toContain(
+      [
+        '   ledger dead_lettered  attempts 3  updated 2025-11-20T10:00:00.000Z',
+        '   last error Tencent 10007: no permission to modify this member (2025-11-20T10:00:00.000Z)',
+        '   history (oldest first):',
+        '     2025-11-20T09:59:59.100Z  queued',
+        '     2025-11-20T09:59:59.500Z  retrying  attempt 1  Tencent 10002  40 ms  busy',
+        '     2025-11-20T10:00:00.000Z  dead_lettered  attempt 3  Tencent 10007  35 ms',
+      ].join('\n'),
+    );
+    // evt-2 has no item.
+    expect(output).toContain('   ledger no item (expired, or enqueued before the ledger existed)');
+  });
+
+  it('says when a dead letter is marked redriven but still here', async () => {
+    // Prepare
+    ledgerMock.on(BatchGetCommand).resolves({
+      Responses: { [LEDGER_TABLE]: [ledgerItem('evt-1', { status: 'redriven', attempts: 0 })] },
+    });
+
+    // Act
+    const { output } = await run(['list']);
+
+    // Assess
+    expect(output).toContain('ledger redriven  attempts 0');
+    expect(output).toContain('marked redriven but still here');
+  });
+
+  it('lists without ledger statuses, and says so, when no ledger table is given', async () => {
+    // Act
+    const { code, output } = await run(['list'], { DLQ_URL: QUEUES.deadLetterQueueUrl });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(output).toContain('No ledger table given (--ledger-table, --outputs or LEDGER_TABLE)');
+    expect(output).toContain('   ledger - (no ledger table given)');
+    expect(ledgerMock).not.toHaveReceivedCommand(BatchGetCommand);
+  });
+
+  it('still lists the dead letters when the ledger cannot be read, naming the AWS error', async () => {
+    // Prepare
+    const denied = Object.assign(new Error('not authorized to perform: dynamodb:BatchGetItem'), {
+      name: 'AccessDeniedException',
+    });
+    ledgerMock.on(BatchGetCommand).rejects(denied);
+
+    // Act
+    const { code, output } = await run(['list']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(output).toContain(
+      'The event ledger could not be read, so ledger statuses are not shown: ledger read failed (AccessDeniedException: not authorized to perform: dynamodb:BatchGetItem)',
+    );
+    expect(output).toContain('1. event evt-1  (message m1)');
+    expect(output).toContain('   ledger - (the ledger could not be read)');
+  });
+
+  it('lists the ledger items as JSON, as GET /v1/events/{eventId} shows them', async () => {
+    // Act
+    const { output } = await run(['list', '--json']);
+
+    // Assess
+    const parsed = JSON.parse(output) as {
+      ledger: unknown;
+      letters: { eventId: string; ledger: Record<string, unknown> | null }[];
+    };
+    expect(parsed.ledger).toBe('read');
+    const [first, second] = parsed.letters;
+    expect(first?.ledger).toMatchObject({ eventId: 'evt-1', status: 'dead_lettered', attempts: 3 });
+    expect(first?.ledger?.history).toHaveLength(3);
+    expect(first?.ledger).not.toHaveProperty('fingerprint');
+    expect(first?.ledger).not.toHaveProperty('expiresAt');
+    expect(second?.ledger).toBeNull();
+  });
+
+  it('shows one event with its ledger status, attempts and history', async () => {
+    // Act
+    const { output } = await run(['show', 'evt-1']);
+
+    // Assess
+    expect(output).toContain('ledger dead_lettered  attempts 3  updated 2025-11-20T10:00:00.000Z');
+    expect(output).toContain('  2025-11-20T09:59:59.500Z  retrying  attempt 1  Tencent 10002  40 ms  busy');
+    expect(ledgerMock).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: { [LEDGER_TABLE]: { Keys: [{ eventId: 'evt-1' }], ConsistentRead: true } },
+    });
+  });
+
+  it('marks a selected event redriven, with a fresh expiry, before it is sent back', async () => {
+    // Prepare: one log of both services' calls, to see their order.
+    const calls: string[] = [];
+    ledgerMock.on(UpdateCommand).callsFake(() => {
+      calls.push('mark');
+      return {};
+    });
+    sqsMock.on(SendMessageCommand).callsFake(() => {
+      calls.push('send');
+      return { MessageId: 'new' };
+    });
+    sqsMock.on(DeleteMessageCommand).callsFake(() => {
+      calls.push('delete');
+      return {};
+    });
+
+    // Act
+    const { code } = await run(['redrive', '--ids', 'evt-1'], { ...ENV, LEDGER_RETENTION_DAYS: '30' });
+
+    // Assess: the consumer acknowledges a message whose item is still dead_lettered without applying it.
+    expect(code).toBe(0);
+    expect(calls).toEqual(['mark', 'send', 'delete']);
+    expect(marks()).toEqual([
+      {
+        eventId: 'evt-1',
+        status: 'redriven',
+        at: '2025-11-21T08:00:00.000Z',
+        expiresAt: NOW / 1000 + 30 * 86_400,
+      },
+    ]);
+    expect(ledgerMock).toHaveReceivedCommandWith(UpdateCommand, { TableName: LEDGER_TABLE });
+  });
+
+  it('does not send an event whose item cannot be marked redriven, and says why', async () => {
+    // Prepare
+    ledgerMock
+      .on(UpdateCommand)
+      .rejects(
+        Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }),
+      );
+
+    // Act
+    const { code, output } = await run(['redrive', '--ids', 'evt-1']);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toContain(
+      'FAILED  evt-1 (message m1): not moved: the ledger could not mark evt-1 redriven: ledger write failed (ResourceNotFoundException: Requested resource not found)',
+    );
+    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+    expect(sqsMock).not.toHaveReceivedCommand(DeleteMessageCommand);
+  });
+
+  it('marks every dead letter redriven before it starts the move task', async () => {
+    // Prepare
+    const calls: string[] = [];
+    ledgerMock.on(UpdateCommand).callsFake((input: { Key: { eventId: string } }) => {
+      calls.push(`mark ${input.Key.eventId}`);
+      return {};
+    });
+    sqsMock.on(StartMessageMoveTaskCommand).callsFake(() => {
+      calls.push('start');
+      return { TaskHandle: 'task-1' };
+    });
+    sqsMock.on(ListMessageMoveTasksCommand).resolves({ Results: [{ Status: 'COMPLETED' }] });
+
+    // Act
+    const { code, output } = await run(['redrive', '--no-wait']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(calls).toEqual(['mark evt-1', 'mark evt-2', 'start']);
+    expect(output).toContain('Marked 2 event(s) redriven in the ledger.');
+    expect(sqsMock).toHaveReceivedCommandWith(ReceiveMessageCommand, { QueueUrl: QUEUES.deadLetterQueueUrl });
+  });
+
+  it('moves nothing when it cannot read every dead letter to mark it', async () => {
+    // Prepare: 12 in the queue, 2 readable (a member's later messages stay hidden behind its first ten).
+    sqsMock
+      .on(GetQueueAttributesCommand, {
+        QueueUrl: QUEUES.deadLetterQueueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      })
+      .resolves({
+        Attributes: { ApproximateNumberOfMessages: '12', ApproximateNumberOfMessagesNotVisible: '0' },
+      });
+
+    // Act
+    const { code, output } = await run(['redrive']);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toContain('Nothing was moved: the queue reports about 12 dead letters');
+    expect(output).toContain('redrive in steps with --ids');
+    expect(sqsMock).not.toHaveReceivedCommand(StartMessageMoveTaskCommand);
+    expect(marks()).toEqual([]);
+  });
+
+  it('moves nothing when the ledger cannot be written', async () => {
+    // Prepare
+    ledgerMock
+      .on(UpdateCommand)
+      .resolvesOnce({})
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    // Act
+    const { code, output } = await run(['redrive']);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(output).toContain(
+      'Nothing was moved: the ledger could not mark evt-2 redriven: ledger write failed (ThrottlingException: Rate exceeded). 1 item(s) already marked',
+    );
+    expect(sqsMock).not.toHaveReceivedCommand(StartMessageMoveTaskCommand);
+  });
+
+  it.each([[['redrive']], [['redrive', '--ids', 'evt-1']]])(
+    '%j needs the ledger table, and names it',
+    async (argv) => {
+      // Act
+      const attempt = run(argv, { DLQ_URL: QUEUES.deadLetterQueueUrl, QUEUE_URL: QUEUES.queueUrl });
+
+      // Assess
+      await expect(attempt).rejects.toThrow(
+        'the ledger table (--ledger-table, --outputs or LEDGER_TABLE), which a redrive marks each event redriven in first, is not set',
+      );
+      expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
+      expect(sqsMock).not.toHaveReceivedCommand(StartMessageMoveTaskCommand);
+    },
+  );
 
   it('names the missing setting when no dead-letter queue is configured', async () => {
     // Act

@@ -350,6 +350,33 @@ describe('redriveSelected', () => {
     });
     expect(releasedHandles().sort()).toEqual(['receipt-m1', 'receipt-m2']);
   });
+
+  it("runs beforeSend before each send, and keeps a letter whose hook throws, with its member's later ones", async () => {
+    // Prepare: m1 and m2 belong to one member (group g1); m3 to another.
+    const seen: string[] = [];
+    const beforeSend = async (letter: { messageId: string; eventId: string | undefined }) => {
+      seen.push(`${letter.messageId} sent ${sqsMock.commandCalls(SendMessageCommand).length}`);
+      if (letter.eventId === 'evt-1') throw new Error('the ledger could not mark evt-1 redriven');
+    };
+
+    // Act
+    const result = await redriveSelected(sqs, {
+      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
+      queueUrl: QUEUES.queueUrl,
+      ids: ['evt-1', 'evt-2', 'evt-3'],
+      beforeSend,
+    });
+
+    // Assess: the hook ran before any send; m2 never reached it.
+    expect(seen).toEqual(['m1 sent 0', 'm3 sent 0']);
+    expect(result.moved.map((letter) => letter.messageId)).toEqual(['m3']);
+    expect(result.failed.map(({ letter, error }) => [letter.messageId, error])).toEqual([
+      ['m1', 'not moved: the ledger could not mark evt-1 redriven'],
+      ['m2', 'not moved: an earlier event of the same member could not be moved'],
+    ]);
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    expect(releasedHandles().sort()).toEqual(['receipt-m1', 'receipt-m2']);
+  });
 });
 
 describe('startRedriveAll', () => {

@@ -1,5 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { type DeadLetterReason, toDeadLetterAttributes } from '#shared/dead-letter';
+import type { LedgerItem } from '#shared/ledger';
 
 /** Queue URLs and ARNs of the tests; nothing reaches them, the SQS client is mocked. */
 export const QUEUES = {
@@ -64,5 +65,32 @@ export function deadLetterMessage(fields: DeadLetterMessageFields): Message {
       ...(reason === undefined ? {} : toDeadLetterAttributes({ ...reason, eventId })),
       ...fields.extraAttributes,
     },
+  };
+}
+
+/** The ledger table of the tests; nothing reaches it, the document client is mocked. */
+export const LEDGER_TABLE = 'moderation-bridge-dev-frankfurt-ledger';
+
+/** A dead-lettered event's ledger item, as `BatchGetItem` returns it (three attempts, then 10007). */
+export function ledgerItem(eventId: string, fields: Partial<LedgerItem> = {}): LedgerItem {
+  return {
+    eventId,
+    status: 'dead_lettered',
+    groupId: '@TGS#2CLUZEAEJ',
+    account: 'user_42',
+    action: 'mute',
+    acceptedAt: '2025-11-20T09:59:59.000Z',
+    updatedAt: '2025-11-20T10:00:00.000Z',
+    attempts: 3,
+    lastError: { code: 10007, info: 'no permission to modify this member', at: '2025-11-20T10:00:00.000Z' },
+    deadLetteredAt: '2025-11-20T10:00:00.000Z',
+    history: [
+      { at: '2025-11-20T09:59:59.100Z', outcome: 'queued' },
+      { at: '2025-11-20T09:59:59.500Z', outcome: 'retrying', attempt: 1, code: 10002, info: 'busy', ms: 40 },
+      { at: '2025-11-20T10:00:00.000Z', outcome: 'dead_lettered', attempt: 3, code: 10007, ms: 35 },
+    ],
+    fingerprint: 'fp',
+    expiresAt: 1_764_842_400,
+    ...fields,
   };
 }

@@ -121,9 +121,11 @@ export class LocalEventBridge {
         `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
       );
     }
-    const results: JsonObject[] = Entries.map((entry) => {
+    const results = Entries.map((entry): JsonObject => {
       const outcome = this.accept(entry);
-      return 'ErrorCode' in outcome ? { ...outcome } : { EventId: outcome.id };
+      return 'ErrorCode' in outcome
+        ? { ErrorCode: outcome.ErrorCode, ErrorMessage: outcome.ErrorMessage }
+        : { EventId: outcome.id };
     });
     return {
       FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length,

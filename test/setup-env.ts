@@ -11,6 +11,7 @@ const defaults: Record<string, string> = {
   DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/bridge-events-dlq.fifo',
   IM_ENDPOINT: 'http://127.0.0.1:9',
   IM_SECRET_ID: 'bridge/tencent-admin',
+  LEDGER_TABLE: 'bridge-ledger',
   POWERTOOLS_SERVICE_NAME: 'moderation-bridge-test',
   POWERTOOLS_METRICS_NAMESPACE: 'ModerationBridgeTest',
   POWERTOOLS_METRICS_DISABLED: 'true',

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DynamoLedgerStore } from '#shared/aws/dynamodb';
 
@@ -11,6 +11,8 @@ export interface LedgerTable {
   /** A client of its own, for tests to read and write items. */
   readonly client: DynamoDBClient;
   readonly store: DynamoLedgerStore;
+  /** Empties the table (drops and creates it again). */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,20 +30,26 @@ export async function startLedgerTable(tableName = 'bridge-ledger'): Promise<Led
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  const create = () =>
+    client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  await create();
 
   return {
     endpoint,
     tableName,
     client,
     store: new DynamoLedgerStore(client, tableName),
+    reset: async () => {
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+      await create();
+    },
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve, reject) =>

@@ -4,6 +4,7 @@ import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } fr
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext, sqsRecord } from '../helpers/factories';
+import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
 import { TencentStandIn } from '../helpers/tencent-standin';
 
 const SECRET_KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
@@ -14,6 +15,7 @@ let standIn: TencentStandIn;
 let handler: (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 const logLines: string[] = [];
 const outputSpies: jest.SpyInstance[] = [];
+let ledgerTable: LedgerTable;
 
 beforeAll(async () => {
   standIn = await TencentStandIn.start();
@@ -34,15 +36,20 @@ beforeAll(async () => {
       }),
     );
   }
+  // The ledger is a real (in-memory) DynamoDB on 127.0.0.1: the handler's SDK client finds it.
+  ledgerTable = await startLedgerTable();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = ledgerTable.endpoint;
   ({ handler } = await import('../../functions/consumer'));
 });
 
 afterAll(async () => {
   for (const spy of outputSpies) spy.mockRestore();
+  await ledgerTable.close();
   await standIn.stop();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
+  await ledgerTable.reset();
   standIn.reset();
   sqs.reset();
   secretsManager.reset();
@@ -238,7 +245,7 @@ describe('consumer handler', () => {
     // Prepare
     standIn.reply = () => ({ code: 60004 });
     const delivery = (receiveCount: number) =>
-      sqsRecord({ action: 'unmute' }, { messageId: id('m1'), receiveCount });
+      sqsRecord({ eventId: id('e1'), action: 'unmute' }, { messageId: id('m1'), receiveCount });
 
     // Act
     const first = await consume([delivery(1)]);

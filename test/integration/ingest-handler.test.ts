@@ -2,12 +2,14 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { apiEvent, lambdaContext } from '../helpers/factories';
+import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
 
 const sqs = mockClient(SQSClient);
 
 let handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 const logLines: string[] = [];
 const outputSpies: jest.SpyInstance[] = [];
+let ledgerTable: LedgerTable;
 
 beforeAll(async () => {
   // The handler's logger reads its level once, at import ("cold start"); its lines are captured.
@@ -20,11 +22,15 @@ beforeAll(async () => {
       }),
     );
   }
+  // The ledger is a real (in-memory) DynamoDB on 127.0.0.1: the handler's SDK client finds it.
+  ledgerTable = await startLedgerTable();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = ledgerTable.endpoint;
   ({ handler } = await import('../../functions/ingest'));
 });
 
-afterAll(() => {
+afterAll(async () => {
   for (const spy of outputSpies) spy.mockRestore();
+  await ledgerTable.close();
 });
 
 /** The captured log lines with this message, parsed. */
@@ -54,10 +60,39 @@ const sentEntries = () =>
   sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
 
 describe('ingest handler', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
+    await ledgerTable.reset();
     logLines.length = 0;
     sqs.reset();
     sqs.on(SendMessageBatchCommand).callsFake(async () => ({ Successful: [], Failed: [] }));
+  });
+
+  it('records events in the ledger: a resend is a duplicate, another change under the same id a 409', async () => {
+    // Prepare
+    await post(event({ eventId: 'evt-led' }));
+
+    // Act
+    const resend = await post(event({ eventId: 'evt-led' }));
+    const reuse = await post({
+      events: [event({ eventId: 'evt-new' }), event({ eventId: 'evt-led', account: 'carol' })],
+    });
+
+    // Assess
+    expect([resend.statusCode, JSON.parse(resend.body)]).toEqual([
+      202,
+      { accepted: [{ eventId: 'evt-led', duplicate: true }] },
+    ]);
+    expect([reuse.statusCode, JSON.parse(reuse.body)]).toEqual([
+      409,
+      {
+        message: '1 eventId(s) of this request were already used for other events; nothing was enqueued',
+        conflicts: [{ index: 1, eventId: 'evt-led' }],
+      },
+    ]);
+    expect(sentEntries().map((entry) => entry.MessageDeduplicationId)).toEqual(['evt-led']);
+    const items = await ledgerTable.store.getMany(['evt-led', 'evt-new']);
+    expect(items.get('evt-led')?.status).toBe('queued');
+    expect(items.has('evt-new')).toBe(false);
   });
 
   it('enqueues one event and answers 202 with its eventId', async () => {

@@ -10,10 +10,15 @@ export { localContext };
 /** A Lambda handler behind API Gateway's REST proxy integration. */
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
+/** The resource of `GET /v1/events/{eventId}`, as API Gateway names it in the proxy event. */
+export const STATUS_RESOURCE = `${EVENTS_ROUTE}/{eventId}`;
+
 /** Options of {@link startLocalApi}. */
 export interface LocalApiOptions {
   /** The handler of `POST /v1/events`. */
   handler: ProxyHandler;
+  /** The handler of `GET /v1/events/{eventId}`. @default none: that route answers 404 */
+  statusHandler?: ProxyHandler;
   /** @default 0 (a free port) */
   port?: number;
   /** Largest body taken, in bytes; API Gateway's own limit is 10 MB. @default 10485760 */
@@ -32,14 +37,16 @@ export interface LocalApi {
 
 /**
  * A development stand-in for API Gateway's REST proxy integration, on 127.0.0.1: it turns each HTTP
- * request into the event the real ingest handler gets in Lambda, and its answer into the response.
- * Bodies that are not UTF-8 text are passed base64-encoded, as API Gateway does for binary types.
+ * request into the event the real handler gets in Lambda (`POST /v1/events` the ingest's,
+ * `GET /v1/events/{eventId}` the status function's), and its answer into the response. Bodies that are
+ * not UTF-8 text are passed base64-encoded, as API Gateway does for binary types; the `{eventId}` path
+ * segment reaches the handler URL-decoded in `pathParameters`, as API Gateway passes it.
  */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const maxBodyBytes = options.maxBodyBytes ?? 10_485_760;
   const server: Server = createServer((request, response) => {
     const started = performance.now();
-    void serve(request, response, options.handler, maxBodyBytes)
+    void serve(request, response, options, maxBodyBytes)
       .catch(() => {
         if (!response.headersSent) send(response, 500, { message: 'internal error' });
         else response.destroy();
@@ -72,17 +79,59 @@ function send(response: ServerResponse, statusCode: number, payload: unknown): v
   response.end(JSON.stringify(payload));
 }
 
+/** The request's headers, one string per name, as the proxy event carries them. */
+function headersOf(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}
+
+/** Writes a handler's result as the HTTP response. */
+function answer(response: ServerResponse, result: APIGatewayProxyResult): void {
+  const responseHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
+  response.writeHead(result.statusCode, responseHeaders);
+  response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+/** The `{eventId}` segment of `/v1/events/{eventId}`, still URL-encoded, or `undefined` for another path. */
+function statusSegment(pathname: string): string | undefined {
+  const prefix = `${EVENTS_ROUTE}/`;
+  if (!pathname.startsWith(prefix)) return undefined;
+  const segment = pathname.slice(prefix.length);
+  return segment === '' || segment.includes('/') ? undefined : segment;
+}
+
+/** Decodes a path segment as API Gateway does; a malformed escape is passed on as it is. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+const ROUTES = `POST ${EVENTS_ROUTE} and GET ${STATUS_RESOURCE}`;
+
 async function serve(
   request: IncomingMessage,
   response: ServerResponse,
-  handler: ProxyHandler,
+  options: LocalApiOptions,
   maxBodyBytes: number,
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-  if (url.pathname !== EVENTS_ROUTE) {
-    send(response, 404, { message: `no route ${url.pathname}; the bridge serves POST ${EVENTS_ROUTE}` });
+  const segment = statusSegment(url.pathname);
+  if (segment !== undefined && options.statusHandler !== undefined) {
+    await serveStatus(request, response, url, segment, options.statusHandler);
     return;
   }
+  if (url.pathname !== EVENTS_ROUTE) {
+    send(response, 404, { message: `no route ${url.pathname}; the bridge serves ${ROUTES}` });
+    return;
+  }
+  const handler = options.handler;
   if (request.method !== 'POST') {
     response.setHeader('allow', 'POST');
     send(response, 405, { message: `${request.method} is not allowed; use POST` });
@@ -105,10 +154,7 @@ async function serve(
   const text = body.toString('utf8');
   const isText = Buffer.from(text, 'utf8').equals(body);
 
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
+  const headers = headersOf(request);
   const requestId = randomUUID();
   const event = proxyEvent({
     headers,
@@ -118,9 +164,44 @@ async function serve(
     requestId,
     sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
   });
-  const result = await handler(event, localContext('ingest', requestId, 10_000));
-  const responseHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
-  response.writeHead(result.statusCode, responseHeaders);
-  response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+  answer(response, await handler(event, localContext('ingest', requestId, 10_000)));
+}
+
+/** `GET /v1/events/{eventId}`: the proxy event of that resource, its path and its decoded parameter. */
+async function serveStatus(
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  segment: string,
+  handler: ProxyHandler,
+): Promise<void> {
+  request.resume();
+  if (request.method !== 'GET') {
+    response.setHeader('allow', 'GET');
+    send(response, 405, { message: `${request.method} is not allowed; use GET` });
+    return;
+  }
+  const requestId = randomUUID();
+  const base = proxyEvent({
+    headers: headersOf(request),
+    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : null,
+    body: null,
+    isBase64Encoded: false,
+    requestId,
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+  });
+  const event: APIGatewayProxyEvent = {
+    ...base,
+    resource: STATUS_RESOURCE,
+    path: url.pathname,
+    httpMethod: 'GET',
+    pathParameters: { eventId: decodeSegment(segment) },
+    requestContext: {
+      ...base.requestContext,
+      httpMethod: 'GET',
+      path: url.pathname,
+      resourcePath: STATUS_RESOURCE,
+    },
+  };
+  answer(response, await handler(event, localContext('status', requestId, 10_000)));
 }

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { LedgerItem } from '#shared/ledger';
 import { loadBridgeConfig, QUEUE_RETENTION_SECONDS } from '../infra/config.ts';
 import { type LocalApi, startLocalApi } from './api-gateway.ts';
 import {
@@ -23,6 +24,12 @@ import {
   type SqsHandler,
   startEventSource,
 } from './event-source.ts';
+import {
+  type LocalBusEvent,
+  type LocalEventBridgeServer,
+  startLocalEventBridge,
+} from './eventbridge/index.ts';
+import { startLocalLedger } from './ledger.ts';
 import { type LocalSecretsServer, startLocalSecrets } from './secrets/index.ts';
 import {
   DEFAULT_ADMIN,
@@ -34,11 +41,13 @@ import {
 } from './simulator/index.ts';
 import { type LocalSqsServer, startLocalSqs } from './sqs/index.ts';
 
-/** Names of the local queues and secret. */
+/** Names of the local queues, secret, ledger table and outcome-event bus. */
 export const LOCAL_NAMES = {
   queue: 'bridge-events.fifo',
   deadLetterQueue: 'bridge-events-dlq.fifo',
   secret: 'bridge/tencent-admin',
+  ledgerTable: 'bridge-ledger',
+  outcomeBus: 'bridge-local-bus',
 } as const;
 
 /** Options of {@link startLocalStack}. */
@@ -71,6 +80,8 @@ export interface LocalStackOptions {
   wrapConsumer?: (handler: SqsHandler) => SqsHandler;
   onInvoke?: (summary: InvocationSummary) => void;
   onRequest?: (line: { method: string; path: string; statusCode: number; ms: number }) => void;
+  /** Called with each outcome event the consumer publishes (`OUTCOME_BUS`, on the local EventBridge). */
+  onOutcome?: (event: LocalBusEvent) => void;
 }
 
 /** A local stack whose queues and secret live at an external endpoint ({@link LocalStackOptions.awsEndpoint}). */
@@ -94,6 +105,17 @@ export interface LocalStack {
   secrets: LocalSecretsServer;
   queueUrl: string;
   deadLetterQueueUrl: string;
+  /**
+   * The event ledger's table: dynalite in this process, or at `awsEndpoint` when one is given. `endpoint`
+   * is the functions' `AWS_ENDPOINT_URL_DYNAMODB`, `tableName` their `LEDGER_TABLE`.
+   */
+  ledger: { endpoint: string; tableName: string };
+  /** An event's ledger item, read consistently; `undefined` when the ledger has none. */
+  ledgerItem(eventId: string): Promise<LedgerItem | undefined>;
+  /** The local EventBridge the consumer publishes outcome events to (`bus.setFault` makes puts fail). */
+  eventBridge: LocalEventBridgeServer;
+  /** Every outcome event published so far, oldest first. */
+  outcomeEvents: readonly LocalBusEvent[];
   /** Stops taking requests, lets in-flight invocations finish, then stops every service. */
   close(): Promise<void>;
 }
@@ -191,6 +213,15 @@ export async function startLocalStack(
     };
   }
   const { queueUrl, deadLetterQueueUrl } = aws;
+  // The ledger's table lives where the queues do; outcome events always go to the local EventBridge.
+  const ledger = await startLocalLedger({
+    tableName: LOCAL_NAMES.ledgerTable,
+    region: REGION,
+    ...(options.awsEndpoint === undefined ? {} : { endpoint: options.awsEndpoint }),
+  });
+  const eventBridge = await startLocalEventBridge(
+    options.onOutcome === undefined ? {} : { onEvent: options.onOutcome },
+  );
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
@@ -199,6 +230,10 @@ export async function startLocalStack(
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.secretsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: ledger.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+    LEDGER_TABLE: ledger.tableName,
+    OUTCOME_BUS: LOCAL_NAMES.outcomeBus,
     QUEUE_URL: queueUrl,
     DLQ_URL: deadLetterQueueUrl,
     IM_ENDPOINT: imEndpoint,
@@ -213,11 +248,13 @@ export async function startLocalStack(
 
   const ingest = await import('../functions/ingest.ts');
   const consumer = await import('../functions/consumer.ts');
+  const status = await import('../functions/status.ts');
   const consumerHandler: SqsHandler = (event: SQSEvent, context): Promise<SQSBatchResponse> =>
     consumer.handler(event, context);
 
   const api: LocalApi = await startLocalApi({
     handler: (event, context) => ingest.handler(event, context),
+    statusHandler: (event, context) => status.handler(event, context),
     ...(options.apiPort === undefined ? {} : { port: options.apiPort }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
   });
@@ -237,10 +274,14 @@ export async function startLocalStack(
     simulator,
     queueUrl,
     deadLetterQueueUrl,
+    ledger: { endpoint: ledger.endpoint, tableName: ledger.tableName },
+    ledgerItem: (eventId: string) => ledger.item(eventId),
+    eventBridge,
+    outcomeEvents: eventBridge.bus.events,
     async close() {
       await api.close();
       await eventSource.stop();
-      await Promise.all([aws.close(), simulator?.close()]);
+      await Promise.all([aws.close(), simulator?.close(), ledger.close(), eventBridge.close()]);
     },
   };
   return aws.sqs === undefined

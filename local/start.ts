@@ -8,25 +8,26 @@
  *   IM_ENDPOINT           drive this Tencent REST API instead of the simulator (a real app's region domain)
  *   TENCENT_SDK_APP_ID, TENCENT_IDENTIFIER, and TENCENT_SECRET_KEY or TENCENT_USERSIG
  *                         that app's admin credentials (required with IM_ENDPOINT)
- *   AWS_ENDPOINT_URL      an external SQS and Secrets Manager (moto, LocalStack) instead of the
- *                         in-process stand-ins, like --aws-endpoint
+ *   AWS_ENDPOINT_URL      an external SQS, Secrets Manager and DynamoDB (moto, LocalStack) instead of
+ *                         the in-process stand-ins, like --aws-endpoint
  *   POWERTOOLS_LOG_LEVEL  the functions' log level (default INFO)
  * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
  */
 import { parseArgs } from 'node:util';
 import { closeOnSignals } from './signals.ts';
 import { loadSeedFile } from './simulator/index.ts';
-import { startLocalStack } from './stack.ts';
+import { LOCAL_NAMES, startLocalStack } from './stack.ts';
 
 const HELP = `npm start [-- --port N --simulator-port N --aws-endpoint URL]
 
-Runs the bridge on 127.0.0.1: POST /v1/events, a local SQS FIFO queue and dead-letter queue, a local
-Secrets Manager, the consumer polling the queue, and the Tencent Chat simulator. Ctrl-C stops it after
-in-flight work. See README.md ("Run it locally") for the environment variables.
+Runs the bridge on 127.0.0.1: POST /v1/events and GET /v1/events/{eventId}, a local SQS FIFO queue and
+dead-letter queue, a local Secrets Manager, the event ledger in dynalite (in memory), a local
+EventBridge that logs outcome events, the consumer polling the queue, and the Tencent Chat simulator.
+Ctrl-C stops it after in-flight work. See README.md ("Run it locally") for the environment variables.
 
---aws-endpoint URL (or AWS_ENDPOINT_URL) uses the SQS and Secrets Manager of an emulator at URL, such
-as moto_server or LocalStack, instead of the in-process ones: the queues and the secret are created
-there.`;
+--aws-endpoint URL (or AWS_ENDPOINT_URL) uses the SQS, Secrets Manager and DynamoDB of an emulator at
+URL, such as moto_server or LocalStack, instead of the in-process ones: the queues, the secret and the
+ledger table are created there.`;
 
 function port(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -98,6 +99,22 @@ async function main(): Promise<void> {
         }
       : { imEndpoint }),
     ...(secretString === undefined ? {} : { secretString }),
+    // As a rule's target would get it from EventBridge, on one line.
+    onOutcome: (event) => {
+      console.log(
+        JSON.stringify({
+          message: 'outcome event',
+          eventBusName: event.eventBusName,
+          version: '0',
+          id: event.id,
+          'detail-type': event.detailType,
+          source: event.source,
+          time: event.time,
+          resources: event.resources,
+          detail: event.detail,
+        }),
+      );
+    },
     onInvoke: (summary) => {
       if (summary.error !== undefined) {
         const message = summary.error instanceof Error ? summary.error.message : String(summary.error);
@@ -113,10 +130,13 @@ Moderation bridge running locally
   Tencent    ${stack.simulator ? `${stack.imEndpoint} (simulator; state: GET ${stack.imEndpoint}/_sim/groups)` : stack.imEndpoint}
   SQS        ${stack.queueUrl}
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
+  Ledger     DynamoDB table ${stack.ledger.tableName} at ${stack.ledger.endpoint}${stack.sqs === undefined ? '' : ' (dynalite, in memory)'}
+  Outcomes   EventBridge bus ${LOCAL_NAMES.outcomeBus} (local: each outcome event is logged as a JSON line)
 
 Try it:
   curl -sS -X POST ${events} -H 'content-type: application/json' \\
     -d '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}'
+  curl -sS ${events}/<eventId>    # what became of it: the eventId the POST answered
   curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members
 
 Ctrl-C stops it.

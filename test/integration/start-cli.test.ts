@@ -17,7 +17,7 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 describe('npm start', () => {
-  it('applies the printed curl example in the simulator, and exits 0 on SIGTERM', async () => {
+  it('applies the printed curl example in the simulator, shows it applied on the printed GET, logs its outcome event, and exits 0 on SIGTERM', async () => {
     // Prepare: free ports, so that the test never collides with a running stack.
     const child = spawn(
       process.execPath,
@@ -36,17 +36,24 @@ describe('npm start', () => {
       const url = /curl -sS -X POST (\S+)/.exec(output)?.[1];
       const body = /-d '([^']+)'/.exec(output)?.[1];
       const membersUrl = /curl -sS (http:\S+\/members)/.exec(output)?.[1];
-      if (!url || !body || !membersUrl) throw new Error(`no curl example in: ${output}`);
+      const statusUrl = /curl -sS (http:\S+\/v1\/events\/<eventId>)/.exec(output)?.[1];
+      if (!url || !body || !membersUrl || !statusUrl) throw new Error(`no curl example in: ${output}`);
 
       // Act
+      const outcomeLogged = waitForOutput(child, /"message":"outcome event".*\n/);
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
       });
-      const applied = waitForOutput(child, /"message":"event applied"/);
-      await applied;
+      const answer = (await response.json()) as { accepted: { eventId: string }[] };
+      const eventId = answer.accepted[0]?.eventId ?? '';
+      const outcomeLine = (await outcomeLogged)
+        .split('\n')
+        .find((line) => line.includes('"message":"outcome event"'));
       const members = (await (await fetch(membersUrl)).json()) as { account: string; nameCard: string }[];
+      const status = await fetch(statusUrl.replace('<eventId>', encodeURIComponent(eventId)));
+      const item = (await status.json()) as { eventId: string; status: string; attempts: number };
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const [exitCode] = await exited;
@@ -55,6 +62,16 @@ describe('npm start', () => {
       expect(response.status).toBe(202);
       const { account, nameCard } = JSON.parse(body) as { account: string; nameCard: string };
       expect(members.find((member) => member.account === account)?.nameCard).toBe(nameCard);
+      expect(status.status).toBe(200);
+      expect(item).toMatchObject({ eventId, status: 'applied', attempts: 1 });
+      expect(outcomeLine).toBeDefined();
+      expect(JSON.parse(outcomeLine ?? '{}')).toMatchObject({
+        message: 'outcome event',
+        eventBusName: 'bridge-local-bus',
+        source: 'moderation-bridge',
+        'detail-type': 'Moderation Event Applied',
+        detail: { eventId, status: 'applied', account, action: 'set_name_card' },
+      });
       expect(exitCode).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

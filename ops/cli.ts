@@ -41,11 +41,10 @@ Queues and ledger (flags win over --outputs, which wins over the environment):
   --queue-url <url>       main queue URL (redrive --ids)     env QUEUE_URL
   --dlq-arn <arn>         dead-letter queue ARN              env DLQ_ARN    (else looked up from the URL)
   --queue-arn <arn>       main queue ARN (redrive)           env QUEUE_ARN  (else looked up from the URL)
-  --ledger-table <name>   event ledger table (list and show  env LEDGER_TABLE
-                          show its statuses; redrive needs it)
+  --ledger-table <name>   event ledger table                 env LEDGER_TABLE   (list, show; redrive needs it)
   --outputs <file>        take all five from \`cdk deploy --outputs-file <file>\`
   --stack <name>          the stack in that file, when it holds several
-  env LEDGER_RETENTION_DAYS  days a redriven item is kept, as the stack's ledgerRetentionDays; default ${SETTINGS.consumer.ledgerRetentionDays.default}
+  env LEDGER_RETENTION_DAYS   days a redriven item is kept (the stack's ledgerRetentionDays); default ${SETTINGS.consumer.ledgerRetentionDays.default}
 
 Options:
   --max <n>                        read at most n messages (list, show, redrive); default 100 (redrive: 1000)

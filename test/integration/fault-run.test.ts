@@ -224,6 +224,38 @@ it('loses nothing and applies nothing out of order under faults', async () => {
   }
   expect(outOfOrder).toBe(0);
 
+  // Assess: every ledger item ends applied or dead-lettered, and for the events whose calls can be told
+  // apart (a numbered name card or data value), its attempts are the Tencent calls the simulator saw for
+  // it, less those whose 70009 (the wrong key) reached the consumer: a deployment fault is not the
+  // event's attempt. A 70009 the consumer never saw (the call timed out first) was a timeout to it.
+  const callsByToken = new Map<string, number>();
+  for (const call of calls) {
+    if (call.resultCode === 70009 && call.fault === undefined && call.delayMs < 300) continue;
+    const body = call.body as { NameCard?: string; AppMemberDefinedData?: { Value: string }[] };
+    const token = body.NameCard ?? body.AppMemberDefinedData?.[0]?.Value;
+    if (token !== undefined) callsByToken.set(token, (callsByToken.get(token) ?? 0) + 1);
+  }
+  const statuses = new Map<string, number>();
+  let attemptsChecked = 0;
+  for (const event of ordered) {
+    const item = await stack.ledgerItem(event.eventId);
+    statuses.set(item?.status ?? 'missing', (statuses.get(item?.status ?? 'missing') ?? 0) + 1);
+    expect([event.eventId, item?.status]).toEqual([
+      event.eventId,
+      event.eventId.startsWith('ghost-') ? 'dead_lettered' : 'applied',
+    ]);
+    const token =
+      event.action === 'set_name_card'
+        ? String(event.nameCard)
+        : event.action === 'set_member_data'
+          ? Object.values(event.data as Record<string, string>)[0]
+          : undefined;
+    if (token === undefined) continue;
+    expect([event.eventId, item?.attempts]).toEqual([event.eventId, callsByToken.get(token)]);
+    attemptsChecked++;
+  }
+  expect(attemptsChecked).toBeGreaterThan(500);
+
   const stats = stack.simulator?.stats;
   process.stdout.write(
     `\nfault run: ${ordered.length} events over ${byMember.size} members in ${(elapsedMs / 1000).toFixed(1)} s; ` +
@@ -231,7 +263,8 @@ it('loses nothing and applies nothing out of order under faults', async () => {
       `${stats?.faults.drop} dropped, ${stats?.faults.appliedBeforeFault} applied but answer lost, ` +
       `${refused} refused for a wrong key); ` +
       `applied ${ordered.length - letters.length}, dead-lettered ${letters.length} (10010), lost 0, ` +
-      `out of order ${outOfOrder}, state mismatches ${mismatches}\n`,
+      `out of order ${outOfOrder}, state mismatches ${mismatches}; ledger ${JSON.stringify(Object.fromEntries(statuses))}, ` +
+      `attempts equal to the calls for ${attemptsChecked} numbered events\n`,
   );
 }, 180_000);
 

@@ -1,7 +1,8 @@
 /**
- * What an `eventId` means, through the whole local stack: it is unique per member (groupId + account).
- * The same id for another member is another event; the same id for the same member within SQS's
- * 5-minute deduplication window is a duplicate, dropped by the queue.
+ * What an `eventId` means, through the whole local stack: the ledger knows every id. The same id for
+ * another member (other content) is refused with a 409, never silently dropped; a resend of the same
+ * event is answered as a duplicate and applied once. (The queue's deduplication is per member too, so it
+ * could not drop another member's event either; the CDK test checks that setting.)
  */
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { deadLetters, postEvents, queueDrained, waitFor } from '../helpers/local-stack';
@@ -32,38 +33,44 @@ const nameCardCalls = (account: string): string[] =>
     })
     .map((call) => (call.body as { NameCard: string }).NameCard);
 
-/** POSTs one name-card event as its own request and expects it accepted. */
-const postNameCard = async (eventId: string, account: string, nameCard: string): Promise<void> => {
-  const response = await postEvents(stack, {
-    eventId,
-    groupId: GROUP,
-    account,
-    action: 'set_name_card',
-    nameCard,
-  });
-  expect(response).toEqual({ status: 202, json: { accepted: [{ eventId }] } });
-};
+/** POSTs one name-card event as its own request; returns the answer. */
+const postNameCard = (eventId: string, account: string, nameCard: string) =>
+  postEvents(stack, { eventId, groupId: GROUP, account, action: 'set_name_card', nameCard });
 
 describe('an eventId', () => {
-  it('applies the same eventId sent for two different members to both', async () => {
+  it("never silently drops another member's event: the same id for another member is a 409", async () => {
     // Act: two requests, one member each, one id.
-    await postNameCard('shared-id-1', 'bob', 'Bob (warned)');
-    await postNameCard('shared-id-1', 'carol', 'Carol (warned)');
+    const first = await postNameCard('shared-id-1', 'bob', 'Bob (warned)');
+    const second = await postNameCard('shared-id-1', 'carol', 'Carol (warned)');
     await waitFor(() => queueDrained(stack), 10_000, 'the queue to drain');
 
-    // Assess
+    // Assess: the caller is told; nothing of the second request was enqueued.
+    expect(first).toEqual({ status: 202, json: { accepted: [{ eventId: 'shared-id-1' }] } });
+    expect(second).toEqual({
+      status: 409,
+      json: {
+        message: '1 eventId(s) of this request were already used for other events; nothing was enqueued',
+        conflicts: [{ index: 0, eventId: 'shared-id-1' }],
+      },
+    });
     expect(member('bob')?.nameCard).toBe('Bob (warned)');
-    expect(member('carol')?.nameCard).toBe('Carol (warned)');
+    expect(nameCardCalls('carol')).toEqual([]);
     expect(deadLetters(stack)).toEqual([]);
   });
 
-  it('applies the same eventId sent twice for the same member within 5 minutes once', async () => {
-    // Act: the second send is a resend of the first id with another body; the queue drops it.
-    await postNameCard('resent-id-1', 'dave', 'Dave (first)');
-    await postNameCard('resent-id-1', 'dave', 'Dave (second)');
+  it('applies a resend of the same event once, and answers it as a duplicate', async () => {
+    // Act
+    const first = await postNameCard('resent-id-1', 'dave', 'Dave (first)');
+    await waitFor(() => queueDrained(stack), 10_000, 'the queue to drain');
+    const resend = await postNameCard('resent-id-1', 'dave', 'Dave (first)');
     await waitFor(() => queueDrained(stack), 10_000, 'the queue to drain');
 
     // Assess
+    expect(first.status).toBe(202);
+    expect(resend).toEqual({
+      status: 202,
+      json: { accepted: [{ eventId: 'resent-id-1', duplicate: true }] },
+    });
     expect(nameCardCalls('dave')).toEqual(['Dave (first)']);
     expect(member('dave')?.nameCard).toBe('Dave (first)');
   });

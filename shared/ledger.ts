@@ -133,7 +133,8 @@ export interface LedgerStore {
   ): Promise<LedgerItem | 'conflict'>;
   /**
    * A dead letter was sent back to the main queue: `redriven`, with a fresh attempt budget (`attempts`
-   * back to 0; the history keeps the old attempts). Does nothing for an event the ledger does not have.
+   * back to 0; the history keeps the old attempts). Does nothing for an event the ledger does not have
+   * or that is no longer `dead_lettered` (a late mark never overwrites a newer outcome).
    */
   markRedriven(eventId: string, at: string, expiresAt: number): Promise<void>;
 }

@@ -157,9 +157,11 @@ export class DynamoLedgerStore implements LedgerStore {
           Key: { eventId },
           UpdateExpression:
             'SET #status = :redriven, updatedAt = :at, expiresAt = :expiresAt, attempts = :zero, history = list_append(history, :entry) REMOVE nextAttemptAt',
-          ConditionExpression: 'attribute_exists(eventId)',
+          // Only a dead letter: a late mark must never overwrite a newer outcome.
+          ConditionExpression: '#status = :deadLettered',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
+            ':deadLettered': 'dead_lettered',
             ':redriven': 'redriven',
             ':at': at,
             ':expiresAt': expiresAt,

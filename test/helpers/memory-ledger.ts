@@ -96,7 +96,7 @@ export class MemoryLedgerStore implements LedgerStore {
   async markRedriven(eventId: string, at: string, expiresAt: number): Promise<void> {
     this.check('markRedriven', eventId);
     const item = this.items.get(eventId);
-    if (!item) return;
+    if (item?.status !== 'dead_lettered') return;
     const { nextAttemptAt: _next, ...kept } = item;
     this.items.set(eventId, {
       ...kept,

@@ -169,16 +169,19 @@ describe.each<[string, () => LedgerStore]>([
     });
   });
 
-  it('marks a redriven item with a fresh attempt budget, and ignores an unknown one', async () => {
+  it('marks a dead letter redriven with a fresh attempt budget, and leaves other items alone', async () => {
     // Prepare
     const store = storeOf();
-    const id = fresh('r');
+    const [id, applied] = [fresh('r'), fresh('r')];
     await store.create(item(id, { status: 'dead_lettered', attempts: 10 }));
+    await store.create(item(applied, { status: 'applied', attempts: 2 }));
 
     // Act
     await store.markRedriven(id, '2026-12-02T00:00:00.000Z', 1_800_100_000);
+    await store.markRedriven(applied, '2026-12-02T00:00:00.000Z', 1_800_100_000);
     await store.markRedriven(fresh('unknown'), '2026-12-02T00:00:00.000Z', 1_800_100_000);
-    const read = await store.getMany([id]);
+    const read = await store.getMany([id, applied]);
+    expect(read.get(applied)).toMatchObject({ status: 'applied', attempts: 2 });
 
     // Assess
     expect(read.get(id)).toMatchObject({

@@ -28,6 +28,7 @@ import {
   countsAsAttempt,
   type Decision,
   decide,
+  problemOf,
   type RetryPolicySettings,
   type StepResult,
 } from './retry-policy.ts';
@@ -361,22 +362,6 @@ function logFields({ record, message }: Item): Record<string, unknown> {
   return fields;
 }
 
-/** What a result says went wrong, for log lines and dead-letter reasons. */
-function problemOf(result: StepResult): { tencentCode?: number; info: string; transport?: string } {
-  switch (result.kind) {
-    case 'failed':
-      return result.failure;
-    case 'held':
-      return result.tencentCode === undefined
-        ? { info: result.info }
-        : { tencentCode: result.tencentCode, info: result.info };
-    case 'unreadable':
-      return { info: result.info };
-    default:
-      return { info: '' };
-  }
-}
-
 /** Sends the record to the dead-letter queue; if that fails, the record is retried instead. */
 async function deadLetter(
   item: Item,
@@ -387,7 +372,7 @@ async function deadLetter(
   now: () => number,
   random: () => number,
 ): Promise<Decision> {
-  const { tencentCode, info } = problemOf(result);
+  const { tencentCode, info } = problemOf(result) ?? { info: '' };
   const reason: DeadLetterReason = {
     kind: decision.deadLetterKind,
     ...(tencentCode === undefined ? {} : { errorCode: tencentCode }),
@@ -415,7 +400,7 @@ async function deadLetter(
 function report(item: Item, result: StepResult, decision: Decision, attempt: number, deps: ConsumerDeps) {
   const { logger, metrics } = deps;
   const fields = logFields(item);
-  const { tencentCode, info, transport } = problemOf(result);
+  const { tencentCode, info, transport } = problemOf(result) ?? { info: '' };
   const code = tencentCode === undefined ? {} : { tencentCode };
   if (result.kind === 'failed' && decision.kind === 'hold') {
     metrics.addMetric(names.credentialsInvalid, MetricUnit.Count, 1);

@@ -7,7 +7,7 @@ import {
   type LedgerStatus,
 } from './ledger.ts';
 import type { QueueMessage } from './queue-message.ts';
-import { countsAsAttempt, type Decision, type StepResult } from './retry-policy.ts';
+import { countsAsAttempt, type Decision, problemOf, type StepResult } from './retry-policy.ts';
 
 /** What the consumer knows when it records a record's outcome. */
 export interface OutcomeContext {
@@ -37,7 +37,13 @@ export function toLedgerOutcome(
 
   const at = new Date(nowMs).toISOString();
   const attempted = countsAsAttempt(result);
-  const problem = problemOf(result);
+  const found = problemOf(result);
+  const problem =
+    found === undefined
+      ? undefined
+      : found.tencentCode === undefined
+        ? { info: found.info }
+        : { code: found.tencentCode, info: found.info };
   const ms = result.kind === 'applied' || result.kind === 'failed' ? result.ms : undefined;
   const entry: HistoryEntry = {
     at,
@@ -84,23 +90,6 @@ function statusOf(decision: Decision): LedgerStatus | undefined {
     case 'dead_letter':
       return 'dead_lettered';
     case 'defer':
-      return undefined;
-  }
-}
-
-function problemOf(result: StepResult): { code?: number; info: string } | undefined {
-  switch (result.kind) {
-    case 'failed':
-      return result.failure.tencentCode === undefined
-        ? { info: result.failure.info }
-        : { code: result.failure.tencentCode, info: result.failure.info };
-    case 'held':
-      return result.tencentCode === undefined
-        ? { info: result.info }
-        : { code: result.tencentCode, info: result.info };
-    case 'unreadable':
-      return { info: result.info };
-    default:
       return undefined;
   }
 }

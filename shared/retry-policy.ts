@@ -95,6 +95,27 @@ export interface RecordHistory {
 }
 
 /**
+ * What a result says went wrong, for log lines, dead-letter reasons and the ledger; `undefined` for a
+ * result without a problem (applied, expired, no time).
+ */
+export function problemOf(
+  result: StepResult,
+): { tencentCode?: number; info: string; transport?: TransportFailure } | undefined {
+  switch (result.kind) {
+    case 'failed':
+      return result.failure;
+    case 'held':
+      return result.tencentCode === undefined
+        ? { info: result.info }
+        : { tencentCode: result.tencentCode, info: result.info };
+    case 'unreadable':
+      return { info: result.info };
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Whether a result counts as an attempt: a call to Tencent that failed (or succeeded) for reasons of
  * the event itself. Calls refused for the deployment's credentials or account do not count: an event
  * must not come closer to the dead-letter queue while it waits for an operator.

@@ -1,6 +1,12 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type LedgerItem, type LedgerOutcome, type LedgerStore, LedgerUnavailableError } from '../ledger.ts';
+import {
+  type LedgerItem,
+  type LedgerOutcome,
+  type LedgerStatus,
+  type LedgerStore,
+  LedgerUnavailableError,
+} from '../ledger.ts';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
@@ -62,30 +68,9 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
-  async markQueued(eventId: string, at: string, expiresAt: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { eventId },
-          UpdateExpression:
-            'SET #status = :queued, updatedAt = :at, expiresAt = :expiresAt, history = list_append(history, :entry)',
-          ConditionExpression: '#status = :received',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':queued': 'queued',
-            ':received': 'received',
-            ':at': at,
-            ':expiresAt': expiresAt,
-            ':entry': [{ at, outcome: 'queued' }],
-          },
-        }),
-      );
-    } catch (error) {
-      // The consumer already recorded an outcome: nothing to confirm.
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw new LedgerUnavailableError('ledger write failed', { cause: error });
-    }
+  markQueued(eventId: string, at: string, expiresAt: number): Promise<void> {
+    // Unless the consumer already recorded an outcome: then there is nothing to confirm.
+    return this.transition(eventId, 'received', 'queued', at, expiresAt);
   }
 
   async recordOutcome(
@@ -149,24 +134,36 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
-  async markRedriven(eventId: string, at: string, expiresAt: number): Promise<void> {
+  markRedriven(eventId: string, at: string, expiresAt: number): Promise<void> {
+    // Only a dead letter: a late mark must never overwrite a newer outcome. A fresh attempt budget.
+    return this.transition(eventId, 'dead_lettered', 'redriven', at, expiresAt, { attempts: 0 });
+  }
+
+  /** Moves an item from one status to another, with a history entry; does nothing from any other status. */
+  private async transition(
+    eventId: string,
+    from: LedgerStatus,
+    to: LedgerStatus,
+    at: string,
+    expiresAt: number,
+    set: { attempts?: number } = {},
+  ): Promise<void> {
+    const resets = set.attempts === undefined ? '' : ', attempts = :attempts';
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { eventId },
-          UpdateExpression:
-            'SET #status = :redriven, updatedAt = :at, expiresAt = :expiresAt, attempts = :zero, history = list_append(history, :entry) REMOVE nextAttemptAt',
-          // Only a dead letter: a late mark must never overwrite a newer outcome.
-          ConditionExpression: '#status = :deadLettered',
+          UpdateExpression: `SET #status = :to, updatedAt = :at, expiresAt = :expiresAt, history = list_append(history, :entry)${resets} REMOVE nextAttemptAt`,
+          ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ':deadLettered': 'dead_lettered',
-            ':redriven': 'redriven',
+            ':from': from,
+            ':to': to,
             ':at': at,
             ':expiresAt': expiresAt,
-            ':zero': 0,
-            ':entry': [{ at, outcome: 'redriven' }],
+            ':entry': [{ at, outcome: to }],
+            ...(set.attempts === undefined ? {} : { ':attempts': set.attempts }),
           },
         }),
       );

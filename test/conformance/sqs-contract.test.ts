@@ -2,7 +2,8 @@
  * The SQS behaviours the bridge relies on, each test body run against our stand-in (`local/sqs`) and
  * against moto's server, through the real `@aws-sdk/client-sqs`, in real time. Where an implementation
  * departs from AWS's documentation, the test names the page that settles it (`KNOWN_GAPS`) and asserts
- * what that implementation does, so that the list stays true: a gap that moto closes fails here.
+ * what that implementation does where that can be asserted, so that the list stays true: a gap that moto
+ * closes fails here.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -72,6 +73,15 @@ const KNOWN_GAPS = {
       '"The large, non-consecutive number that Amazon SQS assigns to each message. ... SequenceNumber ' +
       'continues to increase for a particular MessageGroupId." (The bridge orders by receive order, ' +
       'never by this number.)',
+  },
+  deduplicationIdCharacters: {
+    target: 'moto',
+    does: 'accepts a MessageDeduplicationId with characters SQS refuses, such as a space',
+    awsDoc:
+      'SendMessage, MessageDeduplicationId ' +
+      '(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html): ' +
+      '"MessageDeduplicationId can contain alphanumeric characters (a-z, A-Z, 0-9) and punctuation ' +
+      '(!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~)." (An eventId, the bridge\'s deduplication id, allows fewer.)',
   },
   expiredReceiptHandle: {
     target: 'moto',
@@ -528,6 +538,18 @@ describe.each(TARGET_NAMES)('SQS, as the bridge uses it, on %s', (name) => {
       // Assess
       if (hasGap(name, 'deduplicationScope')) expect(bodies(messages)).toEqual(['for A']);
       else expect(bodies(messages).sort()).toEqual(['for A', 'for B']);
+    });
+
+    it('refuses a deduplication id with a character outside alphanumerics and punctuation', async () => {
+      // Prepare
+      const url = await fifoQueue('dedup-characters');
+
+      // Act
+      const sending = send(url, 'x', 'A', 'event 1');
+
+      // Assess
+      if (hasGap(name, 'deduplicationIdCharacters')) await expect(sending).resolves.toBeUndefined();
+      else await expect(sending).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     });
 
     it('with DeduplicationScope queue, drops the same id in another group', async () => {

@@ -37,6 +37,11 @@ export interface LocalLedger {
   readonly store: DynamoLedgerStore;
   /** One item, read consistently; `undefined` when the ledger has none. */
   item(eventId: string): Promise<LedgerItem | undefined>;
+  /**
+   * DynamoDB operations served so far, by name (`PutItem`, `UpdateItem`, `BatchGetItem`, ...), for the
+   * benchmark's writes-per-event figure; always empty at an external endpoint.
+   */
+  operations(): Readonly<Record<string, number>>;
   /** Stops dynalite (its data is lost); an external endpoint is left as it is. */
   close(): Promise<void>;
 }
@@ -94,6 +99,12 @@ async function createTable(client: DynamoDBClient, tableName: string, ttl: boole
  */
 export async function startLocalLedger(options: LocalLedgerOptions): Promise<LocalLedger> {
   const server = options.endpoint === undefined ? dynalite({ createTableMs: 0 }) : undefined;
+  const operations: Record<string, number> = {};
+  server?.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const name = target.slice(target.indexOf('.') + 1) || 'unknown';
+    operations[name] = (operations[name] ?? 0) + 1;
+  });
   const endpoint = server === undefined ? (options.endpoint ?? '') : await listen(server);
   const stopServer = async (): Promise<void> => {
     if (server === undefined) return;
@@ -123,6 +134,7 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Loc
     tableName: options.tableName,
     store,
     item: async (eventId) => (await store.getMany([eventId])).get(eventId),
+    operations: () => ({ ...operations }),
     close: async () => {
       client.destroy();
       await stopServer();

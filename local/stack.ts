@@ -109,7 +109,7 @@ export interface LocalStack {
    * The event ledger's table: dynalite in this process, or at `awsEndpoint` when one is given. `endpoint`
    * is the functions' `AWS_ENDPOINT_URL_DYNAMODB`, `tableName` their `LEDGER_TABLE`.
    */
-  ledger: { endpoint: string; tableName: string };
+  ledger: { endpoint: string; tableName: string; operations(): Readonly<Record<string, number>> };
   /** An event's ledger item, read consistently; `undefined` when the ledger has none. */
   ledgerItem(eventId: string): Promise<LedgerItem | undefined>;
   /** The local EventBridge the consumer publishes outcome events to (`bus.setFault` makes puts fail). */
@@ -274,7 +274,7 @@ export async function startLocalStack(
     simulator,
     queueUrl,
     deadLetterQueueUrl,
-    ledger: { endpoint: ledger.endpoint, tableName: ledger.tableName },
+    ledger: { endpoint: ledger.endpoint, tableName: ledger.tableName, operations: () => ledger.operations() },
     ledgerItem: (eventId: string) => ledger.item(eventId),
     eventBridge,
     outcomeEvents: eventBridge.bus.events,

@@ -57,7 +57,7 @@ const marks = () =>
     const { Key, ExpressionAttributeValues = {} } = call.args[0].input;
     return {
       eventId: Key?.eventId,
-      status: ExpressionAttributeValues[':redriven'],
+      status: ExpressionAttributeValues[':to'],
       at: ExpressionAttributeValues[':at'],
       expiresAt: ExpressionAttributeValues[':expiresAt'],
     };

@@ -1,5 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DynamoLedgerStore } from '#shared/aws/dynamodb';
 
@@ -11,7 +17,7 @@ export interface LedgerTable {
   /** A client of its own, for tests to read and write items. */
   readonly client: DynamoDBClient;
   readonly store: DynamoLedgerStore;
-  /** Empties the table (drops and creates it again). */
+  /** Empties the table. */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -30,16 +36,18 @@ export async function startLedgerTable(tableName = 'bridge-ledger'): Promise<Led
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const create = () =>
-    client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  await create();
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilTableExists(
+    { client, maxWaitTime: 30, minDelay: 0.1, maxDelay: 1 },
+    { TableName: tableName },
+  );
 
   return {
     endpoint,
@@ -47,8 +55,19 @@ export async function startLedgerTable(tableName = 'bridge-ledger'): Promise<Led
     client,
     store: new DynamoLedgerStore(client, tableName),
     reset: async () => {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
-      await create();
+      // Item by item: dropping the table races with its re-creation (dynalite deletes it asynchronously).
+      for (;;) {
+        const page = await client.send(
+          new ScanCommand({ TableName: tableName, ProjectionExpression: 'eventId', Limit: 25 }),
+        );
+        const keys = page.Items ?? [];
+        if (keys.length === 0) return;
+        await client.send(
+          new BatchWriteItemCommand({
+            RequestItems: { [tableName]: keys.map((Key) => ({ DeleteRequest: { Key } })) },
+          }),
+        );
+      }
     },
     close: async () => {
       client.destroy();

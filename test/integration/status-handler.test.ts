@@ -96,8 +96,7 @@ describe('status handler', () => {
   });
 
   it('answers 503 without internals when the ledger cannot be reached', async () => {
-    // Prepare: the table is gone.
-    await ledgerTable.reset();
+    // Prepare: the table is gone (the last test of the file).
     const { DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
     await ledgerTable.client.send(new DeleteTableCommand({ TableName: ledgerTable.tableName }));
 
@@ -110,6 +109,5 @@ describe('status handler', () => {
       message: 'the event ledger could not be reached; try again',
       requestId: 'aws-req-1',
     });
-    await ledgerTable.reset().catch(() => undefined);
   });
 });

@@ -74,6 +74,19 @@ const KNOWN_GAPS = {
       'continues to increase for a particular MessageGroupId." (The bridge orders by receive order, ' +
       'never by this number.)',
   },
+  concurrentLongPolls: {
+    target: 'moto',
+    does:
+      'hands the messages of one group to concurrent long polls at once: each poll that was waiting ' +
+      "before they arrived takes the next one, so consumers process one member's events in parallel",
+    awsDoc:
+      'SQS Developer Guide, "FIFO queue delivery logic" ' +
+      '(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html): ' +
+      'you cannot receive additional messages from the same message group ID in subsequent requests ' +
+      'unless the received ones are deleted or become visible again; and "Using the message group ID" ' +
+      '(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagegroupid-property.html): ' +
+      '"no two messages from the same group are processed simultaneously."',
+  },
   deduplicationIdCharacters: {
     target: 'moto',
     does: 'accepts a MessageDeduplicationId with characters SQS refuses, such as a space',
@@ -419,6 +432,40 @@ describe.each(TARGET_NAMES)('SQS, as the bridge uses it, on %s', (name) => {
         });
         expect(await counts(url)).toEqual({ visible: 0, inflight: 1, delayed: 0 });
       }
+    });
+
+    it('gives a group that arrives during several long polls to one of them only', async () => {
+      // Prepare: the event source's pollers wait on an empty queue when a member's events come in.
+      const url = await fifoQueue('concurrent-polls');
+      const polls = Array.from({ length: 3 }, () =>
+        sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: 1,
+            VisibilityTimeout: 30,
+            WaitTimeSeconds: 3,
+          }),
+        ),
+      );
+      await sleep(300);
+
+      // Act
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: ['x1', 'x2', 'x3'].map((body) => ({
+            Id: body,
+            MessageBody: body,
+            MessageGroupId: 'X',
+            MessageDeduplicationId: body,
+          })),
+        }),
+      );
+      const received = (await Promise.all(polls)).flatMap((out) => bodies(out.Messages ?? []));
+
+      // Assess
+      if (hasGap(name, 'concurrentLongPolls')) expect(received.length).toBeGreaterThan(1);
+      else expect(received).toEqual(['x1']);
     });
 
     it('answers a waiting receive as soon as a message arrives', async () => {

@@ -393,6 +393,12 @@ function chartHtml(perSecond: number[], baselinePerSecond: number[]): string {
 <p style="font:12px sans-serif">x: seconds since the first event was applied; y: events applied in that second. Bars: our consumer; orange line: the baseline consumer (Powertools' FIFO batch processor), same queue, event source and simulator.</p>`;
 }
 
+/** DynamoDB writes the local ledger has served so far. */
+const ledgerWrites = (stack: LocalStack): number => {
+  const operations = stack.ledger.operations();
+  return (operations.PutItem ?? 0) + (operations.UpdateItem ?? 0) + (operations.BatchWriteItem ?? 0);
+};
+
 /** The burst: 10,000 events over 2,000 members, offered as fast as ingest takes them. */
 async function burstPhase(stack: LocalStack, prefix: string) {
   stack.simulator?.reset();
@@ -404,6 +410,7 @@ async function burstPhase(stack: LocalStack, prefix: string) {
   const bySender = Array.from({ length: senders }, (_, s) =>
     burst.filter((_, k) => (k % BURST_MEMBERS) % senders === s),
   );
+  const ledgerBefore = ledgerWrites(stack);
   const ingestStarted = performance.now();
   const requestMs = (
     await Promise.all(bySender.map((events) => offer(stack, chunk(events, 100), accepted)))
@@ -411,6 +418,8 @@ async function burstPhase(stack: LocalStack, prefix: string) {
   const ingestSeconds = (performance.now() - ingestStarted) / 1000;
   const ingestEndedAt = Date.now();
   await waitApplied(stack, BURST_EVENTS, 600_000);
+  // Ledger writes for the burst, ingest and consumer together (the baseline consumer writes none).
+  const writesPerEvent = (ledgerWrites(stack) - ledgerBefore) / BURST_EVENTS;
 
   const applied = (stack.simulator?.calls ?? []).filter((call) => call.applied);
   const first = Math.min(...applied.map((call) => call.at + call.delayMs));
@@ -438,6 +447,7 @@ async function burstPhase(stack: LocalStack, prefix: string) {
     secondsAfterIngest: afterIngest.length,
     rateLimitRejections: stats.rateLimited ?? 0,
     tencentCalls: stats.calls ?? 0,
+    ledgerWritesPerEvent: round(writesPerEvent, 2),
     acceptedToAppliedMs: { p50: round(quantile(latency, 0.5)), p99: round(quantile(latency, 0.99)) },
     perSecond: filled,
     ingest: {
@@ -589,6 +599,7 @@ async function main(): Promise<void> {
         baselineAppliedPerSecondAfterIngest: medianRun.burst.baseline.appliedPerSecondAfterIngest,
         rateLimitRejections: headlineSummary.burstRateLimitRejections.ours.median,
         tencentCalls: ours.tencentCalls,
+        ledgerWritesPerAppliedEvent: ours.ledgerWritesPerEvent,
         acceptedToAppliedMs: ours.acceptedToAppliedMs,
         baselineAcceptedToAppliedMs: medianRun.burst.baseline.acceptedToAppliedMs,
         perSecond: ours.perSecond,
@@ -628,6 +639,7 @@ function report(f: {
     baselineAppliedPerSecondAfterIngest: number;
     shareOfConfiguredRate: number;
     shareOfTencentLimit: number;
+    ledgerWritesPerAppliedEvent: number;
     acceptedToAppliedMs: { p50: number; p99: number };
     baselineAcceptedToAppliedMs: { p50: number; p99: number };
   };
@@ -716,6 +728,11 @@ function report(f: {
       `accepted -> applied, ${f.belowLimit.offeredPerSecond}/s offered`,
       `p50 ${f.belowLimit.acceptedToAppliedMs.p50} ms, p99 ${f.belowLimit.acceptedToAppliedMs.p99} ms; 60007: ${f.belowLimit.rateLimitRejections}`,
       'p99 < 2000 ms',
+    ],
+    [
+      'ledger writes per applied event (burst)',
+      `${f.burst.ledgerWritesPerAppliedEvent} (ingest and consumer)`,
+      '<= 4',
     ],
     ['consumer CPU per event (no network)', `${f.consumer.cpuMicrosPerEvent} µs`, '<< 1000 µs'],
     [

@@ -128,7 +128,7 @@ beforeAll(async () => {
     consumer: { maxConcurrency: 1, functionTimeoutMs: FUNCTION_TIMEOUT_SECONDS * 1_000 },
     wrapConsumer: crashMidBatch,
     functionEnv: {
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       TENCENT_TIMEOUT_MS: '300',
       TIME_RESERVE_MS: '100',

@@ -172,7 +172,7 @@ async function consumerCpu() {
     );
   }
   const deps = {
-    api: { modifyGroupMemberInfo: async () => undefined },
+    api: { modifyGroupMemberInfo: async () => undefined, forbidSendMsg: async () => undefined },
     pacer: { acquire: async () => true, backOff: () => undefined },
     ledger: new MemoryLedgerStore(),
     credentials: {

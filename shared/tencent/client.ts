@@ -6,6 +6,12 @@ import { redactText } from '../redact.ts';
 /** The path of the API, below the region's domain. */
 export const MODIFY_GROUP_MEMBER_INFO_PATH = '/v4/group_open_http_svc/modify_group_member_info';
 
+/** The path of the bulk mute API (`forbid_send_msg`), below the region's domain. */
+export const FORBID_SEND_MSG_PATH = '/v4/group_open_http_svc/forbid_send_msg';
+
+/** Accounts one `forbid_send_msg` call may carry, as Tencent documents it. */
+export const FORBID_SEND_MSG_MAX_ACCOUNTS = 500;
+
 /** The admin identity a call is made with. */
 export interface TencentCredentials {
   sdkAppId: number;
@@ -27,13 +33,23 @@ export interface ModifyGroupMemberInfoBody {
   MuteTime?: number;
 }
 
+/** The request body of `forbid_send_msg`, as Tencent documents it. */
+export interface ForbidSendMsgBody {
+  GroupId: string;
+  /** 1 to {@link FORBID_SEND_MSG_MAX_ACCOUNTS} accounts of the group. */
+  Members_Account: string[];
+  /** Seconds of muting from when Tencent processes the call; 0 unmutes. */
+  MuteTime: number;
+}
+
 /**
- * The one Tencent call the bridge makes. Implementations resolve when Tencent answers `OK`, and
+ * The Tencent calls the bridge makes. Implementations resolve when Tencent answers `OK`, and
  * throw {@link TencentApiError} (Tencent's `ErrorCode` and `ErrorInfo`) or
  * {@link TencentTransportError} (no readable answer) otherwise.
  */
 export interface GroupMemberApi {
   modifyGroupMemberInfo(body: ModifyGroupMemberInfoBody, credentials: TencentCredentials): Promise<void>;
+  forbidSendMsg(body: ForbidSendMsgBody, credentials: TencentCredentials): Promise<void>;
 }
 
 /** Options of {@link HttpGroupMemberApi}. */
@@ -54,20 +70,26 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * so it never appears in an error this class raises (use `redactUrl` before logging one).
  */
 export class HttpGroupMemberApi implements GroupMemberApi {
-  private readonly url: string;
+  private readonly endpoint: string;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
 
   constructor(options: HttpGroupMemberApiOptions) {
-    this.url = `${options.endpoint}${MODIFY_GROUP_MEMBER_INFO_PATH}`;
+    this.endpoint = options.endpoint;
     this.timeoutMs = options.timeoutMs;
     this.fetch = options.fetch ?? globalThis.fetch;
   }
 
-  async modifyGroupMemberInfo(
-    body: ModifyGroupMemberInfoBody,
-    credentials: TencentCredentials,
-  ): Promise<void> {
+  modifyGroupMemberInfo(body: ModifyGroupMemberInfoBody, credentials: TencentCredentials): Promise<void> {
+    return this.post(MODIFY_GROUP_MEMBER_INFO_PATH, body, credentials);
+  }
+
+  forbidSendMsg(body: ForbidSendMsgBody, credentials: TencentCredentials): Promise<void> {
+    return this.post(FORBID_SEND_MSG_PATH, body, credentials);
+  }
+
+  /** One call: both APIs share the URL parameters, the UserSig and the answer format. */
+  private async post(path: string, body: object, credentials: TencentCredentials): Promise<void> {
     const query = new URLSearchParams({
       sdkappid: String(credentials.sdkAppId),
       identifier: credentials.identifier,
@@ -79,7 +101,7 @@ export class HttpGroupMemberApi implements GroupMemberApi {
     let text: string;
     let status: number;
     try {
-      const response = await this.fetch(`${this.url}?${query}`, {
+      const response = await this.fetch(`${this.endpoint}${path}?${query}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),

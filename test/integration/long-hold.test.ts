@@ -90,6 +90,9 @@ it('holds events through a 14-day credential fault: no dead letter, one call per
         calls.push({ account: body.Member_Account, nameCard: body.NameCard ?? '', at: clock });
         if (clock < fixedAt) throw new TencentApiError(70009, 'signature verification failed');
       },
+      forbidSendMsg: async () => {
+        throw new Error('this run sends no forbid_send_msg');
+      },
     },
     pacer: { acquire: async () => true, backOff: () => undefined },
     ledger: new MemoryLedgerStore(),

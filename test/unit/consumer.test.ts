@@ -35,6 +35,9 @@ function harness() {
         if (reply === 'timeout') throw new TencentTransportError('timeout', 'no answer within 300 ms');
         if (reply !== 'ok') throw new TencentApiError(reply, `error ${reply}`);
       },
+      forbidSendMsg: async () => {
+        throw new Error('these tests send no forbid_send_msg');
+      },
     },
     pacer: { acquire: async () => !state.pacerRefuses, backOff: () => undefined },
     ledger,
@@ -173,6 +176,7 @@ describe('processBatch', () => {
       {
         ...deps,
         api: {
+          ...deps.api,
           modifyGroupMemberInfo: async () => {
             throw new TencentApiError(10002, 'x');
           },
@@ -185,6 +189,7 @@ describe('processBatch', () => {
       {
         ...deps,
         api: {
+          ...deps.api,
           modifyGroupMemberInfo: async () => {
             throw new TencentApiError(10002, 'x');
           },

@@ -6,42 +6,10 @@
  * BatchGetItem over more ids than one call takes. Every answer and every item must be the same on both;
  * the answers that matter most are also checked against what the store promises.
  */
-import type { LedgerItem, LedgerOutcome, LedgerStore } from '#shared/ledger';
+import type { LedgerItem, LedgerStore } from '#shared/ledger';
 import { type LocalLedger, startLocalLedger } from '../../local/ledger.ts';
+import { ledgerItem as item, retryingOutcome as retrying } from '../helpers/ledger-items.ts';
 import { type Moto, startMoto } from './helpers/tools.ts';
-
-const item = (eventId: string, fields: Partial<LedgerItem> = {}): LedgerItem => ({
-  eventId,
-  status: 'received',
-  groupId: 'g1',
-  account: 'bob',
-  action: 'mute',
-  fingerprint: 'fp',
-  acceptedAt: '2026-12-01T10:00:00.000Z',
-  updatedAt: '2026-12-01T10:00:00.000Z',
-  attempts: 0,
-  history: [{ at: '2026-12-01T10:00:00.000Z', outcome: 'received' }],
-  expiresAt: 1_800_000_000,
-  ...fields,
-});
-
-const retrying = (fields: Partial<LedgerOutcome> = {}): LedgerOutcome => ({
-  status: 'retrying',
-  at: '2026-12-01T10:01:00.000Z',
-  attempted: true,
-  lastError: { code: 10002, info: 'internal error', at: '2026-12-01T10:01:00.000Z' },
-  nextAttemptAt: '2026-12-01T10:01:02.000Z',
-  history: [{ at: '2026-12-01T10:01:00.000Z', outcome: 'retrying', attempt: 1, code: 10002 }],
-  expiresAt: 1_800_000_060,
-  base: {
-    groupId: 'g1',
-    account: 'bob',
-    action: 'mute',
-    fingerprint: '',
-    acceptedAt: '2026-12-01T10:00:00.000Z',
-  },
-  ...fields,
-});
 
 /** Every store operation, in an order that meets each condition both ways; returns each answer and the items. */
 async function scenario(store: LedgerStore) {

@@ -58,8 +58,15 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-/** Creates the table (an existing one is reused) and, where the store has TTL, turns it on. */
-async function createTable(client: DynamoDBClient, tableName: string, ttl: boolean): Promise<void> {
+/**
+ * Creates the ledger table as the CDK stack does (key `eventId`, on demand; an existing one is reused)
+ * and, where the store has TTL (dynalite has none), turns it on.
+ */
+export async function createLedgerTable(
+  client: DynamoDBClient,
+  tableName: string,
+  ttl: boolean,
+): Promise<void> {
   try {
     await client.send(
       new CreateTableCommand({
@@ -119,7 +126,7 @@ export async function startLocalLedger(options: LocalLedgerOptions): Promise<Loc
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    await createTable(client, options.tableName, server === undefined);
+    await createLedgerTable(client, options.tableName, server === undefined);
   } catch (error) {
     client.destroy();
     await stopServer();

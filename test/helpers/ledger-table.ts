@@ -1,13 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import {
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-  waitUntilTableExists,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { DynamoLedgerStore } from '#shared/aws/dynamodb';
+import { createLedgerTable } from '../../local/ledger.ts';
 
 /** A running in-memory DynamoDB (dynalite) with the ledger table. */
 export interface LedgerTable {
@@ -36,18 +31,7 @@ export async function startLedgerTable(tableName = 'bridge-ledger'): Promise<Led
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await waitUntilTableExists(
-    { client, maxWaitTime: 30, minDelay: 0.1, maxDelay: 1 },
-    { TableName: tableName },
-  );
+  await createLedgerTable(client, tableName, false);
 
   return {
     endpoint,

@@ -190,9 +190,10 @@ export function send(request: SendRequest): Promise<SendOutcome> {
 
 /** A one-line description of a network error: its code and message, any quoted UserSig redacted. */
 export function describe(error: unknown): string {
-  if (!(error instanceof Error)) return redactText(String(error));
-  const code = (error as { code?: unknown }).code;
-  return redactText(
-    typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message,
-  );
+  // Not `instanceof Error`: errors made by Node's internals may come from another realm (as in jest).
+  if (typeof error !== 'object' || error === null || typeof (error as Error).message !== 'string') {
+    return redactText(String(error));
+  }
+  const { message, code } = error as { message: string; code?: unknown };
+  return redactText(typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message);
 }

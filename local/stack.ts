@@ -17,6 +17,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { LedgerItem } from '#shared/ledger';
+import { URL_SETTINGS } from '#shared/settings';
 import { loadBridgeConfig, QUEUE_RETENTION_SECONDS } from '../infra/config.ts';
 import { type LocalApi, startLocalApi } from './api-gateway.ts';
 import {
@@ -61,8 +62,8 @@ export interface LocalStackOptions {
    */
   imEndpoint?: string;
   /**
-   * With `imEndpoint`: the backup domain calls fail over to (`IM_BACKUP_ENDPOINT`), e.g.
-   * `https://adminapisgp.my-imcloud.com`. @default the simulator's backup listener; none with `imEndpoint`
+   * The backup domain calls fail over to (`IM_BACKUP_ENDPOINT`), e.g. `https://adminapisgp.my-imcloud.com`
+   * with `imEndpoint`; `none`: no failover. @default the simulator's backup listener; none with `imEndpoint`
    */
   imBackupEndpoint?: string;
   /** The credentials secret's JSON. @default the simulator's development app and key */
@@ -158,7 +159,10 @@ export async function startLocalStack(
         })
       : undefined;
   const imEndpoint = options.imEndpoint ?? simulator?.url ?? '';
-  const imBackupEndpoint = options.imEndpoint === undefined ? simulator?.backupUrl : options.imBackupEndpoint;
+  const imBackupEndpoint =
+    options.imBackupEndpoint === URL_SETTINGS.consumer.imBackupEndpoint.off
+      ? undefined
+      : (options.imBackupEndpoint ?? (options.imEndpoint === undefined ? simulator?.backupUrl : undefined));
   const secretString =
     options.secretString ??
     JSON.stringify({

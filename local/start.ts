@@ -7,7 +7,8 @@
  *   SIMULATOR_BACKUP_PORT the simulator's backup-domain listener (default 8091), the consumer's IM_BACKUP_ENDPOINT
  *   SIMULATOR_SEED        the simulator's groups (default local/simulator/seed.example.json)
  *   IM_ENDPOINT           drive this Tencent REST API instead of the simulator (a real app's region domain)
- *   IM_BACKUP_ENDPOINT    with IM_ENDPOINT: its backup domain to fail over to (default none)
+ *   IM_BACKUP_ENDPOINT    the backup domain to fail over to; `none` for no failover (default: the
+ *                         simulator's backup listener; none with IM_ENDPOINT)
  *   TENCENT_SDK_APP_ID, TENCENT_IDENTIFIER, and TENCENT_SECRET_KEY or TENCENT_USERSIG
  *                         that app's admin credentials (required with IM_ENDPOINT)
  *   AWS_ENDPOINT_URL      an external SQS, Secrets Manager and DynamoDB (moto, LocalStack) instead of
@@ -108,7 +109,8 @@ async function main(): Promise<void> {
             groups: await loadSeedFile(process.env.SIMULATOR_SEED || 'local/simulator/seed.example.json'),
           },
         }
-      : { imEndpoint, ...(imBackupEndpoint === undefined ? {} : { imBackupEndpoint }) }),
+      : { imEndpoint }),
+    ...(imBackupEndpoint === undefined ? {} : { imBackupEndpoint }),
     ...(secretString === undefined ? {} : { secretString }),
     // As a rule's target would get it from EventBridge, on one line.
     onOutcome: (event) => {
@@ -135,11 +137,13 @@ async function main(): Promise<void> {
   });
 
   const events = `${stack.apiUrl}/v1/events`;
+  const simulatorBackup =
+    stack.imBackupEndpoint !== undefined && stack.imBackupEndpoint === stack.simulator?.backupUrl;
   console.log(`
 Moderation bridge running locally
   API        POST ${events}
   Tencent    ${stack.simulator ? `${stack.imEndpoint} (simulator; state: GET ${stack.imEndpoint}/_sim/groups)` : stack.imEndpoint}
-  Backup     ${stack.imBackupEndpoint === undefined ? 'none (no failover)' : `${stack.imBackupEndpoint}${stack.simulator ? ' (simulator, the backup domain)' : ''}`}
+  Backup     ${stack.imBackupEndpoint === undefined ? 'none (no failover)' : `${stack.imBackupEndpoint}${simulatorBackup ? ' (simulator, standing for the backup domain)' : ''}`}
   SQS        ${stack.queueUrl}
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
   Ledger     DynamoDB table ${stack.ledger.tableName} at ${stack.ledger.endpoint}${stack.sqs === undefined ? '' : ' (dynalite, in memory)'}
@@ -150,7 +154,7 @@ Try it:
     -d '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}'
   curl -sS ${events}/<eventId>    # what became of it: the eventId the POST answered
   curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members${
-    stack.simulator && stack.imBackupEndpoint
+    simulatorBackup
       ? `
   curl -sS -X POST ${stack.imBackupEndpoint}/_sim/domains/main -d '{"reachable": false}'   # main domain refuses connections: calls fail over to the backup ("reachable": true brings it back)`
       : ''

@@ -37,6 +37,7 @@ import {
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
 import { powertoolsFifoHandler } from './baseline-consumer.ts';
+import { failoverReport, measureFailover } from './failover.ts';
 
 const OUT = resolve('bench-results');
 const TENCENT_LIMIT = 200;
@@ -496,6 +497,8 @@ async function main(): Promise<void> {
   const bundleFigures = await bundles();
   process.stderr.write('measuring consumer CPU per event...\n');
   const cpu = await consumerCpu();
+  process.stderr.write('measuring backup-domain failover latency...\n');
+  const failover = await measureFailover();
 
   // Errors only: the functions' warnings (such as an invocation with no metrics to publish) would flood the table.
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -615,6 +618,7 @@ async function main(): Promise<void> {
       ingest: { ...ours.ingest, eventsPerRequest: 100, concurrentRequests: 4 },
       consumer: { ...cpu, tenMembersMs: headlineSummary.tenMembersMs.ours.median },
       bundles: bundleFigures,
+      failover,
       runs,
       durationSeconds: round((Date.now() - started) / 1000),
     };
@@ -624,6 +628,7 @@ async function main(): Promise<void> {
       chartHtml(ours.perSecond, medianRun.burst.baseline.perSecond),
     );
     report(figures);
+    console.log(failoverReport(failover));
   } finally {
     await stack.close();
   }

@@ -17,6 +17,7 @@ import { type ConsumerDeps, processBatch, type QueueRecord } from '#shared/consu
 import { CredentialStore } from '#shared/credentials';
 import { RateLimiter } from '#shared/rate-limiter';
 import { HttpGroupMemberApi } from '#shared/tencent/client';
+import { failoverReporter } from '#shared/tencent/failover-report';
 
 // Cold start: configuration is read and checked once; clients, the secret cache and the HTTP
 // connections to Tencent live as long as the container.
@@ -25,7 +26,12 @@ const logger = new Logger();
 // Powertools' own warnings (e.g. no metrics in an invocation) go through the structured logger.
 const metrics = new Metrics({ logger });
 const deps: ConsumerDeps = {
-  api: new HttpGroupMemberApi({ endpoint: config.imEndpoint, timeoutMs: config.tencentTimeoutMs }),
+  api: new HttpGroupMemberApi({
+    endpoint: config.imEndpoint,
+    ...(config.imBackupEndpoint === undefined ? {} : { backupEndpoint: config.imBackupEndpoint }),
+    timeoutMs: config.tencentTimeoutMs,
+    onFailover: failoverReporter(logger, metrics),
+  }),
   ledger: new DynamoLedgerStore(new DynamoDBClient({}), config.ledgerTable),
   ...(config.outcomeBus === undefined
     ? {}

@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { SETTINGS } from '../shared/settings.ts';
+import { SETTINGS, URL_SETTINGS } from '../shared/settings.ts';
 import type { BridgeConfig } from './config.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
 import { BridgeMonitoring } from './constructs/bridge-monitoring.ts';
@@ -102,6 +102,9 @@ export class BridgeStack extends Stack {
         QUEUE_URL: queue.queueUrl,
         DLQ_URL: deadLetterQueue.queueUrl,
         IM_ENDPOINT: config.imEndpoint,
+        ...(config.imBackupEndpoint === undefined
+          ? {}
+          : { [URL_SETTINGS.consumer.imBackupEndpoint.env]: config.imBackupEndpoint }),
         IM_SECRET_ID: config.imSecretName,
         // No context key of its own: it must equal the event source's maximum concurrency, which divides
         // the Tencent call rate among the invocations running at once.
@@ -196,6 +199,9 @@ export class BridgeStack extends Stack {
     output('LedgerTable', table.tableName, 'Event ledger table (LEDGER_TABLE of npm run dlq)');
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic every alarm notifies');
     output('ImEndpoint', config.imEndpoint, 'Tencent REST API base URL the consumer calls');
+    if (config.imBackupEndpoint !== undefined) {
+      output('ImBackupEndpoint', config.imBackupEndpoint, 'Tencent backup domain the consumer fails over to');
+    }
     output('ImSecretName', config.imSecretName, 'Secrets Manager secret the consumer reads');
     if (this.api.apiKeyId !== undefined) {
       output('ApiKeyId', this.api.apiKeyId, 'aws apigateway get-api-key --include-value --api-key <id>');

@@ -5,7 +5,13 @@
  */
 
 import { receivesNeeded } from '../shared/retry-policy.ts';
-import { type IntegerRange, type IntegerSetting, SETTINGS, type SettingRows } from '../shared/settings.ts';
+import {
+  type IntegerRange,
+  type IntegerSetting,
+  SETTINGS,
+  type SettingRows,
+  URL_SETTINGS,
+} from '../shared/settings.ts';
 
 /** Tencent Cloud Chat data centres and the domain of their REST API (`shared/tencent/REFERENCE.md`). */
 export const IM_REGION_DOMAINS = {
@@ -20,6 +26,20 @@ export const IM_REGION_DOMAINS = {
 
 /** A Tencent Cloud Chat data centre, the `imRegion` context value. */
 export type ImRegion = keyof typeof IM_REGION_DOMAINS;
+
+/**
+ * The backup domain Tencent documents for each data centre, for when the main one cannot be reached
+ * (`shared/tencent/REFERENCE.md`): the default of `imBackupEndpoint`. None is documented for Tokyo.
+ */
+export const IM_REGION_BACKUP_DOMAINS: Readonly<Record<ImRegion, string | undefined>> = {
+  china: 'adminapi.my-imcloud.com',
+  singapore: 'adminapisgp.my-imcloud.com',
+  seoul: 'adminapikr.my-imcloud.com',
+  tokyo: undefined,
+  frankfurt: 'adminapiger.my-imcloud.com',
+  'silicon-valley': 'adminapiusa.my-imcloud.com',
+  jakarta: 'adminapiidn.my-imcloud.com',
+};
 
 /** Every valid `imRegion`, in the order of the reference table. */
 export const IM_REGIONS = Object.keys(IM_REGION_DOMAINS) as ImRegion[];
@@ -104,6 +124,7 @@ export const CONTEXT_KEYS = [
   'stage',
   'imRegion',
   'imEndpoint',
+  ...Object.values(URL_SETTINGS.consumer).map((row) => row.context),
   'imSecretName',
   'awsRegion',
   'apiAuth',
@@ -138,6 +159,12 @@ export interface BridgeConfig {
   readonly imRegion: ImRegion;
   /** Base URL of the Tencent REST API, `https://…` without trailing slash (`IM_ENDPOINT`). */
   readonly imEndpoint: string;
+  /**
+   * Base URL of the backup domain calls fail over to (`IM_BACKUP_ENDPOINT`): the region's documented
+   * one unless `imBackupEndpoint` sets another; `undefined` for none (`-c imBackupEndpoint=none`, Tokyo,
+   * or an `imEndpoint` that is the region's backup domain itself).
+   */
+  readonly imBackupEndpoint: string | undefined;
   /** Name of the existing Secrets Manager secret with the Tencent admin credentials. */
   readonly imSecretName: string;
   /** AWS region to deploy to; `undefined` leaves it to the CLI's profile (`CDK_DEFAULT_REGION`). */
@@ -267,25 +294,59 @@ class ContextReader {
   }
 }
 
-function readEndpoint(reader: ContextReader, imRegion: ImRegion): string {
-  const override = reader.optionalString('imEndpoint');
-  if (override === undefined) return `https://${IM_REGION_DOMAINS[imRegion]}`;
+/**
+ * An https base URL from a context key (scheme and host only), without trailing slash; `undefined`
+ * when the key is absent. The one check of `imEndpoint` and `imBackupEndpoint`.
+ */
+function readBaseUrl(reader: ContextReader, key: string, example: string): string | undefined {
+  const value = reader.optionalString(key);
+  if (value === undefined) return undefined;
   let url: URL;
   try {
-    url = new URL(override);
+    url = new URL(value);
   } catch {
-    reader.problems.push(
-      `imEndpoint must be an absolute https URL such as https://adminapisgp.im.qcloud.com; got '${override}'`,
-    );
-    return override;
+    reader.problems.push(`${key} must be an absolute https URL such as ${example}; got '${value}'`);
+    return value;
   }
   const hasPath = url.pathname !== '/' && url.pathname !== '';
   if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password || hasPath) {
     reader.problems.push(
-      `imEndpoint must be an https base URL (scheme and host only: the API path is added by the consumer) without credentials, path, query or fragment; got '${override}'`,
+      `${key} must be an https base URL (scheme and host only: the API path is added by the consumer) without credentials, path, query or fragment; got '${value}'`,
     );
   }
-  return override.replace(/\/+$/, '');
+  return value.replace(/\/+$/, '');
+}
+
+function readEndpoint(reader: ContextReader, imRegion: ImRegion): string {
+  return (
+    readBaseUrl(reader, 'imEndpoint', 'https://adminapisgp.im.qcloud.com') ??
+    `https://${IM_REGION_DOMAINS[imRegion]}`
+  );
+}
+
+/**
+ * The backup endpoint: `imBackupEndpoint`, `none` for no failover, or by default the region's
+ * documented backup domain (none for Tokyo, and none when `imEndpoint` already is that domain).
+ */
+function readBackupEndpoint(
+  reader: ContextReader,
+  imRegion: ImRegion,
+  imEndpoint: string,
+): string | undefined {
+  const { context: key, off } = URL_SETTINGS.consumer.imBackupEndpoint;
+  if (reader.optionalString(key) === off) return undefined;
+  const explicit = readBaseUrl(reader, key, 'https://adminapisgp.my-imcloud.com');
+  if (explicit === undefined) {
+    const domain = IM_REGION_BACKUP_DOMAINS[imRegion];
+    const fallback = domain === undefined ? undefined : `https://${domain}`;
+    return fallback === imEndpoint ? undefined : fallback;
+  }
+  if (explicit === imEndpoint) {
+    reader.problems.push(
+      `${key} must differ from imEndpoint (or be '${off}' for no failover); got '${explicit}'`,
+    );
+  }
+  return explicit;
 }
 
 /**
@@ -307,6 +368,7 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     DEFAULT_STAGE;
   const imRegion = reader.choice('imRegion', IM_REGIONS, DEFAULT_IM_REGION);
   const imEndpoint = readEndpoint(reader, imRegion);
+  const imBackupEndpoint = readBackupEndpoint(reader, imRegion, imEndpoint);
   const resourcePrefix = `moderation-bridge-${stage}-${imRegion}`;
   const imSecretName =
     reader.matching(
@@ -350,6 +412,7 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     stage,
     imRegion,
     imEndpoint,
+    imBackupEndpoint,
     imSecretName,
     awsRegion,
     apiAuth,

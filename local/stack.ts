@@ -1,7 +1,8 @@
 /**
  * The whole bridge on one machine, in one process: the real handlers, with the real AWS SDK clients
  * talking HTTP to local stand-ins on 127.0.0.1 (through the SDK's `AWS_ENDPOINT_URL_*` settings),
- * and the Tencent Chat simulator unless `imEndpoint` points elsewhere.
+ * and the Tencent Chat simulator unless `imEndpoint` points elsewhere. The simulator listens twice, for
+ * Tencent's main domain and for the backup domain the consumer fails over to (`IM_BACKUP_ENDPOINT`).
  *
  * The handlers read their configuration once, when first imported, as in Lambda; so one process
  * runs one local stack (each jest test file has its own module registry, hence its own stack).
@@ -16,6 +17,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { LedgerItem } from '#shared/ledger';
+import { URL_SETTINGS } from '#shared/settings';
 import { loadBridgeConfig, QUEUE_RETENTION_SECONDS } from '../infra/config.ts';
 import { type LocalApi, startLocalApi } from './api-gateway.ts';
 import {
@@ -59,6 +61,11 @@ export interface LocalStackOptions {
    * @default the simulator's URL
    */
   imEndpoint?: string;
+  /**
+   * The backup domain calls fail over to (`IM_BACKUP_ENDPOINT`), e.g. `https://adminapisgp.my-imcloud.com`
+   * with `imEndpoint`; `none`: no failover. @default the simulator's backup listener; none with `imEndpoint`
+   */
+  imBackupEndpoint?: string;
   /** The credentials secret's JSON. @default the simulator's development app and key */
   secretString?: string;
   /**
@@ -68,7 +75,7 @@ export interface LocalStackOptions {
    * @default the in-process stand-ins
    */
   awsEndpoint?: string;
-  /** Simulator settings (groups, faults, rate limit); ignored with `imEndpoint`. */
+  /** Simulator settings (groups, faults, rate limit, the backup listener's port); ignored with `imEndpoint`. */
   simulator?: Partial<SimulatorOptions>;
   /** Extra settings for the functions, e.g. `{ MAX_ATTEMPTS: '5', BACKOFF_BASE_SECONDS: '1' }`. */
   functionEnv?: Readonly<Record<string, string>>;
@@ -98,6 +105,8 @@ export interface LocalStack {
   apiUrl: string;
   /** The Tencent endpoint the consumer calls. */
   imEndpoint: string;
+  /** The backup endpoint it fails over to (the simulator's backup listener), if any. */
+  imBackupEndpoint: string | undefined;
   /** The simulator, unless `imEndpoint` was given. */
   simulator: RunningSimulator | undefined;
   /** The local queue service (inspect queues with `sqs.inspect(LOCAL_NAMES.queue)`). */
@@ -145,10 +154,15 @@ export async function startLocalStack(
           sdkAppId: DEFAULT_SDK_APP_ID,
           secretKey: DEFAULT_SECRET_KEY,
           admins: [DEFAULT_ADMIN],
+          backup: { port: 0 },
           ...options.simulator,
         })
       : undefined;
   const imEndpoint = options.imEndpoint ?? simulator?.url ?? '';
+  const imBackupEndpoint =
+    options.imBackupEndpoint === URL_SETTINGS.consumer.imBackupEndpoint.off
+      ? undefined
+      : (options.imBackupEndpoint ?? (options.imEndpoint === undefined ? simulator?.backupUrl : undefined));
   const secretString =
     options.secretString ??
     JSON.stringify({
@@ -237,6 +251,8 @@ export async function startLocalStack(
     QUEUE_URL: queueUrl,
     DLQ_URL: deadLetterQueueUrl,
     IM_ENDPOINT: imEndpoint,
+    // Empty: no failover.
+    IM_BACKUP_ENDPOINT: imBackupEndpoint ?? '',
     IM_SECRET_ID: LOCAL_NAMES.secret,
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'moderation-bridge-local',
     POWERTOOLS_METRICS_NAMESPACE: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ModerationBridgeLocal',
@@ -271,6 +287,7 @@ export async function startLocalStack(
   const common = {
     apiUrl: api.url,
     imEndpoint,
+    imBackupEndpoint,
     simulator,
     queueUrl,
     deadLetterQueueUrl,

@@ -4,8 +4,11 @@
  * Environment (all optional):
  *   PORT                  HTTP API port (default 3000)
  *   SIMULATOR_PORT        simulator port (default 8090)
+ *   SIMULATOR_BACKUP_PORT the simulator's backup-domain listener (default 8091), the consumer's IM_BACKUP_ENDPOINT
  *   SIMULATOR_SEED        the simulator's groups (default local/simulator/seed.example.json)
  *   IM_ENDPOINT           drive this Tencent REST API instead of the simulator (a real app's region domain)
+ *   IM_BACKUP_ENDPOINT    the backup domain to fail over to; `none` for no failover (default: the
+ *                         simulator's backup listener; none with IM_ENDPOINT)
  *   TENCENT_SDK_APP_ID, TENCENT_IDENTIFIER, and TENCENT_SECRET_KEY or TENCENT_USERSIG
  *                         that app's admin credentials (required with IM_ENDPOINT)
  *   AWS_ENDPOINT_URL      an external SQS, Secrets Manager and DynamoDB (moto, LocalStack) instead of
@@ -15,10 +18,10 @@
  */
 import { parseArgs } from 'node:util';
 import { closeOnSignals } from './signals.ts';
-import { loadSeedFile } from './simulator/index.ts';
+import { DEFAULT_BACKUP_PORT, loadSeedFile } from './simulator/index.ts';
 import { LOCAL_NAMES, startLocalStack } from './stack.ts';
 
-const HELP = `npm start [-- --port N --simulator-port N --aws-endpoint URL]
+const HELP = `npm start [-- --port N --simulator-port N --simulator-backup-port N --aws-endpoint URL]
 
 Runs the bridge on 127.0.0.1: POST /v1/events and GET /v1/events/{eventId}, a local SQS FIFO queue and
 dead-letter queue, a local Secrets Manager, the event ledger in dynalite (in memory), a local
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string' },
       'simulator-port': { type: 'string' },
+      'simulator-backup-port': { type: 'string' },
       'aws-endpoint': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
 
   const secretString = tencentSecret();
   const imEndpoint = process.env.IM_ENDPOINT || undefined;
+  const imBackupEndpoint = process.env.IM_BACKUP_ENDPOINT || undefined;
   const external = awsEndpoint(values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL);
   const stack = await startLocalStack({
     ...(external === undefined ? {} : { awsEndpoint: external }),
@@ -94,10 +99,18 @@ async function main(): Promise<void> {
       ? {
           simulator: {
             port: port('--simulator-port', values['simulator-port'] ?? process.env.SIMULATOR_PORT, 8090),
+            backup: {
+              port: port(
+                '--simulator-backup-port',
+                values['simulator-backup-port'] ?? process.env.SIMULATOR_BACKUP_PORT,
+                DEFAULT_BACKUP_PORT,
+              ),
+            },
             groups: await loadSeedFile(process.env.SIMULATOR_SEED || 'local/simulator/seed.example.json'),
           },
         }
       : { imEndpoint }),
+    ...(imBackupEndpoint === undefined ? {} : { imBackupEndpoint }),
     ...(secretString === undefined ? {} : { secretString }),
     // As a rule's target would get it from EventBridge, on one line.
     onOutcome: (event) => {
@@ -124,10 +137,13 @@ async function main(): Promise<void> {
   });
 
   const events = `${stack.apiUrl}/v1/events`;
+  const simulatorBackup =
+    stack.imBackupEndpoint !== undefined && stack.imBackupEndpoint === stack.simulator?.backupUrl;
   console.log(`
 Moderation bridge running locally
   API        POST ${events}
   Tencent    ${stack.simulator ? `${stack.imEndpoint} (simulator; state: GET ${stack.imEndpoint}/_sim/groups)` : stack.imEndpoint}
+  Backup     ${stack.imBackupEndpoint === undefined ? 'none (no failover)' : `${stack.imBackupEndpoint}${simulatorBackup ? ' (simulator, standing for the backup domain)' : ''}`}
   SQS        ${stack.queueUrl}
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
   Ledger     DynamoDB table ${stack.ledger.tableName} at ${stack.ledger.endpoint}${stack.sqs === undefined ? '' : ' (dynalite, in memory)'}
@@ -137,7 +153,12 @@ Try it:
   curl -sS -X POST ${events} -H 'content-type: application/json' \\
     -d '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}'
   curl -sS ${events}/<eventId>    # what became of it: the eventId the POST answered
-  curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members
+  curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members${
+    simulatorBackup
+      ? `
+  curl -sS -X POST ${stack.imBackupEndpoint}/_sim/domains/main -d '{"reachable": false}'   # main domain refuses connections: calls fail over to the backup ("reachable": true brings it back)`
+      : ''
+  }
 
 Ctrl-C stops it.
 `);

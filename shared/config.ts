@@ -1,5 +1,12 @@
 import { ConfigError } from './errors.ts';
-import { type IntegerSetting, SETTINGS, type SettingRows, type SettingValues } from './settings.ts';
+import {
+  type IntegerSetting,
+  SETTINGS,
+  type SettingRows,
+  type SettingValues,
+  URL_SETTINGS,
+  type UrlSetting,
+} from './settings.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -44,7 +51,17 @@ class EnvReader {
   /** A base URL: https, or http to a loopback address (local runs and tests only). */
   baseUrl(name: string): string {
     const raw = this.string(name);
-    if (!raw) return raw;
+    return raw ? this.checkBaseUrl(name, raw) : raw;
+  }
+
+  /** An optional base URL (same rules as {@link baseUrl}): `undefined` when unset, empty or the row's `off` value. */
+  optionalBaseUrl(setting: UrlSetting): string | undefined {
+    const raw = this.env[setting.env]?.trim();
+    if (raw === undefined || raw === '' || raw === setting.off) return undefined;
+    return this.checkBaseUrl(setting.env, raw);
+  }
+
+  private checkBaseUrl(name: string, raw: string): string {
     let url: URL;
     try {
       url = new URL(raw);
@@ -68,6 +85,11 @@ class EnvReader {
       this.problems.push(`${name} must be a base URL without query or fragment, got '${raw}'`);
     }
     return raw.replace(/\/+$/, '');
+  }
+
+  /** Records a problem found by a rule that ties several settings together. */
+  problem(text: string): void {
+    this.problems.push(text);
   }
 
   /** Throws one {@link ConfigError} naming every problem found so far. */
@@ -112,6 +134,8 @@ export interface ConsumerConfig extends SettingValues<typeof SETTINGS.consumer> 
   deadLetterQueueUrl: string;
   /** Base URL of the Tencent REST API for the app's region (`IM_ENDPOINT`), without trailing slash. */
   imEndpoint: string;
+  /** {@link URL_SETTINGS}`.consumer.imBackupEndpoint`: the region's backup domain, or `undefined` for no failover. */
+  imBackupEndpoint: string | undefined;
   /** Name or ARN of the Secrets Manager secret holding the admin credentials (`IM_SECRET_ID`). */
   secretId: string;
   /** Name of the DynamoDB table of the event ledger (`LEDGER_TABLE`). */
@@ -141,11 +165,17 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     queueUrl: reader.string('QUEUE_URL'),
     deadLetterQueueUrl: reader.string('DLQ_URL'),
     imEndpoint: reader.baseUrl('IM_ENDPOINT'),
+    imBackupEndpoint: reader.optionalBaseUrl(URL_SETTINGS.consumer.imBackupEndpoint),
     secretId: reader.string('IM_SECRET_ID'),
     ledgerTable: reader.string('LEDGER_TABLE'),
     outcomeBus: env.OUTCOME_BUS?.trim() || undefined,
     ...reader.integers(SETTINGS.consumer),
   };
+  if (config.imBackupEndpoint !== undefined && config.imBackupEndpoint === config.imEndpoint) {
+    reader.problem(
+      `${URL_SETTINGS.consumer.imBackupEndpoint.env} must differ from IM_ENDPOINT (or be '${URL_SETTINGS.consumer.imBackupEndpoint.off}' for no failover)`,
+    );
+  }
   reader.done();
   return config;
 }

@@ -402,7 +402,7 @@ function report(item: Item, result: StepResult, decision: Decision, attempt: num
   const fields = logFields(item);
   const { tencentCode, info, transport } = problemOf(result) ?? { info: '' };
   const code = tencentCode === undefined ? {} : { tencentCode };
-  if (result.kind === 'failed' && decision.kind === 'hold') {
+  if (result.kind === 'failed' && decision.kind === 'hold' && decision.reason === 'deployment_fault') {
     metrics.addMetric(names.credentialsInvalid, MetricUnit.Count, 1);
   }
   switch (decision.kind) {

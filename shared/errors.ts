@@ -126,12 +126,16 @@ export class TencentApiError extends BridgeError {
   }
 }
 
-/** What went wrong on the way to Tencent, when no Tencent answer could be read. */
-export type TransportFailure = 'timeout' | 'network' | 'http_status' | 'bad_response';
+/**
+ * What went wrong on the way to Tencent, when no Tencent answer could be read. `unreachable`: no
+ * endpoint (main or backup) could even be connected to, so the request surely never reached Tencent;
+ * the others may follow a request that Tencent received (and applied).
+ */
+export type TransportFailure = 'timeout' | 'network' | 'http_status' | 'bad_response' | 'unreachable';
 
 /**
  * The call to Tencent failed before a Tencent answer could be read. The message never holds the URL.
- * Retryable: timeouts, network errors and bad gateway answers are usually over later.
+ * Retryable: timeouts, network errors, bad gateway answers and unreachable domains are usually over later.
  */
 export class TencentTransportError extends BridgeError {
   readonly failure: TransportFailure;

@@ -30,6 +30,10 @@ export const BRIDGE_METRICS = {
     credentialsInvalid: 'CredentialsInvalid',
     /** Time of one Tencent call, in milliseconds. */
     tencentLatency: 'TencentLatency',
+    /** Calls that could not connect to the first Tencent endpoint and were made at once on the other (backup-domain failover). */
+    tencentFailover: 'TencentFailover',
+    /** Calls that could connect to no Tencent endpoint (never reached Tencent): their events are held. */
+    tencentUnreachable: 'TencentUnreachable',
     /** Ledger reads or writes that failed (the records were retried, not acknowledged). */
     ledgerErrors: 'LedgerErrors',
     /** Outcome events that could not be published (the records come back and publish again). */

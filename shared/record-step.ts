@@ -1,7 +1,7 @@
 import { CredentialsError, TencentApiError, TencentTransportError } from './errors.ts';
 import { type QueueMessage, toTencentCall } from './queue-message.ts';
 import { redactText } from './redact.ts';
-import type { CallFailure, HoldReason, StepResult } from './retry-policy.ts';
+import { type CallFailure, type HoldReason, holdReasonOf, type StepResult } from './retry-policy.ts';
 import type { GroupMemberApi, ModifyGroupMemberInfoBody, TencentCredentials } from './tencent/client.ts';
 import { classifyTencentCode } from './tencent/codes.ts';
 
@@ -129,14 +129,12 @@ export async function applyRecord(message: QueueMessage, context: StepContext): 
   }
   if (result.kind === 'failed') {
     const { failureClass, tencentCode, info } = result.failure;
-    // A fresh UserSig still refused (a stale ready UserSig in the secret, or a clock off), or the
-    // deployment refused outright: the rest of the batch waits too.
-    if (failureClass === 'deployment_fault' || failureClass === 'usersig_expired') {
-      context.credentials.putOnHold({
-        reason: 'deployment_fault',
-        info,
-        ...(tencentCode === undefined ? {} : { tencentCode }),
-      });
+    // A fresh UserSig still refused (a stale ready UserSig in the secret, or a clock off), the
+    // deployment refused outright, or Tencent unreachable on every endpoint: the rest of the batch
+    // waits too, without calling.
+    const reason = holdReasonOf(failureClass);
+    if (reason !== undefined) {
+      context.credentials.putOnHold({ reason, info, ...(tencentCode === undefined ? {} : { tencentCode }) });
     }
   }
   return result;
@@ -176,7 +174,11 @@ export function toCallFailure(error: unknown): CallFailure {
   }
   if (error instanceof TencentTransportError) {
     const failureClass =
-      error.failure === 'timeout' ? 'timeout' : error.httpStatus === 429 ? 'rate_limited' : 'transient';
+      error.failure === 'timeout' || error.failure === 'unreachable'
+        ? error.failure
+        : error.httpStatus === 429
+          ? 'rate_limited'
+          : 'transient';
     return { failureClass, transport: error.failure, info: redactText(error.message) };
   }
   const info = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

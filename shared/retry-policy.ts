@@ -16,7 +16,12 @@ export type FailureClass =
    * No answer within the timeout: the request may still be applied later ("late write"), so the retry
    * (and, after a dead letter, the member's next event) waits a settle delay first.
    */
-  | 'timeout';
+  | 'timeout'
+  /**
+   * No Tencent endpoint (main or backup) could be connected to: the request never reached Tencent.
+   * Not the event's fault, and every event would fail alike: held like a deployment fault.
+   */
+  | 'unreachable';
 
 /** A call that Tencent refused, or that got no readable answer. */
 export interface CallFailure {
@@ -36,7 +41,9 @@ export type HoldReason =
   /** Tencent refused the deployment's credentials or account (see `deployment_fault` codes), or a fresh UserSig still got 70001. */
   | 'deployment_fault'
   /** The event ledger cannot be read, so attempts cannot be counted nor outcomes recorded. */
-  | 'ledger_unavailable';
+  | 'ledger_unavailable'
+  /** No Tencent endpoint could be connected to (DNS, connection, TLS): the call never reached Tencent. */
+  | 'tencent_unreachable';
 
 /** What happened to one record in this delivery. */
 export type StepResult =
@@ -117,17 +124,31 @@ export function problemOf(
 
 /**
  * Whether a result counts as an attempt: a call to Tencent that failed (or succeeded) for reasons of
- * the event itself. Calls refused for the deployment's credentials or account do not count: an event
- * must not come closer to the dead-letter queue while it waits for an operator.
+ * the event itself. Calls refused for the deployment's credentials or account, and calls that never
+ * reached Tencent, do not count: an event must not come closer to the dead-letter queue while it waits
+ * for an operator or for Tencent to be reachable.
  */
 export function countsAsAttempt(result: StepResult): boolean {
   if (result.kind === 'applied') return true;
   if (result.kind !== 'failed') return false;
-  return !holds(result.failure.failureClass);
+  return holdReasonOf(result.failure.failureClass) === undefined;
 }
 
-const holds = (failureClass: FailureClass): boolean =>
-  failureClass === 'deployment_fault' || failureClass === 'usersig_expired';
+/**
+ * Why a failed call holds its event (and the rest of the batch, which would fail alike), or
+ * `undefined` when the failure is the event's own and follows the retry limits.
+ */
+export function holdReasonOf(failureClass: FailureClass): HoldReason | undefined {
+  switch (failureClass) {
+    case 'deployment_fault':
+    case 'usersig_expired':
+      return 'deployment_fault';
+    case 'unreachable':
+      return 'tencent_unreachable';
+    default:
+      return undefined;
+  }
+}
 
 /**
  * Decides what to do with a record.
@@ -170,7 +191,8 @@ function decideFailure(
   if (failureClass === 'permanent') {
     return { kind: 'dead_letter', deadLetterKind: 'tencent_permanent', followersWaitSeconds: 0 };
   }
-  if (holds(failureClass)) return hold('deployment_fault', history, settings, random);
+  const holdReason = holdReasonOf(failureClass);
+  if (holdReason !== undefined) return hold(holdReason, history, settings, random);
   const limit = failureClass === 'ambiguous' ? settings.ambiguousMaxAttempts : settings.maxAttempts;
   const settle = failureClass === 'timeout' ? settings.timeoutSettleSeconds : 0;
   if (history.attempt >= limit) {

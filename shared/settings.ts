@@ -160,3 +160,28 @@ export const SETTINGS = {
     ledgerRetentionDays: LEDGER_RETENTION_DAYS,
   },
 } as const satisfies Readonly<Record<'ingest' | 'consumer', SettingRows>>;
+
+/**
+ * A base-URL setting of the consumer: https (plain http only to a loopback address), scheme, host and
+ * port only; the consumer and the stack check it with the same rules as `IM_ENDPOINT`.
+ */
+export interface UrlSetting {
+  /** The environment variable the function reads. */
+  readonly env: string;
+  /** The CDK context key that sets it. */
+  readonly context: string;
+  /** The value (of the variable or the context key) that turns it off. */
+  readonly off: string;
+}
+
+/** The consumer's optional base-URL settings. The comment on a row documents its config field. */
+export const URL_SETTINGS = {
+  consumer: {
+    /**
+     * Base URL of the region's Tencent backup domain: a call that cannot connect to `IM_ENDPOINT` is
+     * made at once here (backup-domain failover). Unset or `none`: no failover. The stack's default is
+     * the region's documented backup domain (`IM_REGION_BACKUP_DOMAINS` in `infra/config.ts`).
+     */
+    imBackupEndpoint: { env: 'IM_BACKUP_ENDPOINT', context: 'imBackupEndpoint', off: 'none' },
+  },
+} as const satisfies Readonly<Record<'consumer', Readonly<Record<string, UrlSetting>>>>;

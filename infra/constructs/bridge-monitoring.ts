@@ -77,6 +77,7 @@ export interface BridgeMonitoringProps {
  * - errors and throttles of either function (a consumer error is a crash: failures of single events
  *   are partial batch responses and do not count);
  * - credential faults: the secret unreadable, or Tencent refusing it (events are held meanwhile);
+ * - Tencent unreachable on every endpoint, main and backup domain (events are held meanwhile);
  * - ledger errors: reads or writes the functions gave up on (ingest answered 503, the consumer retried
  *   the record), and the table's throttles and system errors (which the SDK may still have retried);
  * - outcome events that could not be published, when they are on;
@@ -215,6 +216,12 @@ export class BridgeMonitoring extends Construct {
         1,
         'The consumer cannot call Tencent with the secret: it is unreadable or malformed, or Tencent refuses it (wrong key or SDKAppID, identifier not an admin, wrong region, app disabled). Events are held, not dead-lettered: fix the secret (or the account) and they are applied in order.',
       ),
+      tencentUnreachable: alarm(
+        'TencentUnreachable',
+        emf(consumerMetrics.tencentUnreachable, Stats.SUM, 'unreachable calls', fiveMinutes),
+        1,
+        "The consumer could connect to no Tencent endpoint, neither the main domain nor the backup (DNS, connection or TLS failures; see the TencentFailover metric and the consumer log). The calls never reached Tencent: their events are held, not dead-lettered, and are applied in order once Tencent is reachable. Check the function's network path (VPC, NAT, DNS) and Tencent's status.",
+      ),
       ledger: alarm(
         'LedgerErrors',
         new MathExpression({
@@ -348,6 +355,16 @@ export class BridgeMonitoring extends Construct {
           emf(consumerMetrics.tencentLatency, Stats.p(99), 'p99'),
         ],
         width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Tencent reach: backup-domain failover (calls per minute)',
+        left: [
+          emf(consumerMetrics.tencentFailover, Stats.SUM, 'failed over to the other domain'),
+          emf(consumerMetrics.tencentUnreachable, Stats.SUM, 'reached no domain (events held)'),
+        ],
+        width: 24,
       }),
     );
     this.dashboard.addWidgets(

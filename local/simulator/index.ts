@@ -5,6 +5,7 @@
 export type { TencentAnswer } from './answer.ts';
 export type { FaultConfig, ScriptedFault } from './faults.ts';
 export { parseFaultConfig } from './faults.ts';
+export { DOMAINS, type Domain, type DomainState } from './listeners.ts';
 export type { RateLimitWindow } from './rate-limit.ts';
 export {
   API_PATH,
@@ -38,6 +39,8 @@ export {
 
 /** Default port of the CLI (`npm run simulator`). */
 export const DEFAULT_PORT = 8090;
+/** Default port of the backup domain's listener in `npm start`. */
+export const DEFAULT_BACKUP_PORT = 8091;
 /** Default SDKAppID of the CLI. */
 export const DEFAULT_SDK_APP_ID = 1_400_000_000;
 /** Default admin account of the CLI. */

@@ -23,6 +23,7 @@ const EXAMPLE_SEED = fileURLToPath(new URL('./seed.example.json', import.meta.ur
 const HELP = `Tencent Cloud Chat simulator (modify_group_member_info) on 127.0.0.1
 
   --port N                 port (default ${DEFAULT_PORT}; 0 = any free port)
+  --backup-port N          also listen here, standing for the region's backup domain (default: no backup)
   --sdkappid N             SDKAppID (default ${DEFAULT_SDK_APP_ID})
   --secret-key KEY         key UserSigs are signed with (default the dev key '${DEFAULT_SECRET_KEY}')
   --admin NAME             app admin identifier; repeat for more (default '${DEFAULT_ADMIN}')
@@ -43,7 +44,8 @@ const HELP = `Tencent Cloud Chat simulator (modify_group_member_info) on 127.0.0
   --help                   this text
 
 Control API: GET /_sim/groups, GET /_sim/groups/{urlencoded id}/members, GET /_sim/stats, GET /_sim/calls,
-GET|POST /_sim/faults, POST /_sim/faults/script, POST /_sim/groups, POST /_sim/reset.`;
+GET|POST /_sim/faults, POST /_sim/faults/script, POST /_sim/groups, POST /_sim/reset,
+GET /_sim/domains, POST /_sim/domains/main (or /backup) {"reachable": false} to refuse connections, true to listen again.`;
 
 function number(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' },
+      'backup-port': { type: 'string' },
       sdkappid: { type: 'string' },
       'secret-key': { type: 'string' },
       admin: { type: 'string', multiple: true },
@@ -118,6 +121,9 @@ async function main(): Promise<void> {
 
   const sim = await startSimulator({
     port: number('port', values.port) ?? DEFAULT_PORT,
+    ...(values['backup-port'] === undefined
+      ? {}
+      : { backup: { port: number('backup-port', values['backup-port']) } }),
     sdkAppId,
     secretKey,
     admins,
@@ -137,6 +143,7 @@ async function main(): Promise<void> {
   console.log(
     `Tencent Chat simulator listening on ${sim.url} (sdkappid ${sdkAppId}, admins ${admins.join(', ')})`,
   );
+  if (sim.backupUrl !== undefined) console.log(`Backup domain listening on ${sim.backupUrl}`);
   const { script: _script, ...faults } = sim.faults();
   const faultText = Object.keys(faults).length > 0 ? JSON.stringify(faults) : 'none';
   console.log(`Seed: ${seedFile} (${groups.length} groups); faults: ${faultText}`);

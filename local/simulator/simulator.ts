@@ -2,7 +2,8 @@
  * The Tencent Cloud Chat simulator: an HTTP server on 127.0.0.1 that answers
  * `POST /v4/group_open_http_svc/modify_group_member_info` as Tencent documents it, keeps the groups and
  * members it changes, enforces the per-second limit and injects faults on demand. A control API under
- * `/_sim/` shows the state and the counters and changes the faults.
+ * `/_sim/` shows the state and the counters and changes the faults. A second listener can stand for the
+ * region's backup domain, and either can be made to refuse connections (`listeners.ts`).
  *
  * Checks run in this order; the first that fails answers (HTTP 200, Tencent's body):
  * path (60009 unknown service, 10003 unknown command) → method POST (60002) → `sdkappid` (60012 missing,
@@ -11,8 +12,7 @@
  * 70009, 70001) → identifier is an admin (60010) → body size (80002) → JSON object (60003) → the body
  * rules of {@link modifyGroupMemberInfo}.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fail, type TencentAnswer } from './answer.ts';
 import {
   type FaultConfig,
@@ -21,6 +21,7 @@ import {
   parseFaultConfig,
   type ScriptedFault,
 } from './faults.ts';
+import { type Domain, DomainListener, domainControl } from './listeners.ts';
 import { type ModifyOutcome, modifyGroupMemberInfo } from './modify.ts';
 import { RateLimiter, type RateLimitWindow } from './rate-limit.ts';
 import { parseSeed, type SeedGroup, SimulatorState } from './state.ts';
@@ -33,6 +34,11 @@ export const API_PATH = '/v4/group_open_http_svc/modify_group_member_info';
 export interface SimulatorOptions {
   /** Port on 127.0.0.1; 0 picks a free one. @default 0 */
   port?: number;
+  /**
+   * A second listener standing for the region's backup domain, with the same app, state and rate
+   * limit; `port` 0 picks a free one. @default none
+   */
+  backup?: { port?: number };
   /** The app's SDKAppID. */
   sdkAppId: number;
   /** The app's secret key, which UserSigs are signed with. */
@@ -61,6 +67,8 @@ export interface SimulatorOptions {
 export interface SimulatorStats {
   /** API requests received (everything not under `/_sim/`). */
   calls: number;
+  /** API requests by the listener they came to: Tencent's main domain or the backup one. */
+  byDomain: Record<Domain, number>;
   /** Calls answered with a Tencent body (HTTP 200), by `ErrorCode` (`"0"` is success). */
   byCode: Record<string, number>;
   /** Calls that changed the state (including those whose answer a fault then replaced). */
@@ -86,6 +94,8 @@ export interface SimulatorStats {
 export interface CallLogEntry {
   /** 1-based order of arrival. */
   seq: number;
+  /** The listener it came to. */
+  domain: Domain;
   /** Arrival time, epoch ms (from the `now` clock). */
   at: number;
   method: string;
@@ -117,6 +127,10 @@ export interface RunningSimulator {
   /** Base URL, e.g. `http://127.0.0.1:8090` (the `IM_ENDPOINT` of the bridge). */
   readonly url: string;
   readonly port: number;
+  /** Base URL of the backup domain's listener (the bridge's `IM_BACKUP_ENDPOINT`), if one was asked for. */
+  readonly backupUrl: string | undefined;
+  /** Makes a domain's listener refuse connections (`false`) or listen again on its port (`true`). */
+  setReachable(domain: Domain, reachable: boolean): Promise<void>;
   /** Groups and members; read with `getGroup`, `getMember`, `listGroups`; add with `putGroup`. */
   readonly state: SimulatorState;
   /** A copy of the counters. */
@@ -137,6 +151,7 @@ export interface RunningSimulator {
 
 const EMPTY_STATS = (): SimulatorStats => ({
   calls: 0,
+  byDomain: { main: 0, backup: 0 },
   byCode: {},
   applied: 0,
   rateLimited: 0,
@@ -174,7 +189,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 class Simulator implements RunningSimulator {
   readonly state: SimulatorState;
-  private readonly server: Server;
+  private readonly listeners: { main: DomainListener; backup?: DomainListener };
   private readonly planner: FaultPlanner;
   private readonly verifier: UserSigVerifier;
   private readonly admins: ReadonlySet<string>;
@@ -187,7 +202,6 @@ class Simulator implements RunningSimulator {
   /** Pending delays and holds, ended early by `close()`. */
   private readonly waits = new Set<() => void>();
   private closing = false;
-  private boundPort = 0;
 
   constructor(private readonly options: SimulatorOptions) {
     this.seed = parseSeed([...(options.groups ?? [])]);
@@ -198,21 +212,35 @@ class Simulator implements RunningSimulator {
     this.memberDefinedKeys = options.memberDefinedKeys && new Set(options.memberDefinedKeys);
     this.now = options.now ?? Date.now;
     this.limiter = this.newLimiter();
-    this.server = createServer((req, res) => {
-      this.route(req, res).catch((error: unknown) => {
+    const handle = (req: IncomingMessage, res: ServerResponse, domain: Domain): void => {
+      this.route(req, res, domain).catch((error: unknown) => {
         console.error('simulator: request failed', error);
         if (!res.headersSent) sendJson(res, 500, { error: 'simulator error' });
         else res.destroy();
       });
-    });
+    };
+    this.listeners = {
+      main: new DomainListener('main', handle, options.port ?? 0),
+      ...(options.backup ? { backup: new DomainListener('backup', handle, options.backup.port ?? 0) } : {}),
+    };
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.boundPort}`;
+    return this.listeners.main.url;
   }
 
   get port(): number {
-    return this.boundPort;
+    return this.listeners.main.port;
+  }
+
+  get backupUrl(): string | undefined {
+    return this.listeners.backup?.url;
+  }
+
+  async setReachable(domain: Domain, reachable: boolean): Promise<void> {
+    const listener = this.listeners[domain];
+    if (!listener) throw new Error(`the simulator has no ${domain} listener`);
+    await (reachable ? listener.open() : listener.refuse());
   }
 
   get stats(): SimulatorStats {
@@ -224,14 +252,8 @@ class Simulator implements RunningSimulator {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.boundPort = (this.server.address() as AddressInfo).port;
+    await this.listeners.main.open();
+    await this.listeners.backup?.open();
   }
 
   setFaults(faults: FaultConfig): void {
@@ -257,9 +279,7 @@ class Simulator implements RunningSimulator {
   async close(): Promise<void> {
     this.closing = true;
     for (const end of this.waits) end();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await Promise.all([this.listeners.main.close(), this.listeners.backup?.close()]);
   }
 
   private newLimiter(): RateLimiter {
@@ -286,20 +306,21 @@ class Simulator implements RunningSimulator {
     });
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, domain: Domain): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
       await this.control(req, res, url);
     } else {
-      await this.api(req, res, url);
+      await this.api(req, res, url, domain);
     }
   }
 
-  private async api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async api(req: IncomingMessage, res: ServerResponse, url: URL, domain: Domain): Promise<void> {
     const at = this.now();
     const body = await readBody(req, this.options.maxBodyBytes ?? 65_536);
     if (body === undefined) return;
     this.counters.calls += 1;
+    this.counters.byDomain[domain] += 1;
     const decision = this.planner.next();
     if (decision.delayMs > 0) {
       this.counters.faults.delayed += 1;
@@ -310,7 +331,7 @@ class Simulator implements RunningSimulator {
     const outcome =
       !fault || decision.applyBeforeFault ? this.process(req.method ?? '', url, body) : undefined;
     if (outcome?.applied) this.counters.applied += 1;
-    const entry = this.logEntry(req, url, body, at, decision, outcome);
+    const entry = this.logEntry(req, url, body, at, decision, outcome, domain);
     if (!fault) {
       if (outcome) this.answer(res, entry, outcome.answer);
       return;
@@ -356,6 +377,7 @@ class Simulator implements RunningSimulator {
     at: number,
     decision: FaultDecision,
     outcome: ModifyOutcome | undefined,
+    domain: Domain,
   ): CallLogEntry {
     const q = url.searchParams;
     const param = (name: string): string | undefined => q.get(name) ?? undefined;
@@ -369,6 +391,7 @@ class Simulator implements RunningSimulator {
     }
     const entry: CallLogEntry = {
       seq: this.counters.calls,
+      domain,
       at,
       method: req.method ?? '',
       path: url.pathname,
@@ -453,6 +476,8 @@ class Simulator implements RunningSimulator {
     };
     const members = /^\/_sim\/groups\/([^/]+)(\/members)?$/.exec(path);
     try {
+      const send = (status: number, value: unknown) => sendJson(res, status, value);
+      if (await domainControl(this.listeners, req, res, path, readJson, send)) return;
       if (method === 'GET' && path === '/_sim/health') return sendJson(res, 200, { ok: true });
       if (method === 'GET' && path === '/_sim/stats') return sendJson(res, 200, this.counters);
       if (method === 'GET' && path === '/_sim/calls') {

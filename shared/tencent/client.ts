@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
 import type { MsgFlag } from '../contract.ts';
 import { TencentApiError, TencentTransportError } from '../errors.ts';
-import { redactText } from '../redact.ts';
+import { EndpointPreference, FAILOVER, type FailoverEvent, hostOf } from './failover.ts';
+import { type Agents, createAgents, type SendOutcome, send } from './transport.ts';
 
 /** The path of the API, below the region's domain. */
 export const MODIFY_GROUP_MEMBER_INFO_PATH = '/v4/group_open_http_svc/modify_group_member_info';
@@ -56,28 +58,56 @@ export interface GroupMemberApi {
 export interface HttpGroupMemberApiOptions {
   /** Base URL of the region's domain, e.g. `https://adminapisgp.im.qcloud.com` (no trailing slash). */
   endpoint: string;
-  /** Timeout of one call, answer included, in milliseconds. */
+  /**
+   * Base URL of the region's backup domain, e.g. `https://adminapisgp.my-imcloud.com`: a call that
+   * cannot connect to one endpoint is made at once on the other (see {@link EndpointPreference}).
+   * @default none: no failover
+   */
+  backupEndpoint?: string;
+  /** Timeout of one call, answer included (and failover included), in milliseconds. */
   timeoutMs: number;
-  /** The fetch to use; Node's global fetch by default, which keeps connections alive and reuses them. */
-  fetch?: typeof fetch;
+  /** Told of each failover, switch of preference and unreachable call. @default nothing */
+  onFailover?: (event: FailoverEvent) => void;
+  /** The clock of the failover cool-down, in epoch milliseconds. @default Date.now */
+  now?: () => number;
+  /** The DNS resolver. @default `dns.lookup` (tests pass a stand-in) */
+  lookup?: LookupFunction;
+  /** Trusted CA certificates, replacing the default roots. @default Node's roots (tests only set it) */
+  ca?: string | Buffer;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * {@link GroupMemberApi} over HTTPS. Each call gets a fresh `random`; the URL carries the UserSig,
- * so it never appears in an error this class raises (use `redactUrl` before logging one).
+ * {@link GroupMemberApi} over HTTPS, with kept-alive connections and backup-domain failover. Each call
+ * gets a fresh `random`; the URL carries the UserSig, so it never appears in an error this class raises.
+ *
+ * Failover: a call that could not connect to the first endpoint (DNS failure, connection refused or
+ * reset before the request was sent, TLS handshake failure, connect timeout) is made at once on the
+ * other. A call that may have reached Tencent (an answer of any kind, a timeout or a reset once
+ * connected, any error on a kept-alive connection) is never made again here: Tencent may have applied
+ * it, and the retry policy decides. A call that reached no endpoint raises
+ * {@link TencentTransportError} `unreachable`.
  */
 export class HttpGroupMemberApi implements GroupMemberApi {
-  private readonly endpoint: string;
   private readonly timeoutMs: number;
-  private readonly fetch: typeof fetch;
+  private readonly agents: Agents;
+  private readonly preference: EndpointPreference;
+  private readonly onFailover: (event: FailoverEvent) => void;
+  private readonly lookup: LookupFunction | undefined;
 
   constructor(options: HttpGroupMemberApiOptions) {
-    this.endpoint = options.endpoint;
     this.timeoutMs = options.timeoutMs;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.agents = createAgents(options.ca === undefined ? {} : { ca: options.ca });
+    this.onFailover = options.onFailover ?? (() => undefined);
+    this.preference = new EndpointPreference(
+      options.endpoint,
+      options.backupEndpoint,
+      options.now ?? Date.now,
+      this.onFailover,
+    );
+    this.lookup = options.lookup;
   }
 
   modifyGroupMemberInfo(body: ModifyGroupMemberInfoBody, credentials: TencentCredentials): Promise<void> {
@@ -88,7 +118,13 @@ export class HttpGroupMemberApi implements GroupMemberApi {
     return this.post(FORBID_SEND_MSG_PATH, body, credentials);
   }
 
-  /** One call: both APIs share the URL parameters, the UserSig and the answer format. */
+  /** Closes the kept-alive connections (tests and benchmarks; a Lambda container just ends). */
+  destroy(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  /** One call: both APIs share the URL parameters, the UserSig, the answer format and the failover. */
   private async post(path: string, body: object, credentials: TencentCredentials): Promise<void> {
     const query = new URLSearchParams({
       sdkappid: String(credentials.sdkAppId),
@@ -97,59 +133,78 @@ export class HttpGroupMemberApi implements GroupMemberApi {
       random: String(randomInt(0, 4_294_967_296)),
       contenttype: 'json',
     });
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let text: string;
-    let status: number;
-    try {
-      const response = await this.fetch(`${this.endpoint}${path}?${query}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal,
+    const payload = JSON.stringify(body);
+    const endpoints = this.preference.order();
+    const started = performance.now();
+    const failures: string[] = [];
+    let lastCause: unknown;
+    for (const [index, endpoint] of endpoints.entries()) {
+      const next = endpoints[index + 1];
+      const timeoutMs = Math.max(1, this.timeoutMs - (performance.now() - started));
+      const outcome = await send({
+        url: new URL(`${endpoint}${path}?${query}`),
+        body: payload,
+        timeoutMs,
+        connectTimeoutMs: next === undefined ? timeoutMs : this.timeoutMs * FAILOVER.connectShare,
+        agents: this.agents,
+        ...(this.lookup === undefined ? {} : { lookup: this.lookup }),
       });
-      status = response.status;
-      text = await response.text();
-    } catch (error) {
-      if (signal.aborted) {
-        throw new TencentTransportError('timeout', `no answer from Tencent within ${this.timeoutMs} ms`, {
-          cause: error,
+      if (outcome.kind !== 'not_connected') {
+        this.preference.connected(endpoint);
+        return readAnswer(outcome, this.timeoutMs);
+      }
+      this.preference.notConnected(endpoint);
+      failures.push(`${hostOf(endpoint)}: ${outcome.reason}`);
+      lastCause = outcome.cause;
+      if (next !== undefined) {
+        this.onFailover({
+          kind: 'failover',
+          from: hostOf(endpoint),
+          to: hostOf(next),
+          reason: outcome.reason,
         });
       }
-      throw new TencentTransportError('network', `network error calling Tencent: ${describe(error)}`, {
-        cause: error,
-      });
     }
-    if (status < 200 || status > 299) {
-      throw new TencentTransportError('http_status', `Tencent answered HTTP ${status}`, {
-        httpStatus: status,
-      });
-    }
-    let answer: unknown;
-    try {
-      answer = JSON.parse(text);
-    } catch (error) {
-      throw new TencentTransportError('bad_response', 'Tencent answered with a body that is not JSON', {
-        cause: error,
-        httpStatus: status,
-      });
-    }
-    if (!isRecord(answer) || typeof answer.ErrorCode !== 'number') {
-      throw new TencentTransportError('bad_response', 'Tencent answered without a numeric ErrorCode', {
-        httpStatus: status,
-      });
-    }
-    if (answer.ErrorCode !== 0 || answer.ActionStatus !== 'OK') {
-      const info = typeof answer.ErrorInfo === 'string' ? answer.ErrorInfo : '';
-      throw new TencentApiError(answer.ErrorCode, info);
-    }
+    const reason = failures.join('; ');
+    this.onFailover({ kind: 'unreachable', endpoints: endpoints.map(hostOf), reason });
+    throw new TencentTransportError('unreachable', `could not connect to Tencent: ${reason}`, {
+      cause: lastCause,
+    });
   }
 }
 
-/** A one-line description of a network error and its cause (e.g. `fetch failed: ECONNREFUSED`). */
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause;
-  const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : undefined;
-  // Some fetch errors quote the request URL, which holds the UserSig.
-  return redactText(code ? `${error.message}: ${code}` : error.message);
+/** What an answer (or its absence) says: resolves on `OK`, throws otherwise. */
+function readAnswer(outcome: Exclude<SendOutcome, { kind: 'not_connected' }>, timeoutMs: number): void {
+  if (outcome.kind === 'no_answer') {
+    if (outcome.timedOut) {
+      throw new TencentTransportError('timeout', `no answer from Tencent within ${timeoutMs} ms`, {
+        cause: outcome.cause,
+      });
+    }
+    throw new TencentTransportError('network', `network error calling Tencent: ${outcome.reason}`, {
+      cause: outcome.cause,
+    });
+  }
+  const { status, text } = outcome;
+  if (status < 200 || status > 299) {
+    throw new TencentTransportError('http_status', `Tencent answered HTTP ${status}`, { httpStatus: status });
+  }
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch (error) {
+    throw new TencentTransportError('bad_response', 'Tencent answered with a body that is not JSON', {
+      cause: error,
+      httpStatus: status,
+    });
+  }
+  if (!isRecord(answer) || typeof answer.ErrorCode !== 'number') {
+    throw new TencentTransportError('bad_response', 'Tencent answered without a numeric ErrorCode', {
+      httpStatus: status,
+    });
+  }
+  if (answer.ErrorCode !== 0 || answer.ActionStatus !== 'OK') {
+    const info = typeof answer.ErrorInfo === 'string' ? answer.ErrorInfo : '';
+    throw new TencentApiError(answer.ErrorCode, info);
+  }
 }

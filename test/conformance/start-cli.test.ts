@@ -25,7 +25,14 @@ afterAll(async () => {
 /** The environment of a newcomer's shell: none of the test setup's function settings. */
 function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['IM_ENDPOINT', 'QUEUE_URL', 'DLQ_URL', 'IM_SECRET_ID', 'AWS_ENDPOINT_URL'])
+  for (const name of [
+    'IM_ENDPOINT',
+    'IM_BACKUP_ENDPOINT',
+    'QUEUE_URL',
+    'DLQ_URL',
+    'IM_SECRET_ID',
+    'AWS_ENDPOINT_URL',
+  ])
     delete env[name];
   return env;
 }
@@ -40,6 +47,8 @@ it('creates the queues and the secret at the endpoint, names it, and applies the
       '--port',
       '0',
       '--simulator-port',
+      '0',
+      '--simulator-backup-port',
       '0',
       '--aws-endpoint',
       moto.endpoint,

@@ -171,6 +171,7 @@ describe('functions', () => {
       QUEUE_URL: { Ref: queueId },
       DLQ_URL: { Ref: dlqId },
       IM_ENDPOINT: 'https://adminapisgp.im.qcloud.com',
+      IM_BACKUP_ENDPOINT: 'https://adminapisgp.my-imcloud.com',
       IM_SECRET_ID: 'moderation-bridge/dev/singapore',
       LEDGER_TABLE: { Ref: tableId },
       LEDGER_RETENTION_DAYS: '14',
@@ -537,7 +538,7 @@ describe('alarms and dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as CfnResourceJson[];
 
     // Assess
-    expect(alarms).toHaveLength(9);
+    expect(alarms).toHaveLength(10);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topicId }],
@@ -668,6 +669,27 @@ describe('alarms and dashboard', () => {
     expect(expression?.Expression).toBe(stats.map(({ id }) => `FILL(${id}, 0)`).join(' + '));
   });
 
+  it('alarms on any consumer call that could connect to no Tencent endpoint, main or backup', () => {
+    // Assess
+    expect(alarmNamed('TencentUnreachable')).toMatchObject({
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      Metrics: [
+        expect.objectContaining({
+          MetricStat: {
+            Metric: {
+              Namespace: 'ModerationBridge',
+              MetricName: 'TencentUnreachable',
+              Dimensions: [{ Name: 'service', Value: 'moderation-bridge-dev-singapore' }],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        }),
+      ],
+    });
+  });
+
   it('counts a credential fault even when only one of its two metrics has data', () => {
     // Assess
     const metrics = alarmNamed('CredentialsFault').Metrics as { Expression?: string }[];
@@ -706,7 +728,7 @@ describe('alarms and dashboard', () => {
     });
   });
 
-  it('charts ingest rate, queue depth and age, consumer outcomes, Tencent latency and the ledger', () => {
+  it('charts ingest rate, queue depth and age, consumer outcomes, Tencent reach and latency and the ledger', () => {
     // Prepare
     const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard', {
       DashboardName: 'moderation-bridge-dev-singapore',
@@ -751,6 +773,10 @@ describe('alarms and dashboard', () => {
       emf('EventsDeadLettered', 'Sum'),
       emf('EventsExpired', 'Sum'),
       emf('EventsHeld', 'Sum'),
+    ]);
+    expect(metricsOf('Tencent reach: backup-domain failover (calls per minute)')).toEqual([
+      emf('TencentFailover', 'Sum'),
+      emf('TencentUnreachable', 'Sum'),
     ]);
     expect(metricsOf('Tencent latency (ms)')).toEqual([
       emf('TencentLatency', 'p50'),
@@ -917,7 +943,7 @@ describe('outcome events', () => {
         Statistic: 'Sum',
         Threshold: 1,
       });
-      synthesized.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+      synthesized.resourceCountIs('AWS::CloudWatch::Alarm', 11);
       expect(nagFindings(stack)).toEqual([]);
     },
   );

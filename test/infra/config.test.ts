@@ -3,6 +3,7 @@ import { type IntegerSetting, SETTINGS } from '#shared/settings';
 import {
   type ConsumerTunable,
   ContextError,
+  IM_REGION_BACKUP_DOMAINS,
   IM_REGION_DOMAINS,
   IM_REGIONS,
   loadBridgeConfig,
@@ -61,6 +62,7 @@ describe('loadBridgeConfig', () => {
       stage: 'dev',
       imRegion: 'singapore',
       imEndpoint: 'https://adminapisgp.im.qcloud.com',
+      imBackupEndpoint: 'https://adminapisgp.my-imcloud.com',
       imSecretName: 'moderation-bridge/dev/singapore',
       apiAuth: 'iam',
       alarmEmail: undefined,
@@ -267,6 +269,77 @@ describe('loadBridgeConfig', () => {
 
     // Assess
     expect(problems).toEqual([expect.stringContaining(expected)]);
+  });
+
+  describe('imBackupEndpoint', () => {
+    it.each(IM_REGIONS)("defaults to imRegion %s's documented backup domain (none for Tokyo)", (imRegion) => {
+      // Act
+      const config = loadBridgeConfig(contextOf({ imRegion }));
+
+      // Assess
+      const domain = IM_REGION_BACKUP_DOMAINS[imRegion];
+      expect(config.imBackupEndpoint).toBe(domain === undefined ? undefined : `https://${domain}`);
+    });
+
+    it('is none with -c imBackupEndpoint=none, which turns failover off', () => {
+      expect(loadBridgeConfig(contextOf({ imBackupEndpoint: 'none' })).imBackupEndpoint).toBeUndefined();
+    });
+
+    it('takes an explicit https base URL, without a trailing slash, also for Tokyo', () => {
+      // Act
+      const config = loadBridgeConfig(
+        contextOf({ imRegion: 'tokyo', imBackupEndpoint: 'https://adminapijpn.my-imcloud.com/' }),
+      );
+
+      // Assess
+      expect(config.imBackupEndpoint).toBe('https://adminapijpn.my-imcloud.com');
+    });
+
+    it('defaults to none when imEndpoint already is the region backup domain', () => {
+      // Act
+      const config = loadBridgeConfig(
+        contextOf({ imRegion: 'singapore', imEndpoint: 'https://adminapisgp.my-imcloud.com' }),
+      );
+
+      // Assess
+      expect(config.imBackupEndpoint).toBeUndefined();
+    });
+
+    it('must differ from imEndpoint when set', () => {
+      // Act
+      const problems = problemsOf({
+        imEndpoint: 'https://adminapisgp.im.qcloud.com',
+        imBackupEndpoint: 'https://adminapisgp.im.qcloud.com/',
+      });
+
+      // Assess
+      expect(problems).toEqual([
+        "imBackupEndpoint must differ from imEndpoint (or be 'none' for no failover); got 'https://adminapisgp.im.qcloud.com'",
+      ]);
+    });
+
+    it.each([
+      'http://adminapisgp.my-imcloud.com',
+      'https://adminapisgp.my-imcloud.com/?x=1',
+      'https://adminapisgp.my-imcloud.com/v4/',
+      'https://user:pw@adminapisgp.my-imcloud.com',
+      'adminapisgp.my-imcloud.com',
+      'off',
+    ])('rejects %s with the rule imEndpoint is checked by', (value) => {
+      // Act
+      const backup = problemsOf({ imBackupEndpoint: value });
+      const main = problemsOf({ imEndpoint: value });
+
+      // Assess: the same rule, under its own key.
+      expect(backup).toHaveLength(1);
+      expect(backup).toEqual(
+        main.map((problem) =>
+          problem
+            .replace(/^imEndpoint/, 'imBackupEndpoint')
+            .replace('https://adminapisgp.im.qcloud.com', 'https://adminapisgp.my-imcloud.com'),
+        ),
+      );
+    });
   });
 
   it('names every bad value in one message', () => {

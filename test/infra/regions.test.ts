@@ -18,6 +18,17 @@ const EXPECTED_DOMAINS: Record<ImRegion, string> = {
   jakarta: 'adminapiidn.im.qcloud.com',
 };
 
+/** The backup domains of `shared/tencent/REFERENCE.md`, written out again; none is documented for Tokyo. */
+const EXPECTED_BACKUP_DOMAINS: Record<ImRegion, string | undefined> = {
+  china: 'adminapi.my-imcloud.com',
+  singapore: 'adminapisgp.my-imcloud.com',
+  seoul: 'adminapikr.my-imcloud.com',
+  tokyo: undefined,
+  frankfurt: 'adminapiger.my-imcloud.com',
+  'silicon-valley': 'adminapiusa.my-imcloud.com',
+  jakarta: 'adminapiidn.my-imcloud.com',
+};
+
 const consumerVariables = (template: Template): Record<string, unknown> =>
   (
     onlyResource(template, 'AWS::Lambda::Function', {
@@ -37,6 +48,16 @@ describe.each(IM_REGIONS)('imRegion=%s', (imRegion) => {
   it("points the consumer at the region's domain over https", () => {
     // Assess
     expect(consumerVariables(template).IM_ENDPOINT).toBe(`https://${EXPECTED_DOMAINS[imRegion]}`);
+  });
+
+  it("gives the consumer the region's backup domain to fail over to, or none for Tokyo", () => {
+    // Prepare
+    const domain = EXPECTED_BACKUP_DOMAINS[imRegion];
+
+    // Assess
+    expect(consumerVariables(template).IM_BACKUP_ENDPOINT).toBe(
+      domain === undefined ? undefined : `https://${domain}`,
+    );
   });
 
   it('names the stack and the secret after the region', () => {
@@ -90,6 +111,30 @@ describe('imEndpoint', () => {
 
     // Assess
     expect(consumerVariables(template).IM_ENDPOINT).toBe('https://adminapiidn.my-imcloud.com');
+    expect(consumerVariables(template)).not.toHaveProperty('IM_BACKUP_ENDPOINT');
+  });
+});
+
+describe('imBackupEndpoint', () => {
+  it('-c imBackupEndpoint=none leaves the consumer without a backup: no failover', () => {
+    // Act
+    const { template } = synthBridge({ imRegion: 'singapore', imBackupEndpoint: 'none' });
+
+    // Assess
+    expect(consumerVariables(template)).not.toHaveProperty('IM_BACKUP_ENDPOINT');
+    expect(template.toJSON().Outputs).not.toHaveProperty('ImBackupEndpoint');
+  });
+
+  it('sets the backup explicitly, also for Tokyo, and outputs it', () => {
+    // Act
+    const { template } = synthBridge({
+      imRegion: 'tokyo',
+      imBackupEndpoint: 'https://adminapijpn.my-imcloud.com',
+    });
+
+    // Assess
+    expect(consumerVariables(template).IM_BACKUP_ENDPOINT).toBe('https://adminapijpn.my-imcloud.com');
+    expect(template.toJSON().Outputs.ImBackupEndpoint.Value).toBe('https://adminapijpn.my-imcloud.com');
   });
 });
 

@@ -12,7 +12,8 @@ const ROOT = join(__dirname, '..', '..');
 /** The environment of a newcomer's shell: none of the test setup's function settings. */
 function childEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['IM_ENDPOINT', 'QUEUE_URL', 'DLQ_URL', 'IM_SECRET_ID']) delete env[name];
+  for (const name of ['IM_ENDPOINT', 'IM_BACKUP_ENDPOINT', 'QUEUE_URL', 'DLQ_URL', 'IM_SECRET_ID'])
+    delete env[name];
   return env;
 }
 
@@ -27,6 +28,8 @@ describe('npm start', () => {
         '--port',
         '0',
         '--simulator-port',
+        '0',
+        '--simulator-backup-port',
         '0',
       ],
       { cwd: ROOT, env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' } },

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import { TencentApiError, TencentTransportError } from '#shared/errors';
 import { HttpGroupMemberApi } from '#shared/tencent/client';
 import { TencentStandIn } from '../helpers/tencent-standin';
@@ -62,14 +63,17 @@ describe('HttpGroupMemberApi against a Tencent stand-in on 127.0.0.1', () => {
     expect(standIn.connections - before).toBeLessThanOrEqual(1);
   });
 
-  it('redacts the UserSig when a fetch error quotes the URL', async () => {
-    // Prepare: fetch refuses a URL with credentials and quotes it in full.
-    const quoting: typeof fetch = async (input) => {
-      throw new TypeError(
-        `Request cannot be constructed from a URL that includes credentials: ${String(input)}`,
-      );
+  it('redacts the UserSig when a network error quotes the URL', async () => {
+    // Prepare: a resolver whose error quotes the request URL in full.
+    const url = `${standIn.url.replace('127.0.0.1', 'localhost')}/v4/x?usersig=${credentials.userSig}&random=1`;
+    const quoting: LookupFunction = (_host, _options, callback) => {
+      callback(Object.assign(new Error(`cannot resolve ${url}`), { code: 'ENOTFOUND' }), '', 4);
     };
-    const client = new HttpGroupMemberApi({ endpoint: standIn.url, timeoutMs: 300, fetch: quoting });
+    const client = new HttpGroupMemberApi({
+      endpoint: standIn.url.replace('127.0.0.1', 'localhost'),
+      timeoutMs: 300,
+      lookup: quoting,
+    });
 
     // Act
     const error = await client.modifyGroupMemberInfo(body, credentials).catch((caught: unknown) => caught);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConsumerConfig, loadIngestConfig } from '#shared/config';
 import { ConfigError } from '#shared/errors';
-import { type IntegerSetting, SETTINGS } from '#shared/settings';
+import { type IntegerSetting, SETTINGS, URL_SETTINGS } from '#shared/settings';
 
 const consumerEnv = {
   QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo',
@@ -135,6 +135,49 @@ describe('loadConsumerConfig', () => {
   });
 });
 
+describe('loadConsumerConfig: IM_BACKUP_ENDPOINT', () => {
+  const { env } = URL_SETTINGS.consumer.imBackupEndpoint;
+
+  it.each([
+    ['unset', {}],
+    ['empty', { [env]: ' ' }],
+    ["'none'", { [env]: 'none' }],
+  ])('means no failover when %s', (_case, extra) => {
+    expect(loadConsumerConfig({ ...consumerEnv, ...extra }).imBackupEndpoint).toBeUndefined();
+  });
+
+  it.each([
+    ['https://adminapisgp.my-imcloud.com/', 'https://adminapisgp.my-imcloud.com'],
+    ['http://127.0.0.1:8091', 'http://127.0.0.1:8091'],
+  ])('reads %s as a base URL without trailing slash', (value, expected) => {
+    expect(loadConsumerConfig({ ...consumerEnv, [env]: value }).imBackupEndpoint).toBe(expected);
+  });
+
+  it.each([
+    'not a url',
+    'http://adminapisgp.my-imcloud.com',
+    'https://x.test/?usersig=1',
+    'https://user:pw@adminapisgp.my-imcloud.com',
+    'https://x.test/v4',
+  ])('refuses %s with the rule IM_ENDPOINT is checked by', (value) => {
+    // Act
+    const backup = problemsOf(() => loadConsumerConfig({ ...consumerEnv, [env]: value }));
+    const main = problemsOf(() => loadConsumerConfig({ ...consumerEnv, IM_ENDPOINT: value }));
+
+    // Assess: the same rule, naming its own variable.
+    expect(backup).not.toBe('');
+    expect(backup).toBe(main.replaceAll('IM_ENDPOINT', env));
+  });
+
+  it('refuses the main endpoint itself', () => {
+    expect(
+      problemsOf(() => loadConsumerConfig({ ...consumerEnv, [env]: 'https://adminapisgp.im.qcloud.com' })),
+    ).toBe(
+      "Invalid configuration: IM_BACKUP_ENDPOINT must differ from IM_ENDPOINT (or be 'none' for no failover)",
+    );
+  });
+});
+
 describe('loadIngestConfig', () => {
   it('needs the queue and defaults the body limit', () => {
     expect(loadIngestConfig(ingestEnv)).toEqual({
@@ -176,6 +219,13 @@ describe('the README', () => {
     ...rowsOf(SETTINGS.ingest).map(([, row]) => [row.env, 'ingest', row] as const),
     ...rowsOf(SETTINGS.consumer).map(([, row]) => [row.env, 'consumer', row] as const),
   ];
+
+  it.each(Object.values(URL_SETTINGS.consumer))(
+    'lists $env (consumer) in Settings with its context key',
+    (row) => {
+      expect(section).toContain(`\n| \`${row.env}\` | consumer | \`${row.context}\` |`);
+    },
+  );
 
   it.each(rows)('lists %s (%s) in Settings with its context key, default and range', (env, fn, row) => {
     // Prepare

@@ -17,7 +17,7 @@ const settings = consumerSettings({
 });
 const CREDENTIALS = { sdkAppId: 1, identifier: 'admin', userSig: 'eJ-sig' };
 
-type Reply = 'ok' | number | 'timeout';
+type Reply = 'ok' | number | 'timeout' | 'unreachable';
 
 /** A consumer with in-memory fakes: Tencent answers from `replies` (then OK), the secret as `secret` says. */
 function harness() {
@@ -33,6 +33,12 @@ function harness() {
         calls.push(body);
         const reply = replies.shift() ?? 'ok';
         if (reply === 'timeout') throw new TencentTransportError('timeout', 'no answer within 300 ms');
+        if (reply === 'unreachable') {
+          throw new TencentTransportError(
+            'unreachable',
+            'could not connect to Tencent: a: connect: ECONNREFUSED',
+          );
+        }
         if (reply !== 'ok') throw new TencentApiError(reply, `error ${reply}`);
       },
       forbidSendMsg: async () => {
@@ -342,5 +348,57 @@ describe('processBatch: the ledger', () => {
     expect(second.failedMessageIds).toEqual([]);
     expect(calls).toHaveLength(1);
     expect(published).toEqual([[{ eventId: 'm1', status: 'applied' }]]);
+  });
+});
+
+describe('processBatch: Tencent unreachable on every endpoint', () => {
+  it('holds the whole batch after one call, counts no attempt, and never dead-letters', async () => {
+    // Prepare: three members; no Tencent endpoint can be connected to, for 30 receives.
+    const { deps, ledger, calls, replies, deadLetters, visibility } = harness();
+    deps.settings = { ...settings, groupConcurrency: 1 };
+    const metrics = jest.spyOn(deps.metrics, 'addMetric');
+    const records = (receive: number) => [
+      record('a', 'a1', receive),
+      record('b', 'b1', receive),
+      record('c', 'c1', receive),
+    ];
+
+    // Act
+    for (let receive = 1; receive <= 30; receive++) {
+      replies.push('unreachable');
+      await processBatch(records(receive), deps, budget);
+    }
+    const first = visibility.slice(0, 3).map((change) => change.seconds);
+    const reachable = await processBatch(records(31), deps, budget);
+
+    // Assess: one call per batch (the rest held without calling), no attempt counted, far past
+    // maxAttempts (3) without a dead letter; then all three applied at their first attempt.
+    expect(calls).toHaveLength(30 + 3);
+    expect(deadLetters).toEqual([]);
+    expect(first).toEqual([2, 2, 2]);
+    expect(reachable.failedMessageIds).toEqual([]);
+    expect(ledger.items.get('a1')).toMatchObject({ status: 'applied', attempts: 1 });
+    expect(ledger.items.get('b1')).toMatchObject({ status: 'applied', attempts: 1 });
+    const named = metrics.mock.calls.map(([name]) => name);
+    expect(named).toContain('EventsHeld');
+    expect(named).not.toContain('CredentialsInvalid');
+    expect(named).not.toContain('EventsRetried');
+  });
+
+  it('records the hold and its reason in the ledger', async () => {
+    // Prepare
+    const { deps, ledger, replies } = harness();
+    replies.push('unreachable');
+
+    // Act
+    const result = await processBatch([record('bob', 'm1', 1)], deps, budget);
+
+    // Assess
+    expect(result.failedMessageIds).toEqual(['m1']);
+    expect(ledger.items.get('m1')).toMatchObject({
+      status: 'held',
+      attempts: 0,
+      lastError: { info: expect.stringContaining('could not connect to Tencent') },
+    });
   });
 });

@@ -4,6 +4,7 @@ import {
   type Decision,
   decide,
   type FailureClass,
+  holdReasonOf,
   holdReceivesWithin,
   holdSeconds,
   type StepResult,
@@ -104,6 +105,20 @@ describe('decide: one table of every result and failure class, by attempt', () =
       { kind: 'hold', reason: 'deployment_fault', afterSeconds: 2 },
     ],
     [
+      'Tencent unreachable on every endpoint, first receive: held, not an attempt',
+      failed('unreachable'),
+      0,
+      1,
+      { kind: 'hold', reason: 'tencent_unreachable', afterSeconds: 2 },
+    ],
+    [
+      'Tencent unreachable, at the attempt limit: still held, never dead-lettered',
+      failed('unreachable'),
+      10,
+      12,
+      { kind: 'hold', reason: 'tencent_unreachable', afterSeconds: 3_600 },
+    ],
+    [
       'timeout, attempt 1: waits the settle delay',
       failed('timeout'),
       1,
@@ -147,12 +162,28 @@ describe('countsAsAttempt', () => {
     ['a permanent failure', failed('permanent', 10010), true],
     ['a call refused for the deployment', failed('deployment_fault', 70009), false],
     ['a stale UserSig', failed('usersig_expired', 70001), false],
+    ['a call that reached no Tencent endpoint', failed('unreachable'), false],
     ['a hold without a call', { kind: 'held', reason: 'credentials_unavailable', info: 'x' }, false],
     ['no time for a call', { kind: 'no_time' }, false],
     ['an expired mute', { kind: 'expired' }, false],
     ['an unreadable message', { kind: 'unreadable', info: 'x' }, false],
   ])('%s: %s', (_case, result, expected) => {
     expect(countsAsAttempt(result)).toBe(expected);
+  });
+});
+
+describe('holdReasonOf', () => {
+  it.each<[FailureClass, string | undefined]>([
+    ['deployment_fault', 'deployment_fault'],
+    ['usersig_expired', 'deployment_fault'],
+    ['unreachable', 'tencent_unreachable'],
+    ['transient', undefined],
+    ['rate_limited', undefined],
+    ['ambiguous', undefined],
+    ['timeout', undefined],
+    ['permanent', undefined],
+  ])('%s: %s', (failureClass, expected) => {
+    expect(holdReasonOf(failureClass)).toBe(expected);
   });
 });
 

@@ -291,11 +291,15 @@ function toFieldIssues(prefix: string, input: Record<string, unknown>, issues: r
   return out;
 }
 
-function toModerationEvent(parsed: ParsedEvent, receivedAt: Date, defaultId: string): ModerationEvent {
+function toModerationEvent(
+  parsed: ParsedEvent,
+  receivedAt: Date,
+  defaultId: string | undefined,
+): ModerationEvent {
   const { eventId, occurredAt, reason, ...rest } = parsed;
   return {
     ...rest,
-    eventId: eventId ?? defaultId,
+    eventId: eventId ?? defaultId ?? randomUUID(),
     occurredAt: occurredAt === undefined ? receivedAt : new Date(occurredAt),
     ...(reason === undefined ? {} : { reason }),
     fingerprint: fingerprintOf({
@@ -426,7 +430,7 @@ export function validateEvents(
       return;
     }
     if (reserved.issues.length > 0) return;
-    let defaultId: string = randomUUID();
+    let defaultId: string | undefined;
     if (options.eventIdDefault !== undefined && result.data.eventId === undefined) {
       const { base, source } = options.eventIdDefault;
       defaultId = batch ? `${base}:${index}` : base;

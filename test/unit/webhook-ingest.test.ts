@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import {
   CredentialsError,
   EventConflictError,
+  MalformedBodyError,
   PayloadTooLargeError,
   ValidationError,
   WebhookRejectedError,
@@ -180,6 +181,21 @@ describe('acceptEvents in webhook mode', () => {
 
     // Assess
     expect(error).toBeInstanceOf(WebhookRejectedError);
+  });
+
+  it('reads a signed body with the strict parser, as any other: a signed bad body is a 400', async () => {
+    // Prepare
+    const ingest = webhookIngest();
+
+    // Act
+    const truncated = await ingest.postSigned('{"groupId": "@TGS#2CLUZEAEJ"');
+    const twice = await ingest.postSigned(JSON.stringify(event()).replace('{', '{"account":"eve",'));
+
+    // Assess
+    expect(truncated.error).toBeInstanceOf(MalformedBodyError);
+    expect(twice.error instanceof ValidationError && twice.error.issues).toEqual([
+      { path: 'account', rule: 'duplicate key' },
+    ]);
   });
 
   it('refuses a body over the size limit with 413 before any signature check', async () => {

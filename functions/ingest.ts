@@ -3,17 +3,20 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoLedgerStore } from '#shared/aws/dynamodb';
+import { secretsManagerSource } from '#shared/aws/secrets';
 import { SqsEventQueue } from '#shared/aws/sqs';
 import { loadIngestConfig } from '#shared/config';
-import { BridgeError, ValidationError } from '#shared/errors';
+import { BridgeError, CredentialsError, ValidationError } from '#shared/errors';
 import { errorResponse, jsonResponse } from '#shared/http';
 import { acceptEvents } from '#shared/ingest';
 import { LedgerUnavailableError } from '#shared/ledger';
 import { BRIDGE_METRICS } from '#shared/metrics';
+import { WebhookVerifier, webhookHeadersOf } from '#shared/webhook';
 
 // Cold start: configuration is read and checked once; clients live as long as the container.
 const config = loadIngestConfig();
@@ -22,6 +25,17 @@ const logger = new Logger();
 const metrics = new Metrics({ logger });
 const queue = new SqsEventQueue(new SQSClient({}), config.queueUrl);
 const ledger = new DynamoLedgerStore(new DynamoDBClient({}), config.ledgerTable);
+// Webhook mode: the signing secrets, cached as long as the container lives (up to their max age).
+const webhook =
+  config.webhookSecretName === undefined
+    ? undefined
+    : new WebhookVerifier(
+        secretsManagerSource(
+          new SecretsManagerClient({}),
+          config.webhookSecretName,
+          config.secretMaxAgeSeconds,
+        ),
+      );
 const names = BRIDGE_METRICS.ingest;
 
 const headerValue = (headers: APIGatewayProxyEvent['headers'], name: string): string | undefined =>
@@ -30,12 +44,20 @@ const headerValue = (headers: APIGatewayProxyEvent['headers'], name: string): st
 /** Issues a rejection's log line lists; the body and the full answer are never logged (either may be 256 KiB). */
 const LOGGED_ISSUES = 5;
 
-/** What a log line says about a rejected request: its size and why, never its content. */
+/** Longest `webhook-id` a log line quotes: the header is the sender's, and may be long. */
+const LOGGED_WEBHOOK_ID_CHARS = 200;
+
+/**
+ * What a log line says about a rejected request: its size and why, and its `webhook-id` in webhook
+ * mode; never its content, nor its signature.
+ */
 function rejection(event: APIGatewayProxyEvent, statusCode: number, error: unknown): Record<string, unknown> {
+  const webhookId = webhook === undefined ? undefined : headerValue(event.headers, 'webhook-id');
   const received = {
     statusCode,
     bodyChars: event.body?.length ?? 0,
     isBase64Encoded: event.isBase64Encoded,
+    ...(webhookId === undefined ? {} : { webhookId: webhookId.slice(0, LOGGED_WEBHOOK_ID_CHARS) }),
   };
   if (error instanceof ValidationError) {
     return { ...received, issueCount: error.issues.length, issues: error.issues.slice(0, LOGGED_ISSUES) };
@@ -52,6 +74,7 @@ async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<AP
         isBase64Encoded: event.isBase64Encoded,
         contentType: headerValue(event.headers, 'content-type'),
         contentEncoding: headerValue(event.headers, 'content-encoding'),
+        webhook: webhookHeadersOf(event.headers),
       },
       {
         queue,
@@ -59,6 +82,7 @@ async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<AP
         ledgerRetentionDays: config.ledgerRetentionDays,
         logger,
         maxBodyBytes: config.maxBodyBytes,
+        ...(webhook === undefined ? {} : { webhook }),
       },
     );
     const duplicates = result.accepted.filter((item) => 'duplicate' in item).length;
@@ -73,6 +97,12 @@ async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<AP
     } else if (error instanceof LedgerUnavailableError) {
       metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
       logger.error('ledger unavailable; nothing enqueued', { error: error.message });
+    } else if (error instanceof CredentialsError) {
+      // The message names the secret and what is wrong with it, never a value.
+      logger.error('webhook signing secrets unavailable; nothing enqueued', {
+        error: error.message,
+        webhookId: headerValue(event.headers, 'webhook-id')?.slice(0, LOGGED_WEBHOOK_ID_CHARS),
+      });
     } else if (!(error instanceof BridgeError)) {
       logger.error('unexpected error', error instanceof Error ? error : String(error));
     }

@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { SETTINGS, URL_SETTINGS } from '../shared/settings.ts';
+import { NAME_SETTINGS, SETTINGS, URL_SETTINGS } from '../shared/settings.ts';
 import type { BridgeConfig } from './config.ts';
 import { BridgeFunction } from './constructs/bridge-function.ts';
 import { BridgeMonitoring } from './constructs/bridge-monitoring.ts';
@@ -63,6 +63,17 @@ export class BridgeStack extends Stack {
     this.ledger = new EventLedger(this, 'Ledger', { tableName: `${prefix}-ledger` });
     const { table } = this.ledger;
 
+    // Secrets are referenced by name, never created here. Secrets Manager appends six random characters
+    // to a secret's ARN, hence the `-??????`. They must be encrypted with the AWS managed key (the default).
+    const secretArnOf = (name: string): string =>
+      this.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${name}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const webhookMode = config.apiAuth === 'webhook';
+
     const powertools = {
       POWERTOOLS_SERVICE_NAME: prefix,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -83,8 +94,24 @@ export class BridgeStack extends Stack {
         QUEUE_URL: queue.queueUrl,
         [SETTINGS.ingest.maxBodyBytes.env]: String(settings.maxBodyBytes),
         ...ledgerEnvironment,
+        // Set only in webhook mode: it turns the signature check on.
+        ...(webhookMode
+          ? {
+              [NAME_SETTINGS.ingest.webhookSecretName.env]: config.webhookSecretName,
+              [SETTINGS.ingest.secretMaxAgeSeconds.env]: String(settings.secretMaxAgeSeconds),
+            }
+          : {}),
       },
     });
+    if (webhookMode) {
+      // The webhook secret only: the ingest never reads the Tencent credentials.
+      this.ingest.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretArnOf(config.webhookSecretName)],
+        }),
+      );
+    }
     // SendMessageBatch is authorised by sqs:SendMessage; nothing else (not even GetQueueAttributes).
     this.ingest.addToRolePolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
@@ -126,16 +153,11 @@ export class BridgeStack extends Stack {
     this.consumer.addToRolePolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
     );
-    // The secret is referenced by name, never created here. Secrets Manager appends six random characters
-    // to a secret's ARN, hence the `-??????`. It must be encrypted with the AWS managed key (the default).
-    const secretArn = this.formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${config.imSecretName}-??????`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
     this.consumer.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secretArnOf(config.imSecretName)],
+      }),
     );
     this.ledger.allow(this.consumer, LEDGER_ACTIONS.consumer);
     if (config.outcomeBus !== undefined) {
@@ -170,6 +192,7 @@ export class BridgeStack extends Stack {
       quotaPerDay: settings.apiKeyQuotaPerDay,
       logRetention: logGroupRetention,
       createCloudWatchRole: config.apiGatewayCloudWatchRole,
+      ...(config.waf ? { waf: { ratePer5Min: settings.wafRatePer5Min } } : {}),
     });
 
     this.monitoring = new BridgeMonitoring(this, 'Monitoring', {
@@ -203,6 +226,13 @@ export class BridgeStack extends Stack {
       output('ImBackupEndpoint', config.imBackupEndpoint, 'Tencent backup domain the consumer fails over to');
     }
     output('ImSecretName', config.imSecretName, 'Secrets Manager secret the consumer reads');
+    if (webhookMode) {
+      output(
+        'WebhookSecretName',
+        config.webhookSecretName,
+        'Secrets Manager secret of the webhook signing secrets the ingest reads',
+      );
+    }
     if (this.api.apiKeyId !== undefined) {
       output('ApiKeyId', this.api.apiKeyId, 'aws apigateway get-api-key --include-value --api-key <id>');
     }

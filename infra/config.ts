@@ -8,6 +8,9 @@ import { receivesNeeded } from '../shared/retry-policy.ts';
 import {
   type IntegerRange,
   type IntegerSetting,
+  NAME_SETTINGS,
+  SECRET_NAME_PATTERN,
+  SECRET_NAME_RULE,
   SETTINGS,
   type SettingRows,
   URL_SETTINGS,
@@ -44,11 +47,14 @@ export const IM_REGION_BACKUP_DOMAINS: Readonly<Record<ImRegion, string | undefi
 /** Every valid `imRegion`, in the order of the reference table. */
 export const IM_REGIONS = Object.keys(IM_REGION_DOMAINS) as ImRegion[];
 
-/** How callers authenticate to `POST /v1/events`. */
-export type ApiAuthMode = 'iam' | 'apiKey';
+/**
+ * How callers authenticate to `POST /v1/events`: `iam` (SigV4), `apiKey` (an API key and a usage plan)
+ * or `webhook` (a Standard Webhooks signature the ingest function verifies; API Gateway checks nothing).
+ */
+export type ApiAuthMode = 'iam' | 'apiKey' | 'webhook';
 
 /** Every valid `apiAuth`. */
-export const API_AUTH_MODES: readonly ApiAuthMode[] = ['iam', 'apiKey'];
+export const API_AUTH_MODES: readonly ApiAuthMode[] = ['iam', 'apiKey', 'webhook'];
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [
@@ -88,7 +94,10 @@ type IngestTunable = ContextKeyOf<typeof SETTINGS.ingest>;
  */
 export const CONSUMER_TUNABLES = byContextKey(SETTINGS.consumer);
 
-/** The ingest function's settings by context key; every one reaches its environment, defaults included. */
+/**
+ * The ingest function's settings by context key; each reaches its environment, defaults included,
+ * where it applies (`secretMaxAgeSeconds` in webhook mode only).
+ */
 const INGEST_TUNABLES = byContextKey(SETTINGS.ingest);
 
 /** The stack's own integer settings: context key, default and valid range. */
@@ -114,6 +123,11 @@ export const STACK_SETTINGS = {
   queueAgeAlarmSeconds: { default: 600, min: 60, max: 1_209_600 },
   /** Days the functions' and the API's logs are kept; one of {@link LOG_RETENTION_DAYS}. */
   logRetentionDays: { default: 30, min: 1, max: 3_653 },
+  /**
+   * Requests one IP address may make in 5 minutes before the web ACL blocks it (`waf=true` only):
+   * the limit of its rate-based rule, within what AWS WAF accepts (10 to 2,000,000,000).
+   */
+  wafRatePer5Min: { default: 3_000, min: 10, max: 2_000_000_000 },
 } as const satisfies Record<string, IntegerRange>;
 
 /** The name of a stack setting's context key. */
@@ -132,6 +146,8 @@ export const CONTEXT_KEYS = [
   'apiGatewayCloudWatchRole',
   'outcomeEvents',
   'outcomeBusName',
+  'waf',
+  ...Object.values(NAME_SETTINGS.ingest).map((row) => row.context),
   ...Object.keys(STACK_SETTINGS),
   // `ledgerRetentionDays` is a row of both functions: listed once.
   ...new Set([...Object.keys(INGEST_TUNABLES), ...Object.keys(CONSUMER_TUNABLES)]),
@@ -167,10 +183,20 @@ export interface BridgeConfig {
   readonly imBackupEndpoint: string | undefined;
   /** Name of the existing Secrets Manager secret with the Tencent admin credentials. */
   readonly imSecretName: string;
+  /**
+   * Name of the existing Secrets Manager secret with the webhook signing secrets; read by the ingest
+   * function in `webhook` mode only (`WEBHOOK_SECRET_NAME`).
+   */
+  readonly webhookSecretName: string;
   /** AWS region to deploy to; `undefined` leaves it to the CLI's profile (`CDK_DEFAULT_REGION`). */
   readonly awsRegion: string | undefined;
   /** How callers authenticate to the API. */
   readonly apiAuth: ApiAuthMode;
+  /**
+   * Whether an AWS WAF web ACL (a rate-based rule per IP and AWS's common rule set) protects the API
+   * stage (`-c waf=true`); advised in `webhook` mode, where the API is public.
+   */
+  readonly waf: boolean;
   /** E-mail address subscribed to the alarm topic, if any. */
   readonly alarmEmail: string | undefined;
   /**
@@ -210,7 +236,6 @@ export interface ContextSource {
 }
 
 const STAGE_PATTERN = /^[a-z][a-z0-9]{0,11}$/;
-const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,400}$/;
 const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** An EventBridge event bus name (not an ARN): what `events:PutEvents` is granted on, in this account. */
@@ -370,18 +395,20 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
   const imEndpoint = readEndpoint(reader, imRegion);
   const imBackupEndpoint = readBackupEndpoint(reader, imRegion, imEndpoint);
   const resourcePrefix = `moderation-bridge-${stage}-${imRegion}`;
-  const imSecretName =
-    reader.matching(
-      'imSecretName',
-      SECRET_NAME_PATTERN,
-      'a Secrets Manager secret name (letters, digits and /_+=.@-)',
-    ) ?? `moderation-bridge/${stage}/${imRegion}`;
+  // The deployment's secrets share one prefix: the Tencent credentials' name, and names below it.
+  const secretPrefix = `moderation-bridge/${stage}/${imRegion}`;
+  const imSecretName = reader.matching('imSecretName', SECRET_NAME_PATTERN, SECRET_NAME_RULE) ?? secretPrefix;
+  const webhookSecretSetting = NAME_SETTINGS.ingest.webhookSecretName;
+  const webhookSecretName =
+    reader.matching(webhookSecretSetting.context, webhookSecretSetting.pattern, webhookSecretSetting.rule) ??
+    `${secretPrefix}/webhook`;
   const awsRegion = reader.matching(
     'awsRegion',
     AWS_REGION_PATTERN,
     'an AWS region code such as ap-southeast-1',
   );
   const apiAuth = reader.choice('apiAuth', API_AUTH_MODES, 'iam');
+  const waf = reader.boolean('waf', false);
   const alarmEmail = reader.matching('alarmEmail', EMAIL_PATTERN, 'an e-mail address');
   const apiGatewayCloudWatchRole = reader.boolean('apiGatewayCloudWatchRole', true);
   const outcomeEvents = reader.boolean('outcomeEvents', false);
@@ -414,8 +441,10 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     imEndpoint,
     imBackupEndpoint,
     imSecretName,
+    webhookSecretName,
     awsRegion,
     apiAuth,
+    waf,
     alarmEmail,
     apiGatewayCloudWatchRole,
     outcomeBus: outcomeEvents ? outcomeBusName : undefined,

@@ -48,6 +48,7 @@ export const LOCAL_NAMES = {
   queue: 'bridge-events.fifo',
   deadLetterQueue: 'bridge-events-dlq.fifo',
   secret: 'bridge/tencent-admin',
+  webhookSecret: 'bridge/webhook',
   ledgerTable: 'bridge-ledger',
   outcomeBus: 'bridge-local-bus',
 } as const;
@@ -68,6 +69,13 @@ export interface LocalStackOptions {
   imBackupEndpoint?: string;
   /** The credentials secret's JSON. @default the simulator's development app and key */
   secretString?: string;
+  /**
+   * The webhook signing secrets' JSON (`{"signingSecrets": ["whsec_...", ...]}`): given, it is stored as
+   * the secret {@link LOCAL_NAMES}`.webhookSecret` and the ingest runs in webhook mode
+   * (`WEBHOOK_SECRET_NAME`), verifying every request's signature, as with `apiAuth=webhook`.
+   * @default none: no signature is checked
+   */
+  webhookSecretString?: string;
   /**
    * An external SQS and Secrets Manager (an emulator such as moto or LocalStack) to use instead of the
    * in-process stand-ins: the queues and the secret are created there, with the SDK, as the local ones
@@ -170,6 +178,12 @@ export async function startLocalStack(
       identifier: DEFAULT_ADMIN,
       secretKey: DEFAULT_SECRET_KEY,
     });
+  const secretStrings: Record<string, string> = {
+    [LOCAL_NAMES.secret]: secretString,
+    ...(options.webhookSecretString === undefined
+      ? {}
+      : { [LOCAL_NAMES.webhookSecret]: options.webhookSecretString }),
+  };
   const visibilityTimeoutSeconds = options.queue?.visibilityTimeoutSeconds ?? 30;
   const maxReceiveCount =
     options.queue?.maxReceiveCount ??
@@ -196,10 +210,7 @@ export async function startLocalStack(
         },
       },
     });
-    const secrets = await startLocalSecrets({
-      region: REGION,
-      secrets: { [LOCAL_NAMES.secret]: secretString },
-    });
+    const secrets = await startLocalSecrets({ region: REGION, secrets: secretStrings });
     aws = {
       sqs,
       secrets,
@@ -215,7 +226,7 @@ export async function startLocalStack(
     const created = await createAtEndpoint(options.awsEndpoint, {
       visibilityTimeoutSeconds,
       maxReceiveCount,
-      secretString,
+      secretStrings,
     });
     aws = {
       sqs: undefined,
@@ -254,6 +265,7 @@ export async function startLocalStack(
     // Empty: no failover.
     IM_BACKUP_ENDPOINT: imBackupEndpoint ?? '',
     IM_SECRET_ID: LOCAL_NAMES.secret,
+    ...(options.webhookSecretString === undefined ? {} : { WEBHOOK_SECRET_NAME: LOCAL_NAMES.webhookSecret }),
     POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'moderation-bridge-local',
     POWERTOOLS_METRICS_NAMESPACE: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ModerationBridgeLocal',
     // All local pollers share one consumer module, as invocations of one container would: it gets
@@ -307,13 +319,17 @@ export async function startLocalStack(
 }
 
 /**
- * Creates the queues and the secret at an external endpoint, with the attributes the CDK stack gives
+ * Creates the queues and the secrets at an external endpoint, with the attributes the CDK stack gives
  * them (infra/constructs/event-queues.ts), but the visibility timeout and `maxReceiveCount` of the
  * options; an existing secret gets the value as a new version.
  */
 async function createAtEndpoint(
   endpoint: string,
-  settings: { visibilityTimeoutSeconds: number; maxReceiveCount: number; secretString: string },
+  settings: {
+    visibilityTimeoutSeconds: number;
+    maxReceiveCount: number;
+    secretStrings: Readonly<Record<string, string>>;
+  },
 ): Promise<{ queueUrl: string; deadLetterQueueUrl: string }> {
   const client = {
     endpoint,
@@ -357,15 +373,13 @@ async function createAtEndpoint(
     );
     if (queue.QueueUrl === undefined || dlq.QueueUrl === undefined || dlqArn === undefined)
       throw new Error(`${endpoint} created the queues but returned no URL or ARN`);
-    try {
-      await secrets.send(
-        new CreateSecretCommand({ Name: LOCAL_NAMES.secret, SecretString: settings.secretString }),
-      );
-    } catch (error) {
-      if (!(error instanceof ResourceExistsException)) throw error;
-      await secrets.send(
-        new PutSecretValueCommand({ SecretId: LOCAL_NAMES.secret, SecretString: settings.secretString }),
-      );
+    for (const [name, value] of Object.entries(settings.secretStrings)) {
+      try {
+        await secrets.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+      } catch (error) {
+        if (!(error instanceof ResourceExistsException)) throw error;
+        await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+      }
     }
     return { queueUrl: queue.QueueUrl, deadLetterQueueUrl: dlq.QueueUrl };
   } catch (error) {

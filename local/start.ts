@@ -20,8 +20,9 @@ import { parseArgs } from 'node:util';
 import { closeOnSignals } from './signals.ts';
 import { DEFAULT_BACKUP_PORT, loadSeedFile } from './simulator/index.ts';
 import { LOCAL_NAMES, startLocalStack } from './stack.ts';
+import { developmentSigningSecret, webhookSecretString, webhookSendCommand } from './webhook.ts';
 
-const HELP = `npm start [-- --port N --simulator-port N --simulator-backup-port N --aws-endpoint URL]
+const HELP = `npm start [-- --port N --simulator-port N --simulator-backup-port N --aws-endpoint URL --auth webhook]
 
 Runs the bridge on 127.0.0.1: POST /v1/events and GET /v1/events/{eventId}, a local SQS FIFO queue and
 dead-letter queue, a local Secrets Manager, the event ledger in dynalite (in memory), a local
@@ -30,7 +31,11 @@ Ctrl-C stops it after in-flight work. See README.md ("Run it locally") for the e
 
 --aws-endpoint URL (or AWS_ENDPOINT_URL) uses the SQS, Secrets Manager and DynamoDB of an emulator at
 URL, such as moto_server or LocalStack, instead of the in-process ones: the queues, the secret and the
-ledger table are created there.`;
+ledger table are created there.
+
+--auth webhook runs the API as -c apiAuth=webhook deploys it: every POST /v1/events must carry a
+Standard Webhooks signature. A fresh development signing secret is put in the local Secrets Manager
+and printed, with a command that signs and sends a body.`;
 
 function port(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -52,6 +57,13 @@ function awsEndpoint(raw: string | undefined): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error(`--aws-endpoint must be an http(s) URL, got '${raw}'`);
   return raw.replace(/\/+$/, '');
+}
+
+/** The `--auth` modes the local API has: none (the default: no check) and `webhook`. */
+function authMode(raw: string | undefined): 'webhook' | undefined {
+  if (raw === undefined || raw === 'none') return undefined;
+  if (raw !== 'webhook') throw new Error(`--auth must be webhook (or none, the default), got '${raw}'`);
+  return raw;
 }
 
 function tencentSecret(): string | undefined {
@@ -78,6 +90,7 @@ async function main(): Promise<void> {
       'simulator-port': { type: 'string' },
       'simulator-backup-port': { type: 'string' },
       'aws-endpoint': { type: 'string' },
+      auth: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -92,6 +105,7 @@ async function main(): Promise<void> {
   const imEndpoint = process.env.IM_ENDPOINT || undefined;
   const imBackupEndpoint = process.env.IM_BACKUP_ENDPOINT || undefined;
   const external = awsEndpoint(values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL);
+  const signingSecret = authMode(values.auth) === 'webhook' ? developmentSigningSecret() : undefined;
   const stack = await startLocalStack({
     ...(external === undefined ? {} : { awsEndpoint: external }),
     apiPort: port('--port', values.port ?? process.env.PORT, 3000),
@@ -112,6 +126,7 @@ async function main(): Promise<void> {
       : { imEndpoint }),
     ...(imBackupEndpoint === undefined ? {} : { imBackupEndpoint }),
     ...(secretString === undefined ? {} : { secretString }),
+    ...(signingSecret === undefined ? {} : { webhookSecretString: webhookSecretString(signingSecret) }),
     // As a rule's target would get it from EventBridge, on one line.
     onOutcome: (event) => {
       console.log(
@@ -139,6 +154,20 @@ async function main(): Promise<void> {
   const events = `${stack.apiUrl}/v1/events`;
   const simulatorBackup =
     stack.imBackupEndpoint !== undefined && stack.imBackupEndpoint === stack.simulator?.backupUrl;
+  const example =
+    '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}';
+  const post =
+    signingSecret === undefined
+      ? `curl -sS -X POST ${events} -H 'content-type: application/json' \\
+    -d '${example}'`
+      : `${webhookSendCommand(events, signingSecret, example)}
+    # signs the body with the secret above and POSTs it (a signature is good for 5 minutes)`;
+  const webhookLines =
+    signingSecret === undefined
+      ? ''
+      : `\n  Webhooks   every POST must be signed (Standard Webhooks); development signing secret, new at each start:
+             ${signingSecret}
+             (in the local Secrets Manager as ${LOCAL_NAMES.webhookSecret}: {"signingSecrets": [...]})`;
   console.log(`
 Moderation bridge running locally
   API        POST ${events}
@@ -147,11 +176,10 @@ Moderation bridge running locally
   SQS        ${stack.queueUrl}
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
   Ledger     DynamoDB table ${stack.ledger.tableName} at ${stack.ledger.endpoint}${stack.sqs === undefined ? '' : ' (dynalite, in memory)'}
-  Outcomes   EventBridge bus ${LOCAL_NAMES.outcomeBus} (local: each outcome event is logged as a JSON line)
+  Outcomes   EventBridge bus ${LOCAL_NAMES.outcomeBus} (local: each outcome event is logged as a JSON line)${webhookLines}
 
 Try it:
-  curl -sS -X POST ${events} -H 'content-type: application/json' \\
-    -d '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}'
+  ${post}
   curl -sS ${events}/<eventId>    # what became of it: the eventId the POST answered
   curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members${
     simulatorBackup

@@ -1,6 +1,8 @@
 import { ConfigError } from './errors.ts';
 import {
   type IntegerSetting,
+  NAME_SETTINGS,
+  type NameSetting,
   SETTINGS,
   type SettingRows,
   type SettingValues,
@@ -46,6 +48,17 @@ class EnvReader {
     const values: Record<string, number> = {};
     for (const [field, setting] of Object.entries(rows)) values[field] = this.integer(setting);
     return values as SettingValues<T>;
+  }
+
+  /** A name setting: its variable's value when set (it must match the row's pattern), else `undefined`. */
+  optionalName(setting: NameSetting): string | undefined {
+    const value = this.env[setting.env]?.trim();
+    if (value === undefined || value === '') return undefined;
+    if (!setting.pattern.test(value)) {
+      this.problems.push(`${setting.env} must be ${setting.rule}, got '${value}'`);
+      return undefined;
+    }
+    return value;
   }
 
   /** A base URL: https, or http to a loopback address (local runs and tests only). */
@@ -109,6 +122,11 @@ export interface IngestConfig extends SettingValues<typeof SETTINGS.ingest> {
   queueUrl: string;
   /** Name of the DynamoDB table of the event ledger (`LEDGER_TABLE`). */
   ledgerTable: string;
+  /**
+   * The secret of the webhook signing secrets (`WEBHOOK_SECRET_NAME`, see `NAME_SETTINGS.ingest`);
+   * `undefined`: no signature is checked.
+   */
+  webhookSecretName: string | undefined;
 }
 
 /** Reads and validates the ingest function's settings; throws {@link ConfigError} naming each bad one. */
@@ -117,6 +135,7 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
   const config: IngestConfig = {
     queueUrl: reader.string('QUEUE_URL'),
     ledgerTable: reader.string('LEDGER_TABLE'),
+    webhookSecretName: reader.optionalName(NAME_SETTINGS.ingest.webhookSecretName),
     ...reader.integers(SETTINGS.ingest),
   };
   reader.done();

@@ -291,11 +291,15 @@ function toFieldIssues(prefix: string, input: Record<string, unknown>, issues: r
   return out;
 }
 
-function toModerationEvent(parsed: ParsedEvent, receivedAt: Date): ModerationEvent {
+function toModerationEvent(
+  parsed: ParsedEvent,
+  receivedAt: Date,
+  defaultId: string | undefined,
+): ModerationEvent {
   const { eventId, occurredAt, reason, ...rest } = parsed;
   return {
     ...rest,
-    eventId: eventId ?? randomUUID(),
+    eventId: eventId ?? defaultId ?? randomUUID(),
     occurredAt: occurredAt === undefined ? receivedAt : new Date(occurredAt),
     ...(reason === undefined ? {} : { reason }),
     fingerprint: fingerprintOf({
@@ -349,10 +353,29 @@ function withoutReservedKeys(
 }
 
 /**
+ * Where the eventIds of events sent without one come from, instead of a random UUID: a delivery id
+ * the sender keeps on its retries (a webhook's `webhook-id`), so that a retried delivery is a
+ * duplicate. One event takes `base` itself; event *i* of a batch takes `{base}:{i}`.
+ */
+export interface EventIdDefault {
+  /** The delivery's id. */
+  readonly base: string;
+  /** Where `base` came from: the path of the issue when it cannot serve, e.g. `(header webhook-id)`. */
+  readonly source: string;
+}
+
+/** Options of {@link validateEvents}. */
+export interface ValidateOptions {
+  /** @default a random UUID for each event sent without an eventId */
+  readonly eventIdDefault?: EventIdDefault;
+}
+
+/**
  * Validates a request payload (already parsed from JSON) against the event contract.
  *
  * @param payload - one event, or `{"events": [...]}` (see {@link isEventBatch})
  * @param receivedAt - the time of receipt: the default `occurredAt`, and the reference for the future check
+ * @param options - where missing eventIds come from (see {@link EventIdDefault})
  * @returns the events in request order, with `eventId` and `occurredAt` filled in
  * @throws {@link ValidationError} listing every broken rule, by field path
  *
@@ -362,9 +385,14 @@ function withoutReservedKeys(
  * // -> [{ eventId: '…uuid…', groupId: 'g1', account: 'bob', action: 'mute', durationSeconds: 600, occurredAt: … }]
  * ```
  */
-export function validateEvents(payload: unknown, receivedAt: Date): ModerationEvent[] {
+export function validateEvents(
+  payload: unknown,
+  receivedAt: Date,
+  options: ValidateOptions = {},
+): ModerationEvent[] {
   let items: readonly unknown[];
   let prefix: (index: number) => string;
+  const batch = isEventBatch(payload);
   if (isEventBatch(payload)) {
     const issues: FieldIssue[] = Object.keys(payload)
       .filter((key) => key !== 'events')
@@ -402,7 +430,22 @@ export function validateEvents(payload: unknown, receivedAt: Date): ModerationEv
       return;
     }
     if (reserved.issues.length > 0) return;
-    const event = toModerationEvent(result.data, receivedAt);
+    let defaultId: string | undefined;
+    if (options.eventIdDefault !== undefined && result.data.eventId === undefined) {
+      const { base, source } = options.eventIdDefault;
+      defaultId = batch ? `${base}:${index}` : base;
+      if (!EVENT_ID_PATTERN.test(defaultId)) {
+        // Once per request: the same id fails for every event that lacks one.
+        if (!issues.some((issue) => issue.path === source)) {
+          const serves = batch
+            ? `with ':${index}' appended, to be the eventId of ${at}, which has none`
+            : 'to be the eventId of the event, which has none';
+          issues.push({ path: source, rule: `${EVENT_ID_RULE} ${serves} (or send eventIds)` });
+        }
+        return;
+      }
+    }
+    const event = toModerationEvent(result.data, receivedAt, defaultId);
     if (event.occurredAt.getTime() > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) {
       issues.push({
         path: formatPath(at, ['occurredAt']),

@@ -55,6 +55,18 @@ export class UnsupportedMediaTypeError extends BridgeError {
   }
 }
 
+/**
+ * A request to a webhook-mode ingest did not prove its sender (`apiAuth=webhook`): a signature header
+ * is missing, its timestamp is more than 5 minutes away, or no signing secret gives its signature. The
+ * message names the check that failed, for the sender; it never holds a signature, a secret, or which
+ * secret was tried.
+ */
+export class WebhookRejectedError extends BridgeError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 /** A setting is missing or invalid; raised at cold start and names every bad setting. */
 export class ConfigError extends BridgeError {
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -97,7 +109,8 @@ export class EventConflictError extends BridgeError {
 }
 
 /**
- * The Tencent admin credentials could not be read or are malformed. Never carries secret values.
+ * A secret the bridge needs could not be read or is malformed: the consumer's Tencent admin
+ * credentials, or the ingest's webhook signing secrets. Never carries secret values.
  * Retryable: a secret being rotated or a Secrets Manager outage is over later.
  */
 export class CredentialsError extends BridgeError {

@@ -1,10 +1,12 @@
 import {
+  CredentialsError,
   EnqueueError,
   EventConflictError,
   MalformedBodyError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
+  WebhookRejectedError,
 } from './errors.ts';
 import { LedgerUnavailableError } from './ledger.ts';
 
@@ -36,10 +38,17 @@ export function jsonResponse(statusCode: number, payload: unknown): HttpResponse
  */
 export function statusOf(error: unknown): number {
   if (error instanceof ValidationError || error instanceof MalformedBodyError) return 400;
+  if (error instanceof WebhookRejectedError) return 401;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;
   if (error instanceof EventConflictError) return 409;
-  if (error instanceof EnqueueError || error instanceof LedgerUnavailableError) return 503;
+  if (
+    error instanceof EnqueueError ||
+    error instanceof LedgerUnavailableError ||
+    error instanceof CredentialsError
+  ) {
+    return 503;
+  }
   return 500;
 }
 
@@ -76,6 +85,13 @@ export function errorResponse(error: unknown, requestId: string | undefined): Ht
   if (error instanceof LedgerUnavailableError) {
     return jsonResponse(status, {
       message: 'the event ledger could not be reached; nothing was enqueued: resend the same request as is',
+      ...reference,
+    });
+  }
+  if (error instanceof CredentialsError) {
+    // Which secret and what is wrong with it are for the logs; the sender can only try again later.
+    return jsonResponse(status, {
+      message: 'the signing secrets could not be read; nothing was enqueued: resend the same request later',
       ...reference,
     });
   }

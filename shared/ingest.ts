@@ -7,11 +7,13 @@ import {
   type FieldIssue,
   MalformedBodyError,
   ValidationError,
+  WebhookRejectedError,
 } from './errors.ts';
 import { expiresAtOf, type LedgerItem, type LedgerStore, LedgerUnavailableError } from './ledger.ts';
 import { messageGroupIdOf, toQueueMessage } from './queue-message.ts';
-import { checkContentHeaders, decodeRequestBody } from './request-body.ts';
+import { checkContentHeaders, decodeRequestBody, receivedBody } from './request-body.ts';
 import { codePointName, parseStrictJson } from './strict-json.ts';
+import type { WebhookHeaders, WebhookVerifier } from './webhook.ts';
 
 /**
  * Deepest nesting of a request body: the contract needs four levels (`{"events": [{"data": {}}]}`),
@@ -51,6 +53,8 @@ export interface IngestRequest {
   contentType: string | undefined;
   /** The `Content-Encoding` header; only `identity` (or none) is taken. */
   contentEncoding: string | undefined;
+  /** The Standard Webhooks headers, checked when the ingest verifies signatures ({@link IngestDeps.webhook}). */
+  webhook?: WebhookHeaders;
 }
 
 /** What the ingest path works with. */
@@ -62,6 +66,12 @@ export interface IngestDeps {
   ledgerRetentionDays: number;
   logger: Logger;
   maxBodyBytes: number;
+  /**
+   * Webhook mode (`apiAuth=webhook`): every request must carry a Standard Webhooks signature this
+   * verifier accepts, checked before anything else of the body is read; events sent without an
+   * eventId take theirs from the `webhook-id`. Absent: nothing is checked (API Gateway authenticates).
+   */
+  webhook?: WebhookVerifier;
   /** The clock. */
   now?: () => Date;
 }
@@ -86,11 +96,18 @@ export interface IngestResult {
  * on the first failure the rest is not sent, and the {@link EnqueueError} says which events are on
  * the queue. Resending the same request is then safe.
  *
- * @throws `UnsupportedMediaTypeError`, `PayloadTooLargeError`, {@link MalformedBodyError},
- *   {@link ValidationError} or {@link EventConflictError} (4xx, nothing enqueued),
+ * In webhook mode ({@link IngestDeps.webhook}) the signature is checked first, over the body as
+ * received (only its size is checked before); a request that fails it is refused with nothing read,
+ * recorded or enqueued. An event without an eventId then takes the `webhook-id` (event *i* of a batch
+ * `{webhook-id}:{i}`), so that a sender's retry of a delivery is a duplicate, not a second change.
+ *
+ * @throws `UnsupportedMediaTypeError`, `PayloadTooLargeError`, {@link WebhookRejectedError},
+ *   {@link MalformedBodyError}, {@link ValidationError} or {@link EventConflictError} (4xx, nothing
+ *   enqueued), `CredentialsError` (the signing secrets are unreadable: 5xx, nothing enqueued),
  *   {@link LedgerUnavailableError} (5xx, nothing enqueued) or {@link EnqueueError} (5xx, some maybe enqueued)
  */
 export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Promise<IngestResult> {
+  const webhookId = deps.webhook === undefined ? undefined : await verifySender(request, deps.webhook, deps);
   checkContentHeaders(request.contentType, request.contentEncoding);
   const text = decodeRequestBody(request.body, request.isBase64Encoded, deps.maxBodyBytes);
   const parsed = parseStrictJson(text, { maxDepth: MAX_JSON_DEPTH, reservedKeys: RESERVED_KEYS });
@@ -101,7 +118,11 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
   const payload = parsed.value;
 
   const receivedAt = deps.now?.() ?? new Date();
-  const events = validateEvents(payload, receivedAt);
+  const events = validateEvents(
+    payload,
+    receivedAt,
+    webhookId === undefined ? {} : { eventIdDefault: { base: webhookId, source: '(header webhook-id)' } },
+  );
   const entries: QueueEntry[] = events.map((event) => ({
     eventId: event.eventId,
     messageGroupId: messageGroupIdOf(event.groupId, event.account),
@@ -154,6 +175,7 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
         action: event.action,
         groupId: event.groupId,
         account: event.account,
+        ...(webhookId === undefined ? {} : { webhookId }),
       },
     );
   }
@@ -164,6 +186,29 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
         : { eventId: event.eventId },
     ),
   };
+}
+
+/**
+ * Checks a webhook-mode request's signature; returns its `webhook-id`.
+ *
+ * @throws `PayloadTooLargeError` (before any hashing), {@link WebhookRejectedError} naming the failed
+ *   check, or the `CredentialsError` of unreadable signing secrets
+ */
+async function verifySender(
+  request: IngestRequest,
+  verifier: WebhookVerifier,
+  deps: IngestDeps,
+): Promise<string> {
+  const body = receivedBody(request.body, request.isBase64Encoded, deps.maxBodyBytes);
+  const check = await verifier.verify(request.webhook ?? {}, body);
+  switch (check.kind) {
+    case 'verified':
+      return check.webhookId;
+    case 'rejected':
+      throw new WebhookRejectedError(check.message);
+    case 'unavailable':
+      throw check.error;
+  }
 }
 
 /**

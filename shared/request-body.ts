@@ -174,4 +174,28 @@ export function decodeRequestBody(
   }
 }
 
+/**
+ * The request body exactly as received, for a signature check that must run before it is read: the
+ * text API Gateway passed, or the bytes of a base64 body. Only its size is checked here (so that an
+ * unauthenticated request cannot make the check hash more than `maxBytes`); {@link decodeRequestBody}
+ * checks the rest afterwards.
+ *
+ * @throws {@link PayloadTooLargeError}
+ */
+export function receivedBody(
+  body: string | null | undefined,
+  isBase64Encoded: boolean,
+  maxBytes: number,
+): string | Buffer {
+  const raw = body ?? '';
+  if (!isBase64Encoded) {
+    if (Buffer.byteLength(raw, 'utf8') > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    return raw;
+  }
+  if (raw.length > 4 * Math.ceil(maxBytes / 3)) throw new PayloadTooLargeError(maxBytes);
+  const bytes = Buffer.from(raw, 'base64');
+  if (bytes.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  return bytes;
+}
+
 const emptyBody = () => new MalformedBodyError('request body is empty; expected a JSON event');

@@ -7,6 +7,9 @@
  * To add a setting, add a row: the function's config gains the field (named as the row, documented by
  * the row's comment), the loader reads and range-checks the variable, and the stack accepts the context
  * key and passes it on when it is set. Nothing else needs to change.
+ *
+ * Settings that name a resource (a secret) are rows of {@link NAME_SETTINGS}: a variable, a context
+ * key and a pattern; the stack derives their defaults from the stage and region.
  */
 
 /** A default and the range a value must lie in (both ends included). */
@@ -46,6 +49,18 @@ const LEDGER_RETENTION_DAYS = {
   max: 3_650,
 } as const satisfies IntegerSetting;
 
+/**
+ * How long a secret is cached per container, in seconds: the consumer's Tencent credentials and, in
+ * webhook mode, the ingest's signing secrets. One context key sets both.
+ */
+const SECRET_MAX_AGE_SECONDS = {
+  env: 'SECRET_MAX_AGE_SECONDS',
+  context: 'secretMaxAgeSeconds',
+  default: 300,
+  min: 0,
+  max: 86_400,
+} as const satisfies IntegerSetting;
+
 /** The integer settings of each function. The comment on a row documents its config field. */
 export const SETTINGS = {
   ingest: {
@@ -59,6 +74,8 @@ export const SETTINGS = {
     },
     /** Days an event's ledger item is kept after its last change. */
     ledgerRetentionDays: LEDGER_RETENTION_DAYS,
+    /** How long the webhook signing secrets are cached per container, in seconds (webhook mode only). */
+    secretMaxAgeSeconds: SECRET_MAX_AGE_SECONDS,
   },
   consumer: {
     /** Timeout of one Tencent call, in milliseconds. */
@@ -96,13 +113,7 @@ export const SETTINGS = {
       max: 43_200,
     },
     /** How long the credentials secret is cached per container, in seconds. */
-    secretMaxAgeSeconds: {
-      env: 'SECRET_MAX_AGE_SECONDS',
-      context: 'secretMaxAgeSeconds',
-      default: 300,
-      min: 0,
-      max: 86_400,
-    },
+    secretMaxAgeSeconds: SECRET_MAX_AGE_SECONDS,
     /** Validity of the UserSigs the consumer makes, in seconds. */
     userSigTtlSeconds: {
       env: 'USERSIG_TTL_SECONDS',
@@ -185,3 +196,41 @@ export const URL_SETTINGS = {
     imBackupEndpoint: { env: 'IM_BACKUP_ENDPOINT', context: 'imBackupEndpoint', off: 'none' },
   },
 } as const satisfies Readonly<Record<'consumer', Readonly<Record<string, UrlSetting>>>>;
+
+/** What a Secrets Manager secret name may hold (not an ARN): the rule of every secret-name setting. */
+export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,400}$/;
+/** {@link SECRET_NAME_PATTERN} in words, for messages. */
+export const SECRET_NAME_RULE = 'a Secrets Manager secret name (letters, digits and /_+=.@-)';
+
+/**
+ * A setting that names a resource: the function reads the name from `env` (unset: the feature is off),
+ * the stack takes it from the `context` key or derives a default (`infra/config.ts`), and both check
+ * it against `pattern`.
+ */
+export interface NameSetting {
+  /** The environment variable the function reads. */
+  readonly env: string;
+  /** The CDK context key that sets it. */
+  readonly context: string;
+  /** What a valid value matches. */
+  readonly pattern: RegExp;
+  /** The pattern in words, for messages: "must be <rule>". */
+  readonly rule: string;
+}
+
+/** The name settings of each function. The comment on a row documents its config field. */
+export const NAME_SETTINGS = {
+  ingest: {
+    /**
+     * The Secrets Manager secret holding the webhook signing secrets (`{"signingSecrets": [...]}`).
+     * Set: every `POST /v1/events` must carry a Standard Webhooks signature made with one of them
+     * (`apiAuth=webhook`); unset: no signature is checked (API Gateway authenticates the caller).
+     */
+    webhookSecretName: {
+      env: 'WEBHOOK_SECRET_NAME',
+      context: 'webhookSecretName',
+      pattern: SECRET_NAME_PATTERN,
+      rule: SECRET_NAME_RULE,
+    },
+  },
+} as const satisfies Readonly<Record<'ingest', Readonly<Record<string, NameSetting>>>>;

@@ -14,6 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ApiAuthMode } from '../config.ts';
+import { ApiWebAcl } from './api-web-acl.ts';
 
 /** Properties of {@link IngestApi}. */
 export interface IngestApiProps {
@@ -26,11 +27,18 @@ export interface IngestApiProps {
   /** The function behind `GET /v1/events/{eventId}`. */
   readonly statusHandler: IFunction;
   /**
-   * How callers authenticate, on both routes: `iam` (SigV4, `execute-api:Invoke`) or `apiKey` (an API
-   * key and a usage plan).
+   * How callers authenticate: `iam` (SigV4, `execute-api:Invoke`) or `apiKey` (an API key and a usage
+   * plan), on both routes; or `webhook`: `POST /v1/events` has no API Gateway check (the ingest
+   * function verifies each request's signature) and `GET /v1/events/{eventId}` stays IAM.
    * @default 'iam'
    */
   readonly authMode?: ApiAuthMode;
+  /**
+   * An AWS WAF web ACL on the stage: a rate-based rule per IP address (`ratePer5Min` requests in 5
+   * minutes) and AWS's common rule set.
+   * @default none: the stage throttling alone
+   */
+  readonly waf?: { readonly ratePer5Min: number };
   /** Steady-state requests per second of the stage and of the usage plan. */
   readonly rateLimit: number;
   /** Burst of requests of the stage and of the usage plan. */
@@ -55,8 +63,9 @@ export interface IngestApiProps {
 
 /**
  * The REST API: `POST /v1/events` proxied to the ingest function and `GET /v1/events/{eventId}` to the
- * status function, both with the same authentication; a regional endpoint, stage throttling,
- * JSON access logs, error-level execution logs without request data, and X-Ray tracing.
+ * status function, both with the same authentication (in webhook mode, the POST has none of API
+ * Gateway's and the GET stays IAM); a regional endpoint, stage throttling, an optional web ACL, JSON
+ * access logs, error-level execution logs without request data, and X-Ray tracing.
  *
  * Request body size: API Gateway REST APIs have a fixed 10 MB payload limit and no setting to lower it,
  * and a WAF size rule only inspects the first 16 KB of a body (64 KB at extra cost). The bound is therefore the ingest function's
@@ -69,6 +78,8 @@ export class IngestApi extends Construct {
   readonly eventsUrl: string;
   /** The API key callers send in `x-api-key` (API-key mode only); API Gateway generates its value. */
   readonly apiKeyId: string | undefined;
+  /** The web ACL on the stage, when {@link IngestApiProps.waf} asks for one. */
+  readonly webAcl: ApiWebAcl | undefined;
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -123,14 +134,14 @@ export class IngestApi extends Construct {
     });
 
     const authorization =
-      authMode === 'iam'
-        ? { authorizationType: AuthorizationType.IAM }
-        : { authorizationType: AuthorizationType.NONE, apiKeyRequired: true };
+      authMode === 'apiKey'
+        ? { authorizationType: AuthorizationType.NONE, apiKeyRequired: true }
+        : { authorizationType: AuthorizationType.IAM };
     const events = this.api.root.addResource('v1').addResource('events');
     const post = events.addMethod(
       'POST',
       new LambdaIntegration(props.handler, { allowTestInvoke: false }),
-      authorization,
+      authMode === 'webhook' ? { authorizationType: AuthorizationType.NONE } : authorization,
     );
     // API Gateway URL-decodes the path segment into `pathParameters.eventId`; the function validates it.
     const get = events
@@ -162,16 +173,28 @@ export class IngestApi extends Construct {
       reason:
         'The functions validate every request (content type, size, event schema; the eventId of a GET) and answer with field-level 400s; an API Gateway model would duplicate the event contract with a different error format.',
     });
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'No WAF: callers authenticate (IAM or API key), the stage and usage plan throttle, the function bounds the body size; a web ACL would add cost without adding a control this machine-to-machine API lacks.',
-    });
+    this.webAcl =
+      props.waf === undefined
+        ? undefined
+        : new ApiWebAcl(this, 'Waf', {
+            name: `${props.name}-api`,
+            stage: this.api.deploymentStage,
+            ratePer5Min: props.waf.ratePer5Min,
+          });
+    if (this.webAcl === undefined) {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          authMode === 'webhook'
+            ? 'No WAF, as chosen by context (waf=false): every request must carry a Standard Webhooks signature the ingest function verifies before reading the body, the stage throttles, the function bounds the body size. Deploy with -c waf=true for a rate limit per IP and the AWS common rule set.'
+            : 'No WAF: callers authenticate (IAM or API key), the stage and usage plan throttle, the function bounds the body size; a web ACL would add cost without adding a control this machine-to-machine API lacks (-c waf=true adds one).',
+      });
+    }
     for (const method of [post, get]) {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-COG4',
         reason:
-          'Callers are backend services, authenticated with IAM SigV4 (or, when chosen by context, an API key and usage plan), not end users of a Cognito user pool.',
+          'Callers are backend services, authenticated with IAM SigV4 (or, when chosen by context, an API key and usage plan, or a webhook signature), not end users of a Cognito user pool.',
       });
       if (authMode === 'apiKey') {
         Validations.of(method).acknowledge({
@@ -180,6 +203,13 @@ export class IngestApi extends Construct {
             'API-key mode was chosen by context (apiAuth=apiKey) for callers that cannot sign with SigV4; the method requires the key and the usage plan throttles and caps it. The default mode is IAM.',
         });
       }
+    }
+    if (authMode === 'webhook') {
+      Validations.of(post).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Webhook mode was chosen by context (apiAuth=webhook) for senders outside AWS: API Gateway cannot check an HMAC signature, so the ingest function verifies the Standard Webhooks signature of every request (secrets in Secrets Manager, 5-minute timestamp tolerance) and answers 401 before reading, recording or enqueueing anything.',
+      });
     }
     if (createCloudWatchRole) {
       Validations.of(this.api).acknowledge({

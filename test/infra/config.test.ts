@@ -355,7 +355,7 @@ describe('loadBridgeConfig', () => {
     // Assess
     expect(problems).toEqual([
       "stage must be 1 to 12 lower-case letters or digits, starting with a letter; got 'Prod!'",
-      "apiAuth must be one of iam, apiKey; got 'basic'",
+      "apiAuth must be one of iam, apiKey, webhook; got 'basic'",
       "alarmEmail must be an e-mail address; got 'ops'",
       'batchSize must be an integer from 1 to 10; got 11',
       'logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653; got 31',

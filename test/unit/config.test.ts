@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConsumerConfig, loadIngestConfig } from '#shared/config';
 import { ConfigError } from '#shared/errors';
-import { type IntegerSetting, SETTINGS, URL_SETTINGS } from '#shared/settings';
+import { type IntegerSetting, NAME_SETTINGS, SETTINGS, URL_SETTINGS } from '#shared/settings';
 
 const consumerEnv = {
   QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo',
@@ -185,6 +185,8 @@ describe('loadIngestConfig', () => {
       ledgerTable: 'bridge-ledger',
       maxBodyBytes: 262144,
       ledgerRetentionDays: 14,
+      secretMaxAgeSeconds: 300,
+      webhookSecretName: undefined,
     });
     expect(() => loadIngestConfig({})).toThrow(
       'Invalid configuration: QUEUE_URL is required; LEDGER_TABLE is required',
@@ -212,6 +214,27 @@ describe('loadIngestConfig', () => {
   );
 });
 
+describe('loadIngestConfig: webhook mode', () => {
+  it('reads WEBHOOK_SECRET_NAME, which turns the signature check on', () => {
+    expect(
+      loadIngestConfig({ ...ingestEnv, WEBHOOK_SECRET_NAME: ' moderation-bridge/dev/singapore/webhook ' }),
+    ).toMatchObject({
+      webhookSecretName: 'moderation-bridge/dev/singapore/webhook',
+      secretMaxAgeSeconds: 300,
+    });
+    expect(loadIngestConfig({ ...ingestEnv, WEBHOOK_SECRET_NAME: '' }).webhookSecretName).toBeUndefined();
+  });
+
+  it.each(['has space', 'arn:aws:secretsmanager:eu-central-1:1:secret:x', 'x'.repeat(401)])(
+    'refuses WEBHOOK_SECRET_NAME %p, naming the variable and the rule',
+    (value) => {
+      expect(problemsOf(() => loadIngestConfig({ ...ingestEnv, WEBHOOK_SECRET_NAME: value }))).toBe(
+        `Invalid configuration: WEBHOOK_SECRET_NAME must be a Secrets Manager secret name (letters, digits and /_+=.@-), got '${value}'`,
+      );
+    },
+  );
+});
+
 describe('the README', () => {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('\n## Settings\n'), readme.indexOf('\n### Staying under'));
@@ -224,6 +247,13 @@ describe('the README', () => {
     'lists $env (consumer) in Settings with its context key',
     (row) => {
       expect(section).toContain(`\n| \`${row.env}\` | consumer | \`${row.context}\` |`);
+    },
+  );
+
+  it.each(Object.values(NAME_SETTINGS.ingest))(
+    'lists $env (ingest) in Settings with its context key',
+    (row) => {
+      expect(section).toContain(`\n| \`${row.env}\` | ingest | \`${row.context}\` | `);
     },
   );
 

@@ -1,0 +1,153 @@
+/**
+ * `npm start -- --auth webhook`: the local stack in webhook mode. The command it prints, and the
+ * README's example of "Signed webhooks", are run as a user would paste them (through `sh`), and the
+ * event they send is applied in the simulator.
+ */
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitForOutput } from '../helpers/child-process';
+
+const ROOT = join(__dirname, '..', '..');
+// Each test runs `npm run` once or twice (a few seconds each on a busy machine).
+jest.setTimeout(90_000);
+
+/** The environment of a newcomer's shell: none of the test setup's function settings. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of [
+    'IM_ENDPOINT',
+    'QUEUE_URL',
+    'DLQ_URL',
+    'IM_SECRET_ID',
+    'WEBHOOK_SECRET_NAME',
+    'WEBHOOK_SECRET',
+  ]) {
+    delete env[name];
+  }
+  return env;
+}
+
+/** Runs a shell command line in the repository; resolves with its output and exit code. */
+function shell(command: string): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile('sh', ['-c', command], { cwd: ROOT, env: childEnv() }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ stdout, stderr, code });
+    });
+  });
+}
+
+/** The README's "Signed webhooks" section. */
+const readmeSection = (): string => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n### Signed webhooks\n');
+  if (start === -1) throw new Error('README has no "### Signed webhooks" section');
+  const next = /\n#{2,3} /.exec(readme.slice(start + 1));
+  return readme.slice(start, next === null ? undefined : start + 1 + next.index);
+};
+
+describe('npm start -- --auth webhook', () => {
+  let child: ChildProcessWithoutNullStreams;
+  let banner: string;
+
+  beforeAll(async () => {
+    child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        'local/start.ts',
+        '--auth',
+        'webhook',
+        '--port',
+        '0',
+        '--simulator-port',
+        '0',
+      ],
+      { cwd: ROOT, env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' } },
+    );
+    banner = await waitForOutput(child, /Ctrl-C stops it/);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  const secretOf = (text: string) => /^\s+(whsec_[A-Za-z0-9+/=]+)$/m.exec(text)?.[1];
+  const apiOf = (text: string) => /POST (http:\/\/127\.0\.0\.1:\d+)\/v1\/events/.exec(text)?.[1];
+
+  it('prints a development secret and a command that signs and sends an event, which is applied', async () => {
+    // Prepare
+    const command = /^ {2}(WEBHOOK_SECRET=.+ \\\n\s+'[^']+')$/m.exec(banner)?.[1];
+    const simulator = /Tencent\s+(http:\S+) \(simulator/.exec(banner)?.[1];
+    const api = apiOf(banner);
+    if (command === undefined || simulator === undefined || api === undefined) {
+      throw new Error(`no webhook command in: ${banner}`);
+    }
+
+    // Act
+    const outcome = waitForOutput(child, /"message":"outcome event".*\n/);
+    const sent = await shell(command);
+    const answer = JSON.parse(sent.stdout) as { accepted: { eventId: string }[] };
+    const eventId = answer.accepted[0]?.eventId ?? '';
+    await outcome;
+    const status = await fetch(`${api}/v1/events/${encodeURIComponent(eventId)}`);
+    const members = (await (await fetch(`${simulator}/_sim/groups/%40TGS%232CLUZEAEJ/members`)).json()) as {
+      account: string;
+      nameCard: string;
+    }[];
+
+    // Assess: the eventId is the delivery's webhook-id, which the command made.
+    expect(secretOf(banner)).toMatch(/^whsec_/);
+    expect(sent.code).toBe(0);
+    expect(eventId).toMatch(/^msg_[0-9a-f-]{36}$/);
+    expect(await status.json()).toMatchObject({ eventId, status: 'applied' });
+    expect(members.find((member) => member.account === 'bob')?.nameCard).toBe('Bob (muted)');
+  });
+
+  it("runs the README's example as documented: accepted, then its redelivery a duplicate", async () => {
+    // Prepare: the README's command, with this start's secret and port.
+    const section = readmeSection();
+    const example =
+      /^(WEBHOOK_SECRET='whsec_\.\.\.' npm run --silent webhook:send -- .+ \\\n\s+'[^']+'.*)$/m.exec(
+        section,
+      )?.[1];
+    const answers = [...section.matchAll(/^# (\{"accepted".*\})$/gm)].map((match) => match[1]);
+    const secret = secretOf(banner);
+    const api = apiOf(banner);
+    if (example === undefined || secret === undefined || api === undefined || answers.length !== 2) {
+      throw new Error('the README example, its two answers, or the printed secret are missing');
+    }
+    const command = example.replace("'whsec_...'", `'${secret}'`).replace('http://127.0.0.1:3000', api);
+
+    // Act
+    const first = await shell(command);
+    const again = await shell(command);
+
+    // Assess
+    expect([first.code, again.code]).toEqual([0, 0]);
+    expect([JSON.parse(first.stdout), JSON.parse(again.stdout)]).toEqual(
+      answers.map((answer) => JSON.parse(answer ?? '')),
+    );
+  });
+
+  it('refuses the same command with another secret: 401, exit code 1', async () => {
+    // Prepare
+    const api = apiOf(banner) ?? '';
+    const other = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+    // Act
+    const sent = await shell(
+      `WEBHOOK_SECRET='${other}' npm run --silent webhook:send -- ${api}/v1/events '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "unmute"}'`,
+    );
+
+    // Assess
+    expect(sent.code).toBe(1);
+    expect(JSON.parse(sent.stdout).message).toMatch(/^webhook-signature does not match/);
+    expect(sent.stderr).toContain('HTTP 401');
+  });
+});

@@ -170,10 +170,11 @@ const NAME_CARD_MAX_BYTES = 50;
  * checks of `validateEvents`, and are said in the field's description; for a byte length the schema
  * states the looser bound in characters.
  */
+/** An `eventId`, as a client gives it and `GET /v1/events/{eventId}` takes it. */
+const eventIdSchema = z.string(rule(EVENT_ID_RULE)).regex(EVENT_ID_PATTERN, { error: EVENT_ID_RULE });
+
 const common = {
-  eventId: z
-    .string(rule(EVENT_ID_RULE))
-    .regex(EVENT_ID_PATTERN, { error: EVENT_ID_RULE })
+  eventId: eventIdSchema
     .optional()
     .describe(
       'Your idempotency key: the same eventId with the same content is a duplicate, with other content a 409. ' +
@@ -352,6 +353,7 @@ const batchSchema = z.strictObject({ events: eventList(eventSchema) });
  * JSON Schema of them with `io: 'input'` (what a client sends).
  */
 export const contractSchemas = {
+  eventId: eventIdSchema,
   actions: actionSchemas,
   event: eventSchema,
   batch: batchSchema,

@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   console.log(`
 Moderation bridge running locally
   API        POST ${events}
+  OpenAPI    GET ${stack.apiUrl}/v1/openapi.json
   Tencent    ${stack.simulator ? `${stack.imEndpoint} (simulator; state: GET ${stack.imEndpoint}/_sim/groups)` : stack.imEndpoint}
   SQS        ${stack.queueUrl}
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}

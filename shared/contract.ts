@@ -229,8 +229,9 @@ const DATA_VALUE_BYTES_RULE = `values must be at most ${MAX_MEMBER_DATA_VALUE_BY
 
 /**
  * `data` of `set_member_data`: one issue per broken entry (at `data["key"]`), or one for `data` itself.
- * A zod record skips a `__proto__` key without an issue: `validateEvents` reports it
- * ({@link reservedDataKeyIssues}).
+ * Its key count and a `__proto__` key are checked on the raw input by `validateEvents`
+ * ({@link memberDataIssues}): a zod record skips `__proto__` without an issue (so that it never
+ * reaches an output object), and a check of the record would count only the keys it kept.
  */
 const memberData = z
   .record(
@@ -247,13 +248,6 @@ const memberData = z
       })
       .regex(...allowedCharacters(false, 'values ')),
     rule(DATA_RULE),
-  )
-  .refine(
-    (value) => {
-      const count = Object.keys(value).length;
-      return count >= 1 && count <= MAX_MEMBER_DATA_KEYS;
-    },
-    { error: DATA_COUNT_RULE },
   )
   // The key count, for the document: zod has no record size check that its JSON Schema would show.
   .meta({
@@ -471,15 +465,38 @@ function withoutReservedKeys(
 }
 
 /**
- * A `reserved key` issue for a `__proto__` key of `data`: the one reserved key the `data` record
- * cannot report (zod skips it, so that it never reaches an output object); the others fail its key
- * pattern.
+ * The issues of a `set_member_data` event's `data` that its record schema cannot see, read from the raw
+ * input: a key count outside 1 to {@link MAX_MEMBER_DATA_KEYS}, and a `__proto__` key (the other
+ * reserved keys fail the key pattern).
  */
-function reservedDataKeyIssues(prefix: string, event: Record<string, unknown>): FieldIssue[] {
+function memberDataIssues(prefix: string, event: Record<string, unknown>): FieldIssue[] {
   const data = event.data;
-  return isPlainObject(data) && Object.hasOwn(data, '__proto__')
-    ? [{ path: formatPath(prefix, ['data', '__proto__']), rule: 'reserved key' }]
-    : [];
+  if (event.action !== 'set_member_data' || !isPlainObject(data)) return [];
+  const count = Object.keys(data).length;
+  return [
+    ...(count >= 1 && count <= MAX_MEMBER_DATA_KEYS
+      ? []
+      : [{ path: formatPath(prefix, ['data']), rule: DATA_COUNT_RULE }]),
+    ...(Object.hasOwn(data, '__proto__')
+      ? [{ path: formatPath(prefix, ['data', '__proto__']), rule: 'reserved key' }]
+      : []),
+  ];
+}
+
+/** `issues` with `dataIssues` placed before the first issue of `data` (after the other fields' issues). */
+function withDataIssues(prefix: string, issues: FieldIssue[], dataIssues: FieldIssue[]): FieldIssue[] {
+  if (dataIssues.length === 0) return issues;
+  const data = formatPath(prefix, ['data']);
+  const first = issues.findIndex(
+    (issue) =>
+      issue.path === data ||
+      issue.path.startsWith(`${data}.`) ||
+      issue.path.startsWith(`${data}[`) ||
+      issue.rule === 'unknown field' ||
+      issue.rule.startsWith('not allowed for action'),
+  );
+  const at = first < 0 ? issues.length : first;
+  return [...issues.slice(0, at), ...dataIssues, ...issues.slice(at)];
 }
 
 /**
@@ -526,15 +543,15 @@ export function validateEvents(payload: unknown, receivedAt: Date): ModerationEv
       return;
     }
     const reserved = withoutReservedKeys(at, item);
-    const reservedInData = reservedDataKeyIssues(at, reserved.rest);
+    const dataIssues = memberDataIssues(at, reserved.rest);
     issues.push(...reserved.issues);
     const result = eventSchema.safeParse(reserved.rest);
     if (!result.success) {
-      issues.push(...toFieldIssues(at, reserved.rest, result.error.issues), ...reservedInData);
+      issues.push(...withDataIssues(at, toFieldIssues(at, reserved.rest, result.error.issues), dataIssues));
       return;
     }
-    issues.push(...reservedInData);
-    if (reserved.issues.length > 0 || reservedInData.length > 0) return;
+    issues.push(...dataIssues);
+    if (reserved.issues.length > 0 || dataIssues.length > 0) return;
     const event = toModerationEvent(result.data, receivedAt);
     if (event.occurredAt.getTime() > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) {
       issues.push({

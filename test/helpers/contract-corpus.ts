@@ -139,6 +139,23 @@ export const INVALID_EVENTS: InvalidPayload[] = [
   ],
   ['missing data', { ...base, action: 'set_member_data' }, [{ path: 'data', rule: 'is required' }]],
   [
+    'data with six keys and a number value (both reported)',
+    { ...base, action: 'set_member_data', data: { a: 1, b: '2', c: '3', d: '4', e: '5', f: '6' } },
+    [
+      { path: 'data', rule: 'must have 1 to 5 keys (Tencent allows 5 member custom fields)' },
+      { path: 'data.a', rule: 'values must be strings' },
+    ],
+  ],
+  [
+    'a bad field, empty data and an unknown field, in field order',
+    { ...base, groupId: 5, action: 'set_member_data', data: {}, role: 'admin' },
+    [
+      { path: 'groupId', rule: 'must be 1-48 bytes of printable ASCII' },
+      { path: 'data', rule: 'must have 1 to 5 keys (Tencent allows 5 member custom fields)' },
+      { path: 'role', rule: "not allowed for action 'set_member_data'" },
+    ],
+  ],
+  [
     'data with a number value',
     { ...base, action: 'set_member_data', data: { level: 2 } },
     [{ path: 'data.level', rule: 'values must be strings' }],

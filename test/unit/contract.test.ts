@@ -189,6 +189,11 @@ describe('validateEvents: reserved keys', () => {
       'data.__proto__',
     ],
     [
+      '__proto__ alone in data (one key, so not a key count issue)',
+      '{"groupId":"g","account":"bob","action":"set_member_data","data":{"__proto__":"x"}}',
+      'data.__proto__',
+    ],
+    [
       'constructor in data',
       '{"groupId":"g","account":"bob","action":"set_member_data","data":{"constructor":"x"}}',
       'data.constructor',

@@ -344,7 +344,9 @@ const batchSchema = z.strictObject({ events: eventList(eventSchema) });
 /**
  * The contract's zod schemas, for the OpenAPI document: the ones {@link validateEvents} validates with.
  * `request` is the body of `POST /v1/events`: one event, or {@link batchSchema the batch form}. Make
- * JSON Schema of them with `io: 'input'` (what a client sends).
+ * JSON Schema of them with `io: 'input'` (what a client sends). Validate with `validateEvents`, not
+ * with these alone: it also checks what a schema cannot see (reserved keys and `data`'s key count on
+ * the raw input, `occurredAt` against the time of receipt, unique eventIds in a request).
  */
 export const contractSchemas = {
   eventId: eventIdSchema,

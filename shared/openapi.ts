@@ -214,26 +214,31 @@ function gatewayResponses(schemes: readonly SecuritySchemeName[]): Record<string
       },
     );
   }
-  const gateway = schemes.filter((scheme) => scheme !== 'webhook');
-  if (gateway.length > 0) {
-    out['403'] = response(
-      'API Gateway refused the caller: unsigned or wrongly signed (IAM), not allowed `execute-api:Invoke`, or no valid API key.',
-      ref('Message'),
-      {
-        ...(gateway.includes('iam')
-          ? {
-              unsigned: example(
-                'IAM mode, an unsigned request',
-                message({ message: 'Missing Authentication Token' }),
-              ),
-            }
-          : {}),
-        ...(gateway.includes('apiKey')
-          ? { apiKey: example('API-key mode, a missing or unknown key', message({ message: 'Forbidden' })) }
-          : {}),
-      },
-    );
-  }
+  const refusals = [
+    ...(schemes.includes('iam')
+      ? ['unsigned or wrongly signed, or not allowed `execute-api:Invoke` (IAM)']
+      : []),
+    ...(schemes.includes('apiKey') ? ['no valid API key'] : []),
+    ...(schemes.includes('webhook') ? ['blocked by the WAF web ACL (webhook mode with `-c waf=true`)'] : []),
+  ];
+  out['403'] = response(`API Gateway refused the request: ${refusals.join('; ')}.`, ref('Message'), {
+    ...(schemes.includes('iam')
+      ? {
+          unsigned: example(
+            'IAM mode, an unsigned request',
+            message({ message: 'Missing Authentication Token' }),
+          ),
+        }
+      : {}),
+    ...(schemes.includes('apiKey') || schemes.includes('webhook')
+      ? {
+          forbidden: example(
+            'A missing or unknown API key, or a WAF block',
+            message({ message: 'Forbidden' }),
+          ),
+        }
+      : {}),
+  });
   out['429'] = response(
     'API Gateway throttled the request (the stage, or the API key’s usage plan and quota): retry later, with backoff.',
     ref('Message'),

@@ -6,6 +6,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { DynamoLedgerStore } from '#shared/aws/dynamodb';
 import { loadStatusConfig } from '#shared/config';
 import { jsonResponse } from '#shared/http';
+import type { PublicLedgerItem } from '#shared/ledger';
+import type { MessageBody, ServerErrorBody, ValidationErrorBody } from '#shared/responses';
 import { lookUpEvent } from '#shared/status';
 
 // Cold start: configuration is read and checked once; the client lives as long as the container.
@@ -19,21 +21,21 @@ async function status(event: APIGatewayProxyEvent, context: Context): Promise<AP
   const found = await lookUpEvent(eventId, store);
   switch (found.kind) {
     case 'found':
-      return jsonResponse(200, found.item);
+      return jsonResponse(200, found.item satisfies PublicLedgerItem);
     case 'not_found':
-      return jsonResponse(404, { message: 'no event with this eventId' });
+      return jsonResponse(404, { message: 'no event with this eventId' } satisfies MessageBody);
     case 'invalid':
       return jsonResponse(400, {
         message: 'invalid request: 1 invalid field',
         issues: found.issues,
         issueCount: 1,
-      });
+      } satisfies ValidationErrorBody);
     case 'unavailable':
       logger.error('ledger unavailable', { eventId });
       return jsonResponse(503, {
         message: 'the event ledger could not be reached; try again',
         requestId: context.awsRequestId,
-      });
+      } satisfies ServerErrorBody);
   }
 }
 

@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { buildOpenApiDocument } from '#shared/openapi';
 import { EVENTS_ROUTE, localContext, proxyEvent } from '../test/helpers/lambda-events.ts';
 
 /** Kept for the local event source; the builders live in `test/helpers/lambda-events.ts`. */
 export { localContext };
+
+/** Where the local API serves the OpenAPI document (with its own URL as the server). */
+export const OPENAPI_ROUTE = '/v1/openapi.json';
 
 /** A Lambda handler behind API Gateway's REST proxy integration. */
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -113,7 +117,7 @@ function decodeSegment(segment: string): string {
   }
 }
 
-const ROUTES = `POST ${EVENTS_ROUTE} and GET ${STATUS_RESOURCE}`;
+const ROUTES = `POST ${EVENTS_ROUTE}, GET ${STATUS_RESOURCE} and GET ${OPENAPI_ROUTE}`;
 
 async function serve(
   request: IncomingMessage,
@@ -122,6 +126,11 @@ async function serve(
   maxBodyBytes: number,
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname === OPENAPI_ROUTE && request.method === 'GET') {
+    request.resume();
+    send(response, 200, buildOpenApiDocument({ serverUrl: `http://127.0.0.1:${request.socket.localPort}` }));
+    return;
+  }
   const segment = statusSegment(url.pathname);
   if (segment !== undefined && options.statusHandler !== undefined) {
     await serveStatus(request, response, url, segment, options.statusHandler);

@@ -171,6 +171,7 @@ async function main(): Promise<void> {
   console.log(`
 Moderation bridge running locally
   API        POST ${events}
+  OpenAPI    GET ${stack.apiUrl}/v1/openapi.json
   Tencent    ${stack.simulator ? `${stack.imEndpoint} (simulator; state: GET ${stack.imEndpoint}/_sim/groups)` : stack.imEndpoint}
   Backup     ${stack.imBackupEndpoint === undefined ? 'none (no failover)' : `${stack.imBackupEndpoint}${simulatorBackup ? ' (simulator, standing for the backup domain)' : ''}`}
   SQS        ${stack.queueUrl}

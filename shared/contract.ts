@@ -66,6 +66,51 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const utf8Bytes = (value: string): number => Buffer.byteLength(value, 'utf8');
 
+/** A range of a `u`-mode character class, code points `from` to `to`, escaped (`\uFDD0`, `\u{1FFFE}`). */
+const range = (from: number, to: number): string => {
+  const escaped = (codePoint: number) => {
+    const hex = codePoint.toString(16).toUpperCase();
+    return codePoint > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, '0')}`;
+  };
+  return `${escaped(from)}-${escaped(to)}`;
+};
+
+/** C0 controls (U+0000-U+001F), DEL (U+007F) and C1 controls (U+0080-U+009F); `allowLineBreaks` keeps tab, LF and CR. */
+const controlRanges = (allowLineBreaks: boolean): string =>
+  (allowLineBreaks ? range(0x00, 0x08) + range(0x0b, 0x0c) + range(0x0e, 0x1f) : range(0x00, 0x1f)) +
+  range(0x7f, 0x9f);
+
+/**
+ * Surrogates (in `u` mode only an unpaired one matches: a pair is one code point) and the Unicode
+ * non-characters: U+FDD0-U+FDEF and the last two code points of each of the 17 planes.
+ */
+const OTHER_FORBIDDEN_RANGES =
+  range(0xd800, 0xdfff) +
+  range(0xfdd0, 0xfdef) +
+  Array.from({ length: 17 }, (_, plane) => range(plane * 0x10000 + 0xfffe, plane * 0x10000 + 0xffff)).join(
+    '',
+  );
+
+/**
+ * The characters a text field must not hold, as one regular expression class: the single definition
+ * that both {@link forbiddenCharacterRule} and the text fields' `pattern` (in the OpenAPI document)
+ * are made of, so the two cannot disagree.
+ */
+const forbiddenClass = (allowLineBreaks: boolean): string =>
+  controlRanges(allowLineBreaks) + OTHER_FORBIDDEN_RANGES;
+
+const FORBIDDEN = {
+  strict: new RegExp(`[${forbiddenClass(false)}]`, 'u'),
+  lineBreaks: new RegExp(`[${forbiddenClass(true)}]`, 'u'),
+};
+
+/**
+ * The pattern of a text field without forbidden characters (JSON Schema 2020-12 patterns are read
+ * in `u` mode, as here).
+ */
+const allowedTextPattern = (allowLineBreaks: boolean): RegExp =>
+  new RegExp(`^[^${forbiddenClass(allowLineBreaks)}]*$`, 'u');
+
 /**
  * The first character of `value` a text field must not hold, as a rule, or `undefined` when it holds
  * none: C0 controls (U+0000-U+001F), DEL (U+007F) and C1 controls (U+0080-U+009F); tab, line feed
@@ -74,39 +119,33 @@ const utf8Bytes = (value: string): number => Buffer.byteLength(value, 'utf8');
  * and U+FFFF).
  */
 export function forbiddenCharacterRule(value: string, allowLineBreaks = false): string | undefined {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
-      if (allowLineBreaks && (code === 0x09 || code === 0x0a || code === 0x0d)) continue;
-      const which = allowLineBreaks ? 'control characters other than tab, LF and CR' : 'control characters';
-      return `must not contain ${which} (${codePointName(code)})`;
-    }
-    if (code < 0xd800) continue;
-    let codePoint = code;
-    if (code <= 0xdfff) {
-      const low = value.charCodeAt(i + 1);
-      if (code > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) {
-        return `must not contain unpaired surrogates (${codePointName(code)})`;
-      }
-      codePoint = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-      i++;
-    }
-    if ((codePoint >= 0xfdd0 && codePoint <= 0xfdef) || (codePoint & 0xfffe) === 0xfffe) {
-      return `must not contain Unicode non-characters (${codePointName(codePoint)})`;
-    }
+  const found = (allowLineBreaks ? FORBIDDEN.lineBreaks : FORBIDDEN.strict).exec(value)?.[0].codePointAt(0);
+  if (found === undefined) return undefined;
+  if (found < 0x20 || (found >= 0x7f && found <= 0x9f)) {
+    const which = allowLineBreaks ? 'control characters other than tab, LF and CR' : 'control characters';
+    return `must not contain ${which} (${codePointName(found)})`;
   }
-  return undefined;
+  if (found >= 0xd800 && found <= 0xdfff)
+    return `must not contain unpaired surrogates (${codePointName(found)})`;
+  return `must not contain Unicode non-characters (${codePointName(found)})`;
 }
 
 /**
- * A string field checked by `check` (the first broken rule, or `undefined`): one issue per field,
- * `typeRule` when the value is not a string, `is required` when it is missing.
+ * The check of a text field's characters: its pattern (so the OpenAPI document carries it), with the
+ * rule naming the first offending character; `prefix` starts the rule (`values ` for `data`).
  */
-const text = (typeRule: string, check: (value: string) => string | undefined) =>
-  z.string(rule(typeRule)).superRefine((value, ctx) => {
-    const broken = check(value);
-    if (broken !== undefined) ctx.addIssue({ code: 'custom', message: broken, input: value });
-  });
+const allowedCharacters = (allowLineBreaks: boolean, prefix = '') =>
+  [
+    allowedTextPattern(allowLineBreaks),
+    {
+      error: (issue: { input?: unknown }) =>
+        `${prefix}${
+          (typeof issue.input === 'string'
+            ? forbiddenCharacterRule(issue.input, allowLineBreaks)
+            : undefined) ?? 'must not contain control characters or non-characters'
+        }`,
+    },
+  ] as const;
 
 /** The rule an `eventId` must follow, and its pattern. */
 export const EVENT_ID_RULE = 'must be 1-128 characters of A-Z a-z 0-9 . _ : -';
@@ -118,55 +157,59 @@ const REASON_RULE = 'must be a string of at most 512 characters';
 const NAME_CARD_RULE = 'must be a string of at most 50 UTF-8 bytes';
 const DATA_RULE = 'must be an object of string keys to string values';
 const DATA_KEY_RULE = `keys must be 1-${MAX_MEMBER_DATA_KEY_BYTES} characters of A-Z a-z 0-9 _`;
+/** Longest `reason`, in UTF-16 code units (JavaScript's `length`). */
+const REASON_MAX_LENGTH = 512;
+/** Longest `nameCard`, in UTF-8 bytes (Tencent's limit). */
+const NAME_CARD_MAX_BYTES = 50;
+
+/*
+ * The schemas below both validate (`validateEvents`) and describe (`contractSchemas.request`, which the
+ * OpenAPI document is generated from): each rule is a zod check where zod has one, so that it shows
+ * in the JSON Schema (`pattern`, `maxLength`, `minimum`, ...). Rules JSON Schema cannot state (UTF-8
+ * byte lengths, `occurredAt` at most 5 minutes ahead, unique eventIds in a batch) are refinements or
+ * checks of `validateEvents`, and are said in the field's description; for a byte length the schema
+ * states the looser bound in characters.
+ */
+/** An `eventId`, as a client gives it and `GET /v1/events/{eventId}` takes it. */
+const eventIdSchema = z.string(rule(EVENT_ID_RULE)).regex(EVENT_ID_PATTERN, { error: EVENT_ID_RULE });
 
 const common = {
-  eventId: z.string(rule(EVENT_ID_RULE)).regex(EVENT_ID_PATTERN, { error: EVENT_ID_RULE }).optional(),
-  groupId: z.string(rule(GROUP_ID_RULE)).regex(/^[\x20-\x7E]{1,48}$/, { error: GROUP_ID_RULE }),
-  account: z.string(rule(ACCOUNT_RULE)).regex(/^[\x21-\x7E]{1,32}$/, { error: ACCOUNT_RULE }),
+  eventId: eventIdSchema
+    .optional()
+    .describe(
+      'Your idempotency key: the same eventId with the same content is a duplicate, with other content a 409. ' +
+        'A UUID is generated when absent. Unique within a request.',
+    ),
+  groupId: z
+    .string(rule(GROUP_ID_RULE))
+    .regex(/^[\x20-\x7E]{1,48}$/, { error: GROUP_ID_RULE })
+    .describe('The Tencent Cloud Chat group: 1-48 bytes of printable ASCII.'),
+  account: z
+    .string(rule(ACCOUNT_RULE))
+    .regex(/^[\x21-\x7E]{1,32}$/, { error: ACCOUNT_RULE })
+    .describe("The member's UserID: 1-32 bytes of printable ASCII, no spaces."),
   occurredAt: z.iso
     .datetime({
       offset: true,
       error: 'must be an ISO-8601 date-time with a time zone, e.g. 2026-01-31T12:00:00Z',
     })
-    .optional(),
+    .optional()
+    .describe(
+      'When the decision was made; defaults to the time of receipt; at most 5 minutes in the future.',
+    ),
   // Kept for audit only (never sent to Tencent), so tabs and line breaks may stay: SQS takes them.
-  reason: text(REASON_RULE, (value) =>
-    value.length > 512 ? REASON_RULE : forbiddenCharacterRule(value, true),
-  ).optional(),
+  reason: z
+    .string(rule(REASON_RULE))
+    .max(REASON_MAX_LENGTH, { error: REASON_RULE, abort: true })
+    .regex(...allowedCharacters(true))
+    .optional()
+    .describe(
+      'Kept for audit, never sent to Tencent: at most 512 characters; tab, LF and CR are allowed, ' +
+        'other control characters and non-characters are not.',
+    ),
 };
 
-/**
- * Reads `data` of `set_member_data`, adding one issue per broken entry (at `data["key"]`), or one
- * for `data` itself.
- */
-function memberData(value: unknown, ctx: z.RefinementCtx): Record<string, string> {
-  const fail = (message: string, path: PropertyKey[] = []) => {
-    ctx.addIssue({ code: 'custom', message, path, input: value });
-  };
-  if (value === undefined) {
-    fail('is required');
-    return {};
-  }
-  if (!isPlainObject(value)) {
-    fail(DATA_RULE);
-    return {};
-  }
-  const entries = Object.entries(value);
-  if (entries.length === 0 || entries.length > MAX_MEMBER_DATA_KEYS) {
-    fail(
-      `must have 1 to ${MAX_MEMBER_DATA_KEYS} keys (Tencent allows ${MAX_MEMBER_DATA_KEYS} member custom fields)`,
-    );
-  }
-  const out: [string, string][] = [];
-  for (const [key, entry] of entries) {
-    const broken = memberDataKeyRule(key) ?? memberDataValueRule(entry);
-    if (broken !== undefined) fail(broken, [key]);
-    else if (typeof entry === 'string') out.push([key, entry]);
-  }
-  return Object.fromEntries(out);
-}
-
-/** The rule a `data` key breaks, or `undefined`. */
+/** The rule a `data` key breaks, or `undefined`: names the rule of a key that fails {@link DATA_KEY_PATTERN}. */
 function memberDataKeyRule(key: string): string | undefined {
   if (key === '') return 'keys must not be empty';
   if (RESERVED_KEYS.has(key)) return 'reserved key';
@@ -176,52 +219,94 @@ function memberDataKeyRule(key: string): string | undefined {
   return undefined;
 }
 
-/** The rule a `data` value breaks, or `undefined`. */
-function memberDataValueRule(value: unknown): string | undefined {
-  if (typeof value !== 'string') return 'values must be strings';
-  if (utf8Bytes(value) > MAX_MEMBER_DATA_VALUE_BYTES) {
-    return `values must be at most ${MAX_MEMBER_DATA_VALUE_BYTES} UTF-8 bytes`;
-  }
-  const character = forbiddenCharacterRule(value);
-  return character === undefined ? undefined : `values ${character}`;
-}
+/** Every valid `data` key: 1-16 of `A-Z a-z 0-9 _`, and not a reserved key. */
+const DATA_KEY_PATTERN = new RegExp(
+  `^(?!(?:${[...RESERVED_KEYS].join('|')})$)[A-Za-z0-9_]{1,${MAX_MEMBER_DATA_KEY_BYTES}}$`,
+);
+
+const DATA_COUNT_RULE = `must have 1 to ${MAX_MEMBER_DATA_KEYS} keys (Tencent allows ${MAX_MEMBER_DATA_KEYS} member custom fields)`;
+const DATA_VALUE_BYTES_RULE = `values must be at most ${MAX_MEMBER_DATA_VALUE_BYTES} UTF-8 bytes`;
+
+/**
+ * `data` of `set_member_data`: one issue per broken entry (at `data["key"]`), or one for `data` itself.
+ * Its key count and a `__proto__` key are checked on the raw input by `validateEvents`
+ * ({@link memberDataIssues}): a zod record skips `__proto__` without an issue (so that it never
+ * reaches an output object), and a check of the record would count only the keys it kept.
+ */
+const memberData = z
+  .record(
+    z.string().regex(DATA_KEY_PATTERN, {
+      error: (issue) =>
+        (typeof issue.input === 'string' ? memberDataKeyRule(issue.input) : undefined) ?? DATA_KEY_RULE,
+    }),
+    z
+      .string({ error: 'values must be strings' })
+      .max(MAX_MEMBER_DATA_VALUE_BYTES, { error: DATA_VALUE_BYTES_RULE, abort: true })
+      .refine((value) => utf8Bytes(value) <= MAX_MEMBER_DATA_VALUE_BYTES, {
+        error: DATA_VALUE_BYTES_RULE,
+        abort: true,
+      })
+      .regex(...allowedCharacters(false, 'values ')),
+    rule(DATA_RULE),
+  )
+  // The key count, for the document: zod has no record size check that its JSON Schema would show.
+  .meta({
+    minProperties: 1,
+    maxProperties: MAX_MEMBER_DATA_KEYS,
+    description:
+      `Group member custom fields to set (set up in the Chat console first): 1 to ${MAX_MEMBER_DATA_KEYS} keys ` +
+      `of 1-${MAX_MEMBER_DATA_KEY_BYTES} characters of A-Z a-z 0-9 _, to values of at most ` +
+      `${MAX_MEMBER_DATA_VALUE_BYTES} UTF-8 bytes without control characters or non-characters.`,
+  });
 
 const actionSchemas = {
   mute: z.strictObject({
     ...common,
     action: z.literal('mute'),
-    // One check, so that a value breaking several bounds (1e20 is neither safe nor in range) is one issue.
+    // Each bound aborts the rest, so a value breaking several (1e20 is neither safe nor in range) is one issue.
     durationSeconds: z
       .number(rule(DURATION_RULE))
-      .refine((value) => Number.isInteger(value) && value >= 1 && value <= MAX_MUTE_SECONDS, {
-        error: DURATION_RULE,
-      }),
+      .int({ error: DURATION_RULE, abort: true })
+      .min(1, { error: DURATION_RULE, abort: true })
+      .max(MAX_MUTE_SECONDS, { error: DURATION_RULE })
+      .describe(`Seconds, from 1 to ${MAX_MUTE_SECONDS} (which means permanently, by Tencent's convention).`),
   }),
   unmute: z.strictObject({ ...common, action: z.literal('unmute') }),
   set_role: z.strictObject({
     ...common,
     action: z.literal('set_role'),
-    role: z.enum(['admin', 'member'], rule("must be 'admin' or 'member'")),
+    role: z
+      .enum(['admin', 'member'], rule("must be 'admin' or 'member'"))
+      .describe("Tencent's Admin or Member (the owner's role cannot be changed)."),
   }),
   set_msg_flag: z.strictObject({
     ...common,
     action: z.literal('set_msg_flag'),
-    msgFlag: z.enum(MSG_FLAGS, rule(`must be one of ${MSG_FLAGS.join(', ')}`)),
+    msgFlag: z
+      .enum(MSG_FLAGS, rule(`must be one of ${MSG_FLAGS.join(', ')}`))
+      .describe("The member's message blocking type, as Tencent names it."),
   }),
   set_name_card: z.strictObject({
     ...common,
     action: z.literal('set_name_card'),
-    nameCard: text(NAME_CARD_RULE, (value) =>
-      utf8Bytes(value) > 50 ? NAME_CARD_RULE : forbiddenCharacterRule(value),
-    ),
+    // At most 50 characters first, which the document shows; then the bytes, which it cannot.
+    nameCard: z
+      .string(rule(NAME_CARD_RULE))
+      .max(NAME_CARD_MAX_BYTES, { error: NAME_CARD_RULE, abort: true })
+      .refine((value) => utf8Bytes(value) <= NAME_CARD_MAX_BYTES, { error: NAME_CARD_RULE, abort: true })
+      .regex(...allowedCharacters(false))
+      .describe(
+        'At most 50 UTF-8 bytes ("" clears it); no control characters (tab and line breaks included) or non-characters.',
+      ),
   }),
   set_member_data: z.strictObject({
     ...common,
     action: z.literal('set_member_data'),
-    data: z.unknown().transform(memberData),
+    data: memberData,
   }),
 } as const;
 
+/** One event, of any action. */
 const eventSchema = z.discriminatedUnion(
   'action',
   [
@@ -240,6 +325,36 @@ const eventSchema = z.discriminatedUnion(
         : `must be one of ${ACTIONS.join(', ')}`,
   },
 );
+
+const EVENTS_RULE = `must be an array of 1 to ${MAX_EVENTS_PER_REQUEST} events`;
+
+/** The `events` array of a batch, of `item`s. */
+const eventList = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item, rule(EVENTS_RULE))
+    .min(1, { error: EVENTS_RULE })
+    .max(MAX_EVENTS_PER_REQUEST, { error: EVENTS_RULE });
+
+/** The bounds of a batch's `events`, checked before its events are (each on its own, for its paths). */
+const batchEvents = eventList(z.unknown());
+
+/** The batch form: `{"events": [...]}` and nothing else. */
+const batchSchema = z.strictObject({ events: eventList(eventSchema) });
+
+/**
+ * The contract's zod schemas, for the OpenAPI document: the ones {@link validateEvents} validates with.
+ * `request` is the body of `POST /v1/events`: one event, or {@link batchSchema the batch form}. Make
+ * JSON Schema of them with `io: 'input'` (what a client sends). Validate with `validateEvents`, not
+ * with these alone: it also checks what a schema cannot see (reserved keys and `data`'s key count on
+ * the raw input, `occurredAt` against the time of receipt, unique eventIds in a request).
+ */
+export const contractSchemas = {
+  eventId: eventIdSchema,
+  actions: actionSchemas,
+  event: eventSchema,
+  batch: batchSchema,
+  request: z.union([eventSchema, batchSchema]),
+} as const;
 
 type ParsedEvent = z.infer<typeof eventSchema>;
 
@@ -284,6 +399,9 @@ function toFieldIssues(prefix: string, input: Record<string, unknown>, issues: r
           rule: ACTION_FIELDS.has(key) ? `not allowed for action '${action}'` : 'unknown field',
         });
       }
+    } else if (issue.code === 'invalid_key') {
+      // A bad `data` key: the key's own check says which rule it broke.
+      out.push({ path: formatPath(prefix, issue.path), rule: issue.issues[0]?.message ?? issue.message });
     } else {
       out.push({ path: formatPath(prefix, issue.path), rule: issue.message });
     }
@@ -371,6 +489,41 @@ export interface ValidateOptions {
 }
 
 /**
+ * The issues of a `set_member_data` event's `data` that its record schema cannot see, read from the raw
+ * input: a key count outside 1 to {@link MAX_MEMBER_DATA_KEYS}, and a `__proto__` key (the other
+ * reserved keys fail the key pattern).
+ */
+function memberDataIssues(prefix: string, event: Record<string, unknown>): FieldIssue[] {
+  const data = event.data;
+  if (event.action !== 'set_member_data' || !isPlainObject(data)) return [];
+  const count = Object.keys(data).length;
+  return [
+    ...(count >= 1 && count <= MAX_MEMBER_DATA_KEYS
+      ? []
+      : [{ path: formatPath(prefix, ['data']), rule: DATA_COUNT_RULE }]),
+    ...(Object.hasOwn(data, '__proto__')
+      ? [{ path: formatPath(prefix, ['data', '__proto__']), rule: 'reserved key' }]
+      : []),
+  ];
+}
+
+/** `issues` with `dataIssues` placed before the first issue of `data` (after the other fields' issues). */
+function withDataIssues(prefix: string, issues: FieldIssue[], dataIssues: FieldIssue[]): FieldIssue[] {
+  if (dataIssues.length === 0) return issues;
+  const data = formatPath(prefix, ['data']);
+  const first = issues.findIndex(
+    (issue) =>
+      issue.path === data ||
+      issue.path.startsWith(`${data}.`) ||
+      issue.path.startsWith(`${data}[`) ||
+      issue.rule === 'unknown field' ||
+      issue.rule.startsWith('not allowed for action'),
+  );
+  const at = first < 0 ? issues.length : first;
+  return [...issues.slice(0, at), ...dataIssues, ...issues.slice(at)];
+}
+
+/**
  * Validates a request payload (already parsed from JSON) against the event contract.
  *
  * @param payload - one event, or `{"events": [...]}` (see {@link isEventBatch})
@@ -400,13 +553,10 @@ export function validateEvents(
         path: formatPath('', [key]),
         rule: RESERVED_KEYS.has(key) ? 'reserved key' : 'unknown field',
       }));
-    const events: unknown = payload.events;
-    const valid = Array.isArray(events) && events.length >= 1 && events.length <= MAX_EVENTS_PER_REQUEST;
-    if (!valid) {
-      issues.push({ path: 'events', rule: `must be an array of 1 to ${MAX_EVENTS_PER_REQUEST} events` });
-    }
-    if (issues.length > 0 || !Array.isArray(events)) throw new ValidationError(issues);
-    items = events;
+    const events = batchEvents.safeParse(payload.events);
+    if (!events.success) issues.push({ path: 'events', rule: EVENTS_RULE });
+    if (issues.length > 0 || !events.success) throw new ValidationError(issues);
+    items = events.data;
     prefix = (index) => `events[${index}]`;
   } else {
     items = [payload];
@@ -423,13 +573,15 @@ export function validateEvents(
       return;
     }
     const reserved = withoutReservedKeys(at, item);
+    const dataIssues = memberDataIssues(at, reserved.rest);
     issues.push(...reserved.issues);
     const result = eventSchema.safeParse(reserved.rest);
     if (!result.success) {
-      issues.push(...toFieldIssues(at, reserved.rest, result.error.issues));
+      issues.push(...withDataIssues(at, toFieldIssues(at, reserved.rest, result.error.issues), dataIssues));
       return;
     }
-    if (reserved.issues.length > 0) return;
+    issues.push(...dataIssues);
+    if (reserved.issues.length > 0 || dataIssues.length > 0) return;
     let defaultId: string | undefined;
     if (options.eventIdDefault !== undefined && result.data.eventId === undefined) {
       const { base, source } = options.eventIdDefault;

@@ -9,6 +9,14 @@ import {
   WebhookRejectedError,
 } from './errors.ts';
 import { LedgerUnavailableError } from './ledger.ts';
+import {
+  type ConflictBody,
+  type EnqueueErrorBody,
+  MAX_LISTED_ISSUES,
+  type MessageBody,
+  type ServerErrorBody,
+  type ValidationErrorBody,
+} from './responses.ts';
 
 /** An HTTP answer, in the shape API Gateway's proxy integration takes. */
 export interface HttpResponse {
@@ -16,12 +24,6 @@ export interface HttpResponse {
   headers: Record<string, string>;
   body: string;
 }
-
-/**
- * Most issues a 400 lists; the rest are only counted (`issueCount`), so a body of thousands of bad
- * fields cannot make an answer (or a log line) several times its own size.
- */
-export const MAX_LISTED_ISSUES = 100;
 
 /** A JSON answer. */
 export function jsonResponse(statusCode: number, payload: unknown): HttpResponse {
@@ -65,9 +67,9 @@ export function errorResponse(error: unknown, requestId: string | undefined): Ht
     const capped = count > MAX_LISTED_ISSUES;
     return jsonResponse(status, {
       message: `invalid request: ${error.message}${capped ? ` (first ${MAX_LISTED_ISSUES} listed)` : ''}`,
-      issues: capped ? error.issues.slice(0, MAX_LISTED_ISSUES) : error.issues,
+      issues: capped ? error.issues.slice(0, MAX_LISTED_ISSUES) : [...error.issues],
       issueCount: count,
-    });
+    } satisfies ValidationErrorBody);
   }
   if (error instanceof EnqueueError) {
     return jsonResponse(status, {
@@ -77,16 +79,19 @@ export function errorResponse(error: unknown, requestId: string | undefined): Ht
       enqueued: error.enqueued.map((eventId) => ({ eventId })),
       notEnqueued: error.notEnqueued.map((eventId) => ({ eventId })),
       ...reference,
-    });
+    } satisfies EnqueueErrorBody);
   }
   if (error instanceof EventConflictError) {
-    return jsonResponse(status, { message: error.message, conflicts: error.conflicts });
+    return jsonResponse(status, {
+      message: error.message,
+      conflicts: [...error.conflicts],
+    } satisfies ConflictBody);
   }
   if (error instanceof LedgerUnavailableError) {
     return jsonResponse(status, {
       message: 'the event ledger could not be reached; nothing was enqueued: resend the same request as is',
       ...reference,
-    });
+    } satisfies ServerErrorBody);
   }
   if (error instanceof CredentialsError) {
     // Which secret and what is wrong with it are for the logs; the sender can only try again later.
@@ -96,6 +101,8 @@ export function errorResponse(error: unknown, requestId: string | undefined): Ht
     });
   }
   // Only the 4xx errors above reach here with a status below 500; their messages are written for callers.
-  if (status < 500 && error instanceof Error) return jsonResponse(status, { message: error.message });
-  return jsonResponse(500, { message: 'internal error', ...reference });
+  if (status < 500 && error instanceof Error) {
+    return jsonResponse(status, { message: error.message } satisfies MessageBody);
+  }
+  return jsonResponse(500, { message: 'internal error', ...reference } satisfies ServerErrorBody);
 }

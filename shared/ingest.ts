@@ -12,6 +12,7 @@ import {
 import { expiresAtOf, type LedgerItem, type LedgerStore, LedgerUnavailableError } from './ledger.ts';
 import { messageGroupIdOf, toQueueMessage } from './queue-message.ts';
 import { checkContentHeaders, decodeRequestBody, receivedBody } from './request-body.ts';
+import type { AcceptedBody } from './responses.ts';
 import { codePointName, parseStrictJson } from './strict-json.ts';
 import type { WebhookHeaders, WebhookVerifier } from './webhook.ts';
 
@@ -78,11 +79,9 @@ export interface IngestDeps {
 
 /**
  * The 202 answer: the accepted events' ids, in request order; `duplicate` marks an event the ledger
- * already had with the same content, which was not enqueued again.
+ * already had with the same content, which was not enqueued again (`acceptedBodySchema`).
  */
-export interface IngestResult {
-  accepted: ({ eventId: string } | { eventId: string; duplicate: true })[];
-}
+export type IngestResult = AcceptedBody;
 
 /**
  * Validates a request and enqueues its events: all of them, or (on a 4xx) none.

@@ -1,4 +1,5 @@
-import type { Action } from './contract.ts';
+import * as z from 'zod';
+import { ACTIONS } from './contract.ts';
 import { BridgeError } from './errors.ts';
 
 /**
@@ -36,48 +37,50 @@ export const TERMINAL_STATUSES: ReadonlySet<LedgerStatus> = new Set(['applied', 
 /** Most entries an item's `history` keeps (the newest). */
 export const MAX_HISTORY = 20;
 
+/*
+ * The item as `GET /v1/events/{eventId}` shows it, as zod schemas: the types below are inferred from
+ * them, and the OpenAPI document's 200 answer is generated from them, so the two cannot drift.
+ */
+
 /** The last error of an event. */
-export interface LedgerError {
-  /** Tencent's `ErrorCode`, when Tencent answered. */
-  code?: number;
-  /** Tencent's `ErrorInfo`, or what went wrong on the way. */
-  info: string;
-  at: string;
-}
+export const ledgerErrorSchema = z.object({
+  code: z.int().optional().describe("Tencent's ErrorCode, when Tencent answered."),
+  info: z.string().describe("Tencent's ErrorInfo, or what went wrong on the way."),
+  at: z.iso.datetime(),
+});
+export type LedgerError = z.infer<typeof ledgerErrorSchema>;
 
 /** One transition or attempt, in an item's `history`. */
-export interface HistoryEntry {
-  at: string;
-  /** The status it led to. */
-  outcome: LedgerStatus;
-  /** The attempt it was, for a Tencent call that counted. */
-  attempt?: number;
-  /** Tencent's `ErrorCode` (0 when applied). */
-  code?: number;
-  info?: string;
-  /** How long the Tencent call took, in milliseconds. */
-  ms?: number;
-}
+export const historyEntrySchema = z.object({
+  at: z.iso.datetime(),
+  outcome: z.enum(LEDGER_STATUSES).describe('The status it led to.'),
+  attempt: z.int().min(1).optional().describe('The attempt it was, for a Tencent call that counted.'),
+  code: z.int().optional().describe("Tencent's ErrorCode (0 when applied)."),
+  info: z.string().optional(),
+  ms: z.int().min(0).optional().describe('How long the Tencent call took, in milliseconds.'),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
 /** The fields of an item that `GET /v1/events/{eventId}` shows. */
-export interface PublicLedgerItem {
-  eventId: string;
-  status: LedgerStatus;
-  groupId: string;
-  account: string;
-  action: Action;
-  acceptedAt: string;
-  updatedAt: string;
-  /** Real Tencent attempts that counted toward the retry limit. */
-  attempts: number;
-  lastError?: LedgerError;
-  /** When a retrying or held event is next received. */
-  nextAttemptAt?: string;
-  appliedAt?: string;
-  deadLetteredAt?: string;
-  /** The last {@link MAX_HISTORY} transitions and attempts, newest last. */
-  history: HistoryEntry[];
-}
+export const publicLedgerItemSchema = z.object({
+  eventId: z.string(),
+  status: z.enum(LEDGER_STATUSES),
+  groupId: z.string(),
+  account: z.string(),
+  action: z.enum(ACTIONS),
+  acceptedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  attempts: z.int().min(0).describe('Real Tencent attempts that counted toward the retry limit.'),
+  lastError: ledgerErrorSchema.optional(),
+  nextAttemptAt: z.iso.datetime().optional().describe('When a retrying or held event is next received.'),
+  appliedAt: z.iso.datetime().optional(),
+  deadLetteredAt: z.iso.datetime().optional(),
+  history: z
+    .array(historyEntrySchema)
+    .max(MAX_HISTORY)
+    .describe(`The last ${MAX_HISTORY} transitions and attempts, newest last.`),
+});
+export type PublicLedgerItem = z.infer<typeof publicLedgerItemSchema>;
 
 /** A stored item. */
 export interface LedgerItem extends PublicLedgerItem {

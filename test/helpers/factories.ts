@@ -3,9 +3,30 @@ import { type ModerationEvent, validateEvents } from '#shared/contract';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
 import { localContext, type ProxyEventFields, proxyEvent } from './lambda-events';
 
-/** A validated event, from the same fields a client would send. */
+/** The request body of one event of the test member (`bob` in `@TGS#2CLUZEAEJ`), with `fields`. */
+export function eventBody(fields: Record<string, unknown>): Record<string, unknown> {
+  return { groupId: '@TGS#2CLUZEAEJ', account: 'bob', ...fields };
+}
+
+/** Fields of one good event of each action, with every optional field somewhere. */
+export const GOOD_EVENT_FIELDS: readonly Record<string, unknown>[] = [
+  {
+    action: 'mute',
+    durationSeconds: 600,
+    eventId: 'evt-1',
+    reason: 'spam',
+    occurredAt: '2026-12-01T10:00:00Z',
+  },
+  { action: 'unmute' },
+  { action: 'set_role', role: 'admin' },
+  { action: 'set_msg_flag', msgFlag: 'AcceptNotNotify' },
+  { action: 'set_name_card', nameCard: 'Bob (muted)' },
+  { action: 'set_member_data', data: { MemberDefined1: 'gold' } },
+];
+
+/** A validated event, from the same fields a client would send (the body {@link eventBody} makes). */
 export function moderationEvent(fields: Record<string, unknown>, receivedAt = new Date()): ModerationEvent {
-  const [event] = validateEvents({ groupId: '@TGS#2CLUZEAEJ', account: 'bob', ...fields }, receivedAt);
+  const [event] = validateEvents(eventBody(fields), receivedAt);
   if (!event) throw new Error('validateEvents returned no event');
   return event;
 }

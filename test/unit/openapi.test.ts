@@ -1,0 +1,376 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { MAX_EVENTS_PER_REQUEST, validateEvents } from '#shared/contract';
+import { errorResponse } from '#shared/http';
+import { buildOpenApiDocument, REQUEST_EXAMPLES, SECURITY_SCHEMES } from '#shared/openapi';
+import { COMMITTED_DOCUMENT, serialize } from '../../ops/openapi';
+import { CORPUS_RECEIVED_AT, INVALID_EVENTS, VALID_EVENTS } from '../helpers/contract-corpus';
+import { eventBody, GOOD_EVENT_FIELDS } from '../helpers/factories';
+import { documentValidator } from '../helpers/openapi';
+
+const ROOT = join(__dirname, '..', '..');
+const EVENTS = '/v1/events';
+const STATUS = '/v1/events/{eventId}';
+const validator = documentValidator();
+const request = (value: unknown) => validator.request(EVENTS, 'post', value);
+
+type Node = Record<string, unknown>;
+const asNode = (value: unknown): Node => (value !== null && typeof value === 'object' ? (value as Node) : {});
+
+/** Every `[path, method, status, media type object]` of a document's responses. */
+function responsesOf(document: Node): [string, string, string, Node][] {
+  return Object.entries(asNode(document.paths)).flatMap(([path, item]) =>
+    Object.entries(asNode(item)).flatMap(([method, operation]) =>
+      Object.entries(asNode(asNode(operation).responses)).map(
+        ([status, answer]): [string, string, string, Node] => [
+          path,
+          method,
+          status,
+          asNode(asNode(asNode(answer).content)['application/json']),
+        ],
+      ),
+    ),
+  );
+}
+
+/** The values of a media type object's `examples`, by name. */
+const examplesOf = (media: Node): [string, unknown][] =>
+  Object.entries(asNode(media.examples)).map(([name, example]) => [name, asNode(example).value]);
+
+describe('the committed openapi.json', () => {
+  it('is the document the code generates (run `npm run openapi` after changing the contract or an answer)', () => {
+    // Act
+    const committed = readFileSync(COMMITTED_DOCUMENT, 'utf8');
+
+    // Assess
+    expect(committed).toBe(serialize());
+  });
+});
+
+describe('security schemes', () => {
+  it('lists all three as alternatives by default', () => {
+    // Act
+    const document = buildOpenApiDocument();
+
+    // Assess
+    expect(document.security).toEqual([{ iam: [] }, { apiKey: [] }, { webhook: [] }]);
+    expect(Object.keys(asNode(document.components.securitySchemes))).toEqual([...SECURITY_SCHEMES]);
+  });
+
+  it('describes IAM as SigV4 on Authorization with API Gateway’s awsSigv4 auth type, and the API key as x-api-key', () => {
+    // Act
+    const schemes = asNode(buildOpenApiDocument().components.securitySchemes);
+
+    // Assess
+    expect(schemes.iam).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'Authorization',
+      'x-amazon-apigateway-authtype': 'awsSigv4',
+    });
+    expect(schemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
+  });
+
+  it('describes the Standard Webhooks headers and HMAC, and a 401 with a message', () => {
+    // Act
+    const document = buildOpenApiDocument({ auth: 'webhook' });
+    const webhook = asNode(asNode(document.components.securitySchemes).webhook);
+    const post = asNode(asNode(document.paths[EVENTS]).post);
+
+    // Assess
+    expect(webhook).toMatchObject({ type: 'apiKey', in: 'header', name: 'webhook-signature' });
+    for (const part of [
+      'webhook-id',
+      'webhook-timestamp',
+      'webhook-signature',
+      'HMAC-SHA256',
+      'whsec_',
+      '401',
+    ]) {
+      expect(webhook.description).toContain(part);
+    }
+    expect(post.parameters).toEqual([
+      expect.objectContaining({ name: 'webhook-id', in: 'header', required: true }),
+      expect.objectContaining({ name: 'webhook-timestamp', in: 'header', required: true }),
+    ]);
+    expect(documentValidator(document).response(EVENTS, 'post', 401, { message: 'x' }).valid).toBe(true);
+  });
+
+  it.each(SECURITY_SCHEMES)('names only the deployment’s scheme with auth=%s', (auth) => {
+    // Act
+    const document = buildOpenApiDocument({ auth });
+    const statuses = Object.keys(asNode(asNode(asNode(document.paths[EVENTS]).post).responses));
+
+    // Assess: 401 is the webhook check's; 403 API Gateway's (IAM, API key, or the WAF of webhook mode).
+    expect(document.security).toEqual([{ [auth]: [] }]);
+    expect(Object.keys(asNode(document.components.securitySchemes))).toEqual([auth]);
+    expect(statuses.includes('401')).toBe(auth === 'webhook');
+    expect(statuses).toContain('403');
+  });
+
+  it('takes a server URL (the local API serves the document with its own)', () => {
+    expect(buildOpenApiDocument({ serverUrl: 'http://127.0.0.1:3000' }).servers).toEqual([
+      { url: 'http://127.0.0.1:3000' },
+    ]);
+  });
+});
+
+describe('answers', () => {
+  it('documents every answer of both routes', () => {
+    // Act
+    const statuses = responsesOf(buildOpenApiDocument()).map(
+      ([path, method, status]) => `${method} ${path} ${status}`,
+    );
+
+    // Assess
+    expect(statuses.sort()).toEqual(
+      [
+        ...['202', '400', '401', '403', '409', '413', '415', '429', '500', '503'].map(
+          (s) => `post ${EVENTS} ${s}`,
+        ),
+        ...['200', '400', '401', '403', '404', '429', '500', '503'].map((s) => `get ${STATUS} ${s}`),
+      ].sort(),
+    );
+  });
+
+  it.each(SECURITY_SCHEMES.map((auth) => [auth]))(
+    'gives each answer a schema and examples that conform to it (auth=%s)',
+    (auth) => {
+      // Prepare
+      const document = buildOpenApiDocument({ auth });
+      const check = documentValidator(document);
+
+      // Act & Assess
+      for (const [path, method, status, media] of responsesOf(document)) {
+        const examples = examplesOf(media);
+        expect([status, media.schema]).toEqual([status, expect.any(Object)]);
+        expect([status, examples.length]).toEqual([status, expect.any(Number)]);
+        expect(examples.length).toBeGreaterThan(0);
+        for (const [name, value] of examples) {
+          expect([status, name, check.response(path, method, status, value).errors]).toEqual([
+            status,
+            name,
+            [],
+          ]);
+        }
+      }
+    },
+  );
+
+  it('has examples that show both 202 shapes: accepted and duplicate', () => {
+    const [, , , media] = responsesOf(buildOpenApiDocument()).find(([, , status]) => status === '202') ?? [];
+    expect(examplesOf(media ?? {}).map(([, value]) => value)).toEqual([
+      { accepted: [{ eventId: 'mod-1' }] },
+      { accepted: [{ eventId: 'mod-1', duplicate: true }, { eventId: 'mod-2' }] },
+    ]);
+  });
+
+  it('rejects bodies the code does not send, so a drift between code and document is seen', () => {
+    expect(
+      validator.response(EVENTS, 'post', 202, { accepted: [{ eventId: 'e', duplicate: false }] }).valid,
+    ).toBe(false);
+    expect(validator.response(EVENTS, 'post', 400, { message: 'm', issues: [], issueCount: 0 }).valid).toBe(
+      false,
+    );
+    expect(validator.response(STATUS, 'get', 200, { eventId: 'e', status: 'applied' }).valid).toBe(false);
+  });
+
+  it('matches the 500 errorResponse makes (no handler path gives one on demand)', () => {
+    // Act
+    const answer = errorResponse(new Error('boom at db-host-7'), 'req-1');
+
+    // Assess
+    expect(answer.statusCode).toBe(500);
+    expect(validator.response(EVENTS, 'post', 500, JSON.parse(answer.body)).errors).toEqual([]);
+    expect(validator.response(STATUS, 'get', 500, JSON.parse(answer.body)).errors).toEqual([]);
+  });
+});
+
+describe('the request schema', () => {
+  it.each(Object.entries(REQUEST_EXAMPLES))(
+    'takes the document’s %s example, which the bridge accepts',
+    (_name, example) => {
+      expect(request(example.value).errors).toEqual([]);
+      expect(validateEvents(example.value, new Date('2026-12-01T10:00:00Z')).length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(VALID_EVENTS.map((payload) => [payload]))('takes the corpus’ valid %j', (payload) => {
+    expect(request(payload).errors).toEqual([]);
+  });
+
+  it.each(GOOD_EVENT_FIELDS.map((fields) => [eventBody(fields)]))('takes the test factory’s %j', (body) => {
+    expect(request(body).errors).toEqual([]);
+  });
+
+  it('takes a batch of the good events, and of 100', () => {
+    expect(request({ events: GOOD_EVENT_FIELDS.map(eventBody) }).errors).toEqual([]);
+    expect(
+      request({ events: VALID_EVENTS.slice(0, 1).flatMap((e) => Array(MAX_EVENTS_PER_REQUEST).fill(e)) })
+        .valid,
+    ).toBe(true);
+  });
+
+  /**
+   * Rules JSON Schema cannot state: a byte length (the schema bounds characters, the looser bound) and a
+   * time relative to the time of receipt. The request schema takes these; `validateEvents` does not.
+   */
+  const RUNTIME_ONLY = new Set([
+    'name card of 51 bytes',
+    'data value of 65 bytes',
+    'occurredAt too far ahead',
+  ]);
+
+  it.each(INVALID_EVENTS.filter(([name]) => !RUNTIME_ONLY.has(name)))(
+    'refuses the corpus’ %s',
+    (_name, payload) => {
+      expect(request(payload).valid).toBe(false);
+    },
+  );
+
+  it.each(INVALID_EVENTS.filter(([name]) => RUNTIME_ONLY.has(name)))(
+    'leaves the corpus’ %s to the bridge (a rule JSON Schema cannot state)',
+    (_name, payload, issues) => {
+      // Assess: the list above is exact, and each of its payloads is one the bridge does refuse.
+      expect(request(payload).valid).toBe(true);
+      expect(() => validateEvents(payload, CORPUS_RECEIVED_AT)).toThrow(expect.objectContaining({ issues }));
+    },
+  );
+
+  it('knows every runtime-only name (a renamed corpus entry must not slip out of the list)', () => {
+    const names = new Set(INVALID_EVENTS.map(([name]) => name));
+    expect([...RUNTIME_ONLY].filter((name) => !names.has(name))).toEqual([]);
+  });
+
+  it.each([
+    ['an empty batch', { events: [] }],
+    ['a batch of 101', { events: Array(MAX_EVENTS_PER_REQUEST + 1).fill(VALID_EVENTS[0]) }],
+    ['events not an array', { events: 'x' }],
+    ['an unknown field beside events', { events: [VALID_EVENTS[0]], dryRun: true }],
+    ['an event with an events field', { ...VALID_EVENTS[0], events: [] }],
+    [
+      'an invalid event in a batch',
+      { events: [VALID_EVENTS[0], { groupId: 'g', account: 'bob', action: 'mute' }] },
+    ],
+    [
+      '__proto__ in data',
+      JSON.parse('{"groupId":"g","account":"bob","action":"set_member_data","data":{"__proto__":"x"}}'),
+    ],
+  ])('refuses %s', (_name, payload) => {
+    expect(request(payload).valid).toBe(false);
+  });
+});
+
+/**
+ * The JSON bodies of the README's `curl -d '...'` examples that POST to the bridge (not those to the
+ * simulator's controls), each with the answer shown after it, if any.
+ */
+function readmeRequests(readme: string): { body: unknown; shown: string | undefined }[] {
+  const found: { body: unknown; shown: string | undefined }[] = [];
+  for (const match of readme.matchAll(/\s(?:-d|--data|--data-raw|--data-binary) '([^']*)'/g)) {
+    const command = readme.slice(readme.lastIndexOf('curl ', match.index), match.index);
+    if (!command.includes('/v1/events')) continue;
+    const after = readme.slice((match.index ?? 0) + match[0].length).split('\n');
+    const shown = after[1]?.startsWith('# ') ? after[1].slice(2) : undefined;
+    found.push({ body: JSON.parse(match[1] ?? ''), shown });
+  }
+  return found;
+}
+
+/** The fenced JSON blocks of a README section (`### <title>` up to the next heading). */
+function jsonBlocksOf(readme: string, title: string): unknown[] {
+  const start = readme.indexOf(`\n### ${title}\n`);
+  if (start < 0) return [];
+  const end = readme.slice(start + 1).search(/\n#{2,3} /);
+  const section = readme.slice(start, end < 0 ? undefined : start + 1 + end);
+  return [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((block) => JSON.parse(block[1] ?? ''));
+}
+
+describe('the README', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  it('has request examples to check', () => {
+    expect(readmeRequests(readme).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(readmeRequests(readme).map((example) => [JSON.stringify(example.body), example]))(
+    'sends a body that conforms, unless it shows a 400 for it: %s',
+    (_body, { body, shown }) => {
+      const refused = shown?.includes('"issues"') ?? false;
+      expect(request(body).valid).toBe(!refused);
+    },
+  );
+
+  it('shows a ledger item the GET 200 schema takes', () => {
+    const blocks = jsonBlocksOf(readme, '`GET /v1/events/{eventId}`');
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) expect(validator.response(STATUS, 'get', 200, block).errors).toEqual([]);
+  });
+});
+
+describe('redocly lint', () => {
+  /** The CLI's entry script, run with this node: no shell, no npx, no download. */
+  const cli = join(dirname(require.resolve('@redocly/cli/package.json')), 'bin', 'cli.js');
+
+  it('passes with no errors and no warnings, in every auth mode, without reaching the network', () => {
+    // Prepare: the committed document and one per deployment mode.
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-lint-'));
+    const files = [COMMITTED_DOCUMENT];
+    for (const auth of SECURITY_SCHEMES) {
+      const file = join(dir, `openapi-${auth}.json`);
+      writeFileSync(
+        file,
+        serialize({ auth, serverUrl: 'https://abcdef1234.execute-api.ap-southeast-1.amazonaws.com/prod' }),
+      );
+      files.push(file);
+    }
+
+    try {
+      // Act
+      const run = spawnSync(
+        process.execPath,
+        [
+          '--require',
+          join(ROOT, 'test', 'helpers', 'no-network.cjs'),
+          cli,
+          'lint',
+          '--format=json',
+          '--config',
+          join(ROOT, 'redocly.yaml'),
+          ...files,
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: {
+            ...process.env,
+            REDOCLY_TELEMETRY: 'off',
+            REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+            REDOCLY_SUPPRESS_NOTIFICATIONS: 'true',
+          },
+        },
+      );
+
+      // Assess: one JSON report per file, concatenated; 97 would be a connection attempt.
+      expect(run.error).toBeUndefined();
+      expect(run.stderr).not.toContain('no-network');
+      const reports = JSON.parse(`[${run.stdout.replace(/\}\s*\{(?=\s*"totals")/g, '},{')}]`) as {
+        totals: { errors: number; warnings: number };
+        problems: unknown[];
+      }[];
+      expect(reports).toHaveLength(files.length);
+      for (const report of reports) {
+        expect([report.totals, report.problems]).toEqual([
+          expect.objectContaining({ errors: 0, warnings: 0 }),
+          [],
+        ]);
+      }
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

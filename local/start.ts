@@ -11,14 +11,22 @@
  *   AWS_ENDPOINT_URL      an external SQS, Secrets Manager and DynamoDB (moto, LocalStack) instead of
  *                         the in-process stand-ins, like --aws-endpoint
  *   POWERTOOLS_LOG_LEVEL  the functions' log level (default INFO)
+ *   LOCAL_API_KEY         the API key of --auth apiKey (default: a random one, printed)
  * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
  */
 import { parseArgs } from 'node:util';
+import {
+  curlAuth,
+  describeLocalAuth,
+  LOCAL_AUTH_MODES,
+  type LocalAuthChoice,
+  newLocalApiKey,
+} from './api-auth.ts';
 import { closeOnSignals } from './signals.ts';
 import { loadSeedFile } from './simulator/index.ts';
 import { LOCAL_NAMES, startLocalStack } from './stack.ts';
 
-const HELP = `npm start [-- --port N --simulator-port N --aws-endpoint URL]
+const HELP = `npm start [-- --port N --simulator-port N --aws-endpoint URL --auth none|iam|apiKey]
 
 Runs the bridge on 127.0.0.1: POST /v1/events and GET /v1/events/{eventId}, a local SQS FIFO queue and
 dead-letter queue, a local Secrets Manager, the event ledger in dynalite (in memory), a local
@@ -27,7 +35,18 @@ Ctrl-C stops it after in-flight work. See README.md ("Run it locally") for the e
 
 --aws-endpoint URL (or AWS_ENDPOINT_URL) uses the SQS, Secrets Manager and DynamoDB of an emulator at
 URL, such as moto_server or LocalStack, instead of the in-process ones: the queues, the secret and the
-ledger table are created there.`;
+ledger table are created there.
+
+--auth iam checks each request's SigV4 signature (service execute-api, the local stack's credentials,
+printed); --auth apiKey checks the x-api-key header (LOCAL_API_KEY, or a random key, printed). The
+default, none, checks nothing.`;
+
+function authChoice(raw: string | undefined): LocalAuthChoice {
+  const mode = raw ?? 'none';
+  if (mode === 'none' || mode === 'iam') return { mode };
+  if (mode === 'apiKey') return { mode, apiKey: process.env.LOCAL_API_KEY || newLocalApiKey() };
+  throw new Error(`--auth must be one of ${LOCAL_AUTH_MODES.join(', ')}, got '${mode}'`);
+}
 
 function port(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -74,6 +93,7 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       'simulator-port': { type: 'string' },
       'aws-endpoint': { type: 'string' },
+      auth: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -89,6 +109,7 @@ async function main(): Promise<void> {
   const external = awsEndpoint(values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL);
   const stack = await startLocalStack({
     ...(external === undefined ? {} : { awsEndpoint: external }),
+    apiAuth: authChoice(values.auth),
     apiPort: port('--port', values.port ?? process.env.PORT, 3000),
     ...(imEndpoint === undefined
       ? {
@@ -124,6 +145,7 @@ async function main(): Promise<void> {
   });
 
   const events = `${stack.apiUrl}/v1/events`;
+  const auth = curlAuth(stack.apiAuth);
   console.log(`
 Moderation bridge running locally
   API        POST ${events}
@@ -132,11 +154,12 @@ Moderation bridge running locally
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
   Ledger     DynamoDB table ${stack.ledger.tableName} at ${stack.ledger.endpoint}${stack.sqs === undefined ? '' : ' (dynalite, in memory)'}
   Outcomes   EventBridge bus ${LOCAL_NAMES.outcomeBus} (local: each outcome event is logged as a JSON line)
+${describeLocalAuth(stack.apiAuth, events).join('\n')}
 
 Try it:
-  curl -sS -X POST ${events} -H 'content-type: application/json' \\
+  curl -sS${auth} -X POST ${events} -H 'content-type: application/json' \\
     -d '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}'
-  curl -sS ${events}/<eventId>    # what became of it: the eventId the POST answered
+  curl -sS${auth} ${events}/<eventId>    # what became of it: the eventId the POST answered
   curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members
 
 Ctrl-C stops it.

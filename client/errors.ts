@@ -83,7 +83,7 @@ export class RetriesExhaustedError extends BridgeError {
     const last =
       cause instanceof BridgeServerError
         ? `${cause.status} ${cause.message}`
-        : `no answer (${cause instanceof Error ? describeNetworkError(cause) : String(cause)})`;
+        : `no answer (${describeNetworkError(cause)})`;
     const why = details.reason === 'deadline' ? 'the deadline' : 'the last attempt';
     super(
       `gave up at ${why}, after ${details.attempts} attempt(s) in ${Math.round(details.elapsedMs)} ms; last: ${last}`,
@@ -106,8 +106,24 @@ export class UnexpectedAnswerError extends BridgeError {
   }
 }
 
+/**
+ * An error's message, also for errors of another realm (a jest sandbox, a worker), which are no
+ * `instanceof Error` here.
+ */
+export function messageOf(error: unknown): string {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    'message' in error &&
+    typeof error.message === 'string'
+  ) {
+    return error.message;
+  }
+  return String(error);
+}
+
 /** A network error's own message and its cause's (`fetch failed: connect ECONNREFUSED 127.0.0.1:1`). */
-export function describeNetworkError(error: Error): string {
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
+export function describeNetworkError(error: unknown): string {
+  const cause = typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
+  return cause === undefined ? messageOf(error) : `${messageOf(error)}: ${messageOf(cause)}`;
 }

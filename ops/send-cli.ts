@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ACTIONS, type Action, MSG_FLAGS, type MsgFlag } from '#shared/contract';
 import { ConfigError } from '#shared/errors';
-import { describeNetworkError } from '../client/errors.ts';
+import { describeNetworkError, messageOf } from '../client/errors.ts';
 import {
   type BridgeAuth,
   BridgeClient,
@@ -255,7 +255,7 @@ export function parseSendCommand(
   try {
     parsed = parse(argv);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(messageOf(error));
   }
   const { values, positionals } = parsed;
   const [name, ...rest] = positionals;
@@ -297,10 +297,7 @@ function clientOf(connection: Connection, deps: SendDependencies): BridgeClient 
     auth: connection.auth,
     retry: { deadlineMs: connection.deadlineMs },
     onRetry: ({ attempt, delayMs, status, error }) => {
-      const what =
-        status === undefined
-          ? `no answer (${error instanceof Error ? describeNetworkError(error) : String(error)})`
-          : status;
+      const what = status === undefined ? `no answer (${describeNetworkError(error)})` : status;
       deps.err(`attempt ${attempt} failed: ${what}; retrying in ${delayMs} ms`);
     },
     ...deps.client,

@@ -244,6 +244,8 @@ export async function startLocalStack(
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    // The local credentials have no session token: a caller's own must not be sent with them.
+    AWS_SESSION_TOKEN: '',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.secretsEndpoint,

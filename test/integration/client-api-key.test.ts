@@ -138,5 +138,5 @@ describe('BridgeClient in API-key mode', () => {
     expect([accepted, refused].map((result) => `${result.stdout}${result.stderr}`).join('')).not.toContain(
       KEY,
     );
-  });
+  }, 60_000);
 });

@@ -3,7 +3,9 @@
  * request's SigV4 signature against the stack's credentials, so the client signs for real (with the
  * default credential chain, which finds the stack's AWS_ACCESS_KEY_ID in the environment).
  */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import {
   BridgeClient,
   type BridgeClientOptions,
@@ -13,7 +15,7 @@ import {
 import { describeLocalAuth } from '../../local/api-auth.ts';
 import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack';
 import { queueDrained, waitFor } from '../helpers/local-stack';
-import { npmRunSend, runShellLine } from '../helpers/send-command';
+import { npmRunSend, ROOT, runChild, runShellLine } from '../helpers/send-command';
 
 const GROUP = '@TGS#2CLUZEAEJ';
 let stack: LocalStack;
@@ -252,7 +254,7 @@ describe('npm run send in IAM mode', () => {
       5,
       { outcome: 'not_found', eventId: 'no-such-event' },
     ]);
-  });
+  }, 90_000);
 
   it('exits 3 for a wrong signature, 4 when the bridge cannot be reached, 2 for a usage error', async () => {
     // Act
@@ -283,7 +285,7 @@ describe('npm run send in IAM mode', () => {
     expect(unreachable.stderr).toContain('resend with --event-id unreachable-1');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^send: --duration is required\n\nUsage: npm run send/);
-  });
+  }, 90_000);
 
   it('runs the command npm start prints for --auth iam', async () => {
     // Prepare: the printed lines are a shell command (with a continuation line) after the "Auth" line.
@@ -297,5 +299,103 @@ describe('npm run send in IAM mode', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/\naccepted {2}[0-9a-f-]{36}\n/);
+  }, 90_000);
+});
+
+describe('the README examples of the typed client and npm run send', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('\n### The typed client and `npm run send`\n'),
+    readme.indexOf('\n### Permissions\n'),
+  );
+  const blocks = (language: string) =>
+    [...section.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(
+      (match) => match[1] ?? '',
+    );
+  const README_URL = 'http://127.0.0.1:3000/v1/events';
+  let scratch: string;
+
+  beforeAll(() => {
+    // Inside the package, so that the example imports it by its name, as a caller would.
+    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+    scratch = mkdtempSync(join(ROOT, '.tmp', 'readme-'));
   });
+
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('runs the TypeScript example: two events accepted, a 400 with its issue, their statuses', async () => {
+    // Prepare
+    const [example] = blocks('ts');
+    if (example === undefined || !example.includes(README_URL)) throw new Error('no TypeScript example');
+    const file = join(scratch, 'example.mts');
+    writeFileSync(file, example.replace(README_URL, eventsUrl));
+
+    // Act
+    const result = await runChild(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), file],
+      process.env,
+    );
+
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^\[$/);
+    expect(result.stdout.match(/eventId: '[0-9a-f-]{36}',\s+outcome: 'accepted'/g)).toHaveLength(2);
+    expect(result.stdout).toContain(
+      "400 [\n  {\n    path: 'events[0].durationSeconds',\n    rule: 'must be an integer from 1 to 4294967295'\n  }\n]",
+    );
+    expect(lines.slice(-2).map((line) => line.replace(/^[0-9a-f-]{36} /, ''))).toEqual([
+      expect.stringMatching(/^(received|queued|applied)$/),
+      expect.stringMatching(/^(received|queued|applied)$/),
+    ]);
+  }, 90_000);
+
+  it('runs the npm run send examples against the local stack, each exiting 0', async () => {
+    // Prepare
+    const [local] = blocks('sh');
+    if (local === undefined || !local.includes(README_URL)) throw new Error('no local npm run send example');
+    const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _b, ...env } = process.env;
+
+    // Act: the block as a script (its comments are the expected output), stopping at the first failure.
+    const result = await runShellLine(`set -e\n${local.replace(README_URL, eventsUrl)}`, env);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const stdout = result.stdout.split('\n');
+    expect(stdout.filter((line) => /^accepted {2}([0-9a-f-]{36}|mod-42)$/.test(line))).toHaveLength(3);
+    expect(stdout).toContain('accepted  mod-42');
+    expect(stdout.some((line) => /^mod-42 {2}(queued|applied) {2}attempts [01] {2}updated /.test(line))).toBe(
+      true,
+    );
+    expect(JSON.parse(stdout.filter((line) => line.startsWith('{')).at(-1) ?? '')).toMatchObject({
+      outcome: 'accepted',
+      attempts: 1,
+    });
+    await waitFor(() => queueDrained(stack), 10_000, 'the queue to drain');
+    expect(member('bob')).toMatchObject({
+      role: 'Admin',
+      appMemberDefinedData: { level: 'gold', note: 'vip' },
+    });
+  }, 90_000);
+
+  it('runs the deployed-stack example with an outputs file', async () => {
+    // Prepare: an outputs file as cdk deploy writes it, naming the local stack's URL.
+    const [, deployed] = blocks('sh');
+    const line = deployed?.trim() ?? '';
+    if (!line.includes('--outputs cdk-outputs-singapore.json'))
+      throw new Error(`no outputs example: ${line}`);
+    const outputs = join(scratch, 'cdk-outputs-singapore.json');
+    writeFileSync(outputs, JSON.stringify({ 'ModerationBridge-dev-singapore': { EventsUrl: eventsUrl } }));
+
+    // Act
+    const result = await runShellLine(line.replace('cdk-outputs-singapore.json', outputs), process.env);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\naccepted {2}[0-9a-f-]{36}\n/);
+  }, 90_000);
 });

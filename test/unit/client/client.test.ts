@@ -120,6 +120,18 @@ describe('BridgeClient.send', () => {
     expect(sent[0]?.headers).toMatchObject({ 'content-type': 'application/json', 'x-api-key': 'key-1' });
   });
 
+  it('types events by action: a field of another action does not compile', () => {
+    // Prepare
+    const unmute: BridgeEvent = { groupId: 'g', account: 'bob', action: 'unmute' };
+    // @ts-expect-error durationSeconds is a field of mute only
+    const wrong: BridgeEvent = { groupId: 'g', account: 'bob', action: 'unmute', durationSeconds: 600 };
+    // @ts-expect-error mute needs durationSeconds
+    const missing: BridgeEvent = { groupId: 'g', account: 'bob', action: 'mute' };
+
+    // Assess: the checks above are tsc's (npm test type-checks the tests); here, the values are as written.
+    expect([unmute, wrong, missing].map((event) => event.action)).toEqual(['unmute', 'unmute', 'mute']);
+  });
+
   it('sends a body that the contract takes, for every action', async () => {
     // Prepare
     const events: BridgeEvent[] = [

@@ -137,7 +137,7 @@ class IamAuthenticator implements Authenticator {
     try {
       signed = (await this.signer.sign(unsigned, { signingDate: request.date })).headers;
     } catch (error) {
-      throw new ConfigError('no AWS credentials to sign with (the default credential chain found none)', {
+      throw new ConfigError('could not get AWS credentials to sign with (see the cause)', {
         cause: error,
       });
     }

@@ -86,7 +86,7 @@ export class RetriesExhaustedError extends BridgeError {
         : `no answer (${describeNetworkError(cause)})`;
     const why = details.reason === 'deadline' ? 'the deadline' : 'the last attempt';
     super(
-      `gave up at ${why}, after ${details.attempts} attempt(s) in ${Math.round(details.elapsedMs)} ms; last: ${last}`,
+      `gave up after ${details.attempts} attempt(s) in ${Math.round(details.elapsedMs)} ms (${why}); last: ${last}`,
       { cause, retryable: true },
     );
     this.attempts = details.attempts;

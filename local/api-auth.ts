@@ -4,8 +4,13 @@
  * credentials (`sigv4-check.ts`), `apiKey` checks the `x-api-key` header; `none`, the default, checks
  * nothing, as before the modes existed. A refusal is API Gateway's 403.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type ArrivedRequest, checkSigV4, type SigV4Expectation } from './sigv4-check.ts';
+import { randomBytes } from 'node:crypto';
+import {
+  type ArrivedRequest,
+  checkSigV4,
+  equalInConstantTime,
+  type SigV4Expectation,
+} from './sigv4-check.ts';
 
 /** The modes of `--auth`. */
 export const LOCAL_AUTH_MODES = ['none', 'iam', 'apiKey'] as const;
@@ -31,12 +36,6 @@ export interface AuthRefusal {
 
 /** Checks one request; `undefined` lets it through. */
 export type Authorizer = (request: ArrivedRequest) => Promise<AuthRefusal | undefined>;
-
-const equalInConstantTime = (a: string, b: string): boolean => {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
-};
 
 /** The check of a mode, or `undefined` for `none`. */
 export function authorizerOf(auth: LocalApiAuth, now: () => Date = () => new Date()): Authorizer | undefined {

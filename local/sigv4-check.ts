@@ -86,7 +86,8 @@ class RecordingSigner extends SignatureV4 {
   }
 }
 
-const equalInConstantTime = (a: string, b: string): boolean => {
+/** Whether two strings are equal, in a time that does not depend on where they differ. */
+export const equalInConstantTime = (a: string, b: string): boolean => {
   const left = Buffer.from(a, 'utf8');
   const right = Buffer.from(b, 'utf8');
   return left.length === right.length && timingSafeEqual(left, right);

@@ -281,7 +281,7 @@ describe('BridgeClient.send', () => {
     });
     expect((error as RetriesExhaustedError).cause).toBeInstanceOf(BridgeServerError);
     expect((error as Error).message).toMatch(
-      /^gave up at the deadline, after 3 attempt\(s\) in \d+ ms; last: 502 Internal server error$/,
+      /^gave up after 3 attempt\(s\) in \d+ ms \(the deadline\); last: 502 Internal server error$/,
     );
     expect(sent).toHaveLength(3);
   });

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { buildOpenApiDocument } from '#shared/openapi';
 import { EVENTS_ROUTE, localContext, proxyEvent } from '../test/helpers/lambda-events.ts';
+import type { Authorizer, AuthRefusal } from './api-auth.ts';
 
 /** Kept for the local event source; the builders live in `test/helpers/lambda-events.ts`. */
 export { localContext };
@@ -27,6 +28,8 @@ export interface LocalApiOptions {
   port?: number;
   /** Largest body taken, in bytes; API Gateway's own limit is 10 MB. @default 10485760 */
   maxBodyBytes?: number;
+  /** Checks each request as API Gateway's method authorization would (`api-auth.ts`). @default none */
+  authorize?: Authorizer;
   /** Called after each request, for the console. */
   onRequest?: (line: { method: string; path: string; statusCode: number; ms: number }) => void;
 }
@@ -83,6 +86,12 @@ function send(response: ServerResponse, statusCode: number, payload: unknown): v
   response.end(JSON.stringify(payload));
 }
 
+/** API Gateway's answer to a request its authorization refused. */
+function refuse(response: ServerResponse, refusal: AuthRefusal): void {
+  response.setHeader('x-amzn-errortype', refusal.errorType);
+  send(response, refusal.statusCode, { message: refusal.message });
+}
+
 /** The request's headers, one string per name, as the proxy event carries them. */
 function headersOf(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -133,7 +142,7 @@ async function serve(
   }
   const segment = statusSegment(url.pathname);
   if (segment !== undefined && options.statusHandler !== undefined) {
-    await serveStatus(request, response, url, segment, options.statusHandler);
+    await serveStatus(request, response, url, segment, options.statusHandler, options.authorize);
     return;
   }
   if (url.pathname !== EVENTS_ROUTE) {
@@ -164,6 +173,9 @@ async function serve(
   const isText = Buffer.from(text, 'utf8').equals(body);
 
   const headers = headersOf(request);
+  const target = request.url ?? '/';
+  const refusal = await options.authorize?.({ method: 'POST', target, headers, body });
+  if (refusal !== undefined) return refuse(response, refusal);
   const requestId = randomUUID();
   const event = proxyEvent({
     headers,
@@ -183,6 +195,7 @@ async function serveStatus(
   url: URL,
   segment: string,
   handler: ProxyHandler,
+  authorize: Authorizer | undefined,
 ): Promise<void> {
   request.resume();
   if (request.method !== 'GET') {
@@ -190,9 +203,13 @@ async function serveStatus(
     send(response, 405, { message: `${request.method} is not allowed; use GET` });
     return;
   }
+  const headers = headersOf(request);
+  const target = request.url ?? '/';
+  const refusal = await authorize?.({ method: 'GET', target, headers, body: Buffer.alloc(0) });
+  if (refusal !== undefined) return refuse(response, refusal);
   const requestId = randomUUID();
   const base = proxyEvent({
-    headers: headersOf(request),
+    headers,
     queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : null,
     body: null,
     isBase64Encoded: false,

@@ -19,6 +19,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { LedgerItem } from '#shared/ledger';
 import { URL_SETTINGS } from '#shared/settings';
 import { loadBridgeConfig, QUEUE_RETENTION_SECONDS } from '../infra/config.ts';
+import { authorizerOf, type LocalApiAuth, type LocalAuthChoice } from './api-auth.ts';
 import { type LocalApi, startLocalApi } from './api-gateway.ts';
 import {
   type EventSource,
@@ -53,10 +54,24 @@ export const LOCAL_NAMES = {
   outcomeBus: 'bridge-local-bus',
 } as const;
 
+/**
+ * The AWS credentials the local stack sets for its functions (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`),
+ * and that its API checks SigV4 signatures against in `iam` mode, in {@link LOCAL_REGION}.
+ */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** The local stack's AWS region (`AWS_REGION`). */
+export const LOCAL_REGION = 'us-east-1';
+
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
   /** Port of the HTTP API on 127.0.0.1. @default 0 (a free port) */
   apiPort?: number;
+  /**
+   * How the API authenticates callers (`local/api-auth.ts`): `iam` checks SigV4 signatures made with
+   * {@link LOCAL_CREDENTIALS}, `apiKey` the `x-api-key` header. @default { mode: 'none' }
+   */
+  apiAuth?: LocalAuthChoice;
   /**
    * A Tencent REST API base URL to drive instead of the simulator (a real app's region domain).
    * @default the simulator's URL
@@ -111,6 +126,8 @@ export interface ExternalAwsStack extends Omit<LocalStack, 'sqs' | 'secrets'> {
 export interface LocalStack {
   /** Base URL of the HTTP API: POST `${apiUrl}/v1/events`. */
   apiUrl: string;
+  /** How the API authenticates callers. */
+  apiAuth: LocalApiAuth;
   /** The Tencent endpoint the consumer calls. */
   imEndpoint: string;
   /** The backup endpoint it fails over to (the simulator's backup listener), if any. */
@@ -139,7 +156,7 @@ export interface LocalStack {
 
 let started = false;
 
-const REGION = 'us-east-1';
+const REGION = LOCAL_REGION;
 
 /** Starts the local stack. Call it once per process (see the module comment). */
 export function startLocalStack(
@@ -250,8 +267,10 @@ export async function startLocalStack(
 
   Object.assign(process.env, {
     AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    // The local credentials have no session token: a caller's own must not be sent with them.
+    AWS_SESSION_TOKEN: '',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.secretsEndpoint,
@@ -280,10 +299,17 @@ export async function startLocalStack(
   const consumerHandler: SqsHandler = (event: SQSEvent, context): Promise<SQSBatchResponse> =>
     consumer.handler(event, context);
 
+  const choice = options.apiAuth ?? { mode: 'none' };
+  const apiAuth: LocalApiAuth =
+    choice.mode === 'iam' || choice.mode === 'webhook'
+      ? { mode: choice.mode, credentials: { ...LOCAL_CREDENTIALS, region: REGION } }
+      : choice;
+  const authorize = authorizerOf(apiAuth);
   const api: LocalApi = await startLocalApi({
     handler: (event, context) => ingest.handler(event, context),
     statusHandler: (event, context) => status.handler(event, context),
     ...(options.apiPort === undefined ? {} : { port: options.apiPort }),
+    ...(authorize === undefined ? {} : { authorize }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
   });
   const eventSource: EventSource = await startEventSource({
@@ -298,6 +324,7 @@ export async function startLocalStack(
 
   const common = {
     apiUrl: api.url,
+    apiAuth,
     imEndpoint,
     imBackupEndpoint,
     simulator,
@@ -334,7 +361,7 @@ async function createAtEndpoint(
   const client = {
     endpoint,
     region: REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   };
   const sqs = new SQSClient(client);
   const secrets = new SecretsManagerClient(client);

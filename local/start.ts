@@ -14,15 +14,23 @@
  *   AWS_ENDPOINT_URL      an external SQS, Secrets Manager and DynamoDB (moto, LocalStack) instead of
  *                         the in-process stand-ins, like --aws-endpoint
  *   POWERTOOLS_LOG_LEVEL  the functions' log level (default INFO)
+ *   LOCAL_API_KEY         the API key of --auth apiKey (default: a random one, printed)
  * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
  */
 import { parseArgs } from 'node:util';
+import {
+  curlAuth,
+  describeLocalAuth,
+  LOCAL_AUTH_MODES,
+  type LocalAuthChoice,
+  newLocalApiKey,
+} from './api-auth.ts';
 import { closeOnSignals } from './signals.ts';
 import { DEFAULT_BACKUP_PORT, loadSeedFile } from './simulator/index.ts';
 import { LOCAL_NAMES, startLocalStack } from './stack.ts';
 import { developmentSigningSecret, webhookSecretString, webhookSendCommand } from './webhook.ts';
 
-const HELP = `npm start [-- --port N --simulator-port N --simulator-backup-port N --aws-endpoint URL --auth webhook]
+const HELP = `npm start [-- --port N --simulator-port N --simulator-backup-port N --aws-endpoint URL --auth none|iam|apiKey|webhook]
 
 Runs the bridge on 127.0.0.1: POST /v1/events and GET /v1/events/{eventId}, a local SQS FIFO queue and
 dead-letter queue, a local Secrets Manager, the event ledger in dynalite (in memory), a local
@@ -33,9 +41,19 @@ Ctrl-C stops it after in-flight work. See README.md ("Run it locally") for the e
 URL, such as moto_server or LocalStack, instead of the in-process ones: the queues, the secret and the
 ledger table are created there.
 
+--auth iam checks each request's SigV4 signature (service execute-api, the local stack's credentials,
+printed); --auth apiKey checks the x-api-key header (LOCAL_API_KEY, or a random key, printed);
 --auth webhook runs the API as -c apiAuth=webhook deploys it: every POST /v1/events must carry a
-Standard Webhooks signature. A fresh development signing secret is put in the local Secrets Manager
-and printed, with a command that signs and sends a body.`;
+Standard Webhooks signature (a fresh development signing secret is put in the local Secrets Manager and
+printed, with a command that signs and sends a body), and GET checks SigV4 as --auth iam does. The
+default, none, checks nothing.`;
+
+function authChoice(raw: string | undefined): LocalAuthChoice {
+  const mode = raw ?? 'none';
+  if (mode === 'none' || mode === 'iam' || mode === 'webhook') return { mode };
+  if (mode === 'apiKey') return { mode, apiKey: process.env.LOCAL_API_KEY || newLocalApiKey() };
+  throw new Error(`--auth must be one of ${LOCAL_AUTH_MODES.join(', ')}, got '${mode}'`);
+}
 
 function port(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -57,13 +75,6 @@ function awsEndpoint(raw: string | undefined): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error(`--aws-endpoint must be an http(s) URL, got '${raw}'`);
   return raw.replace(/\/+$/, '');
-}
-
-/** The `--auth` modes the local API has: none (the default: no check) and `webhook`. */
-function authMode(raw: string | undefined): 'webhook' | undefined {
-  if (raw === undefined || raw === 'none') return undefined;
-  if (raw !== 'webhook') throw new Error(`--auth must be webhook (or none, the default), got '${raw}'`);
-  return raw;
 }
 
 function tencentSecret(): string | undefined {
@@ -105,9 +116,11 @@ async function main(): Promise<void> {
   const imEndpoint = process.env.IM_ENDPOINT || undefined;
   const imBackupEndpoint = process.env.IM_BACKUP_ENDPOINT || undefined;
   const external = awsEndpoint(values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL);
-  const signingSecret = authMode(values.auth) === 'webhook' ? developmentSigningSecret() : undefined;
+  const apiAuth = authChoice(values.auth);
+  const signingSecret = apiAuth.mode === 'webhook' ? developmentSigningSecret() : undefined;
   const stack = await startLocalStack({
     ...(external === undefined ? {} : { awsEndpoint: external }),
+    apiAuth,
     apiPort: port('--port', values.port ?? process.env.PORT, 3000),
     ...(imEndpoint === undefined
       ? {
@@ -152,13 +165,14 @@ async function main(): Promise<void> {
   });
 
   const events = `${stack.apiUrl}/v1/events`;
+  const auth = curlAuth(stack.apiAuth);
   const simulatorBackup =
     stack.imBackupEndpoint !== undefined && stack.imBackupEndpoint === stack.simulator?.backupUrl;
   const example =
     '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}';
   const post =
     signingSecret === undefined
-      ? `curl -sS -X POST ${events} -H 'content-type: application/json' \\
+      ? `curl -sS${auth} -X POST ${events} -H 'content-type: application/json' \\
     -d '${example}'`
       : `${webhookSendCommand(events, signingSecret, example)}
     # signs the body with the secret above and POSTs it (a signature is good for 5 minutes)`;
@@ -177,11 +191,12 @@ Moderation bridge running locally
   SQS        ${stack.queueUrl}
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
   Ledger     DynamoDB table ${stack.ledger.tableName} at ${stack.ledger.endpoint}${stack.sqs === undefined ? '' : ' (dynalite, in memory)'}
-  Outcomes   EventBridge bus ${LOCAL_NAMES.outcomeBus} (local: each outcome event is logged as a JSON line)${webhookLines}
+  Outcomes   EventBridge bus ${LOCAL_NAMES.outcomeBus} (local: each outcome event is logged as a JSON line)
+${describeLocalAuth(stack.apiAuth, events).join('\n')}${webhookLines}
 
 Try it:
   ${post}
-  curl -sS ${events}/<eventId>    # what became of it: the eventId the POST answered
+  curl -sS${auth} ${events}/<eventId>    # what became of it: the eventId the POST answered
   curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members${
     simulatorBackup
       ? `

@@ -21,6 +21,9 @@ import {
 } from './dead-letters.ts';
 import { formatDetail, formatListing, formatProgress, reasonLine, toJson } from './format.ts';
 import { lookUpLetters, MarkRedrivenError, markLetterRedriven } from './ledger.ts';
+import { readStackOutputs, UsageError } from './outputs.ts';
+
+export { UsageError };
 
 /** The usage text, printed by `help` and after a usage error. */
 export const USAGE = `Usage: npm run dlq -- <command> [options]
@@ -53,14 +56,6 @@ Options:
   --no-wait                        redrive: return once the move task has started
   --json                           list, show: print JSON
 `;
-
-/** A mistake in the command line; the CLI prints it with the usage text and exits with 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /**
  * Where the queues and the ledger are; unresolved ARNs are looked up from the URLs when a command needs
@@ -130,31 +125,13 @@ function queuesFromOutputs(
   stack: string | undefined,
   readFile: (path: string) => string,
 ): QueueSettings {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFile(path));
-  } catch (error) {
-    throw new UsageError(
-      `cannot read --outputs ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  if (parsed === null || typeof parsed !== 'object')
-    throw new UsageError(`--outputs ${path} is not a JSON object`);
-  const stacks = parsed as Record<string, Record<string, unknown> | undefined>;
-  const names = Object.keys(stacks);
-  const name = stack ?? (names.length === 1 ? names[0] : undefined);
-  const outputs = name === undefined ? undefined : stacks[name];
-  if (name === undefined || outputs === undefined) {
-    throw new UsageError(`choose a stack with --stack; ${path} holds: ${names.join(', ') || 'none'}`);
-  }
-  const text = (key: string): string | undefined =>
-    typeof outputs[key] === 'string' ? outputs[key] : undefined;
+  const outputs = readStackOutputs(path, stack, readFile);
   return withoutUndefined({
-    deadLetterQueueUrl: text('DlqUrl'),
-    queueUrl: text('QueueUrl'),
-    deadLetterQueueArn: text('DlqArn'),
-    queueArn: text('QueueArn'),
-    ledgerTable: text('LedgerTable'),
+    deadLetterQueueUrl: outputs.DlqUrl,
+    queueUrl: outputs.QueueUrl,
+    deadLetterQueueArn: outputs.DlqArn,
+    queueArn: outputs.QueueArn,
+    ledgerTable: outputs.LedgerTable,
   });
 }
 

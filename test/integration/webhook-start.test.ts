@@ -95,7 +95,9 @@ describe('npm start -- --auth webhook', () => {
     const answer = JSON.parse(sent.stdout) as { accepted: { eventId: string }[] };
     const eventId = answer.accepted[0]?.eventId ?? '';
     await outcome;
-    const status = await fetch(`${api}/v1/events/${encodeURIComponent(eventId)}`);
+    // GET stays IAM in webhook mode: the printed curl signs it with the local credentials.
+    const statusCurl = /^ {2}(curl -sS .*\/v1\/events\/)<eventId>/m.exec(banner)?.[1];
+    const status = await shell(`${statusCurl ?? 'false '}${encodeURIComponent(eventId)}`);
     const members = (await (await fetch(`${simulator}/_sim/groups/%40TGS%232CLUZEAEJ/members`)).json()) as {
       account: string;
       nameCard: string;
@@ -105,7 +107,8 @@ describe('npm start -- --auth webhook', () => {
     expect(secretOf(banner)).toMatch(/^whsec_/);
     expect(sent.code).toBe(0);
     expect(eventId).toMatch(/^msg_[0-9a-f-]{36}$/);
-    expect(await status.json()).toMatchObject({ eventId, status: 'applied' });
+    expect(statusCurl).toContain('--aws-sigv4');
+    expect(JSON.parse(status.stdout)).toMatchObject({ eventId, status: 'applied' });
     expect(members.find((member) => member.account === 'bob')?.nameCard).toBe('Bob (muted)');
   });
 

@@ -26,6 +26,8 @@ interface TemplateJson {
 const VARIANTS: { name: string; context: Record<string, unknown> }[] = [
   { name: 'default', context: {} },
   ...API_AUTH_MODES.map((mode) => ({ name: `apiAuth-${mode}`, context: { apiAuth: mode } })),
+  // The mode the README advises for a public API: webhooks behind the WAF web ACL.
+  { name: 'apiAuth-webhook-waf', context: { apiAuth: 'webhook', waf: true } },
 ];
 
 let dir: string;
@@ -96,7 +98,7 @@ const isFunctionRoleDependsOn = (finding: Finding): boolean => {
 const describeFinding = (finding: Finding) =>
   `${finding.Level} ${finding.Rule.Id} ${finding.Filename.split('/').pop()} ${finding.Location.Path.join('/')}: ${finding.Message}`;
 
-it('lints one template per apiAuth mode, and the default one', () => {
+it('lints one template per apiAuth mode, the default one and webhooks behind WAF', () => {
   // Prepare
   const typesOf = (name: string) => {
     const template = [...templates].find(([file]) => file.endsWith(`/${name}.template.json`))?.[1];
@@ -107,6 +109,8 @@ it('lints one template per apiAuth mode, and the default one', () => {
   expect(typesOf('apiAuth-apiKey')).toContain('AWS::ApiGateway::ApiKey');
   expect(typesOf('apiAuth-iam')).not.toContain('AWS::ApiGateway::ApiKey');
   expect(typesOf('default')).toEqual(typesOf('apiAuth-iam'));
+  expect(typesOf('apiAuth-webhook-waf')).toContain('AWS::WAFv2::WebACL');
+  expect(typesOf('apiAuth-webhook')).not.toContain('AWS::WAFv2::WebACL');
   expect(new Set(findings.map((finding) => finding.Filename))).toEqual(new Set(templates.keys()));
 });
 

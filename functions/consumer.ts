@@ -49,6 +49,7 @@ const deps: ConsumerDeps = {
     holdMaxSeconds: config.holdMaxSeconds,
     timeoutSettleSeconds: config.timeoutSettleSeconds,
     ledgerRetentionDays: config.ledgerRetentionDays,
+    muteApi: config.muteApi,
   },
 };
 

@@ -10,6 +10,7 @@
  *                         that app's admin credentials (required with IM_ENDPOINT)
  *   AWS_ENDPOINT_URL      an external SQS, Secrets Manager and DynamoDB (moto, LocalStack) instead of
  *                         the in-process stand-ins, like --aws-endpoint
+ *   MUTE_API              modify_group_member_info (default) or forbid_send_msg, like --mute-api
  *   POWERTOOLS_LOG_LEVEL  the functions' log level (default INFO)
  * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
  */
@@ -18,7 +19,7 @@ import { closeOnSignals } from './signals.ts';
 import { loadSeedFile } from './simulator/index.ts';
 import { LOCAL_NAMES, startLocalStack } from './stack.ts';
 
-const HELP = `npm start [-- --port N --simulator-port N --aws-endpoint URL]
+const HELP = `npm start [-- --port N --simulator-port N --aws-endpoint URL --mute-api API]
 
 Runs the bridge on 127.0.0.1: POST /v1/events and GET /v1/events/{eventId}, a local SQS FIFO queue and
 dead-letter queue, a local Secrets Manager, the event ledger in dynalite (in memory), a local
@@ -27,7 +28,11 @@ Ctrl-C stops it after in-flight work. See README.md ("Run it locally") for the e
 
 --aws-endpoint URL (or AWS_ENDPOINT_URL) uses the SQS, Secrets Manager and DynamoDB of an emulator at
 URL, such as moto_server or LocalStack, instead of the in-process ones: the queues, the secret and the
-ledger table are created there.`;
+ledger table are created there.
+
+--mute-api forbid_send_msg (or MUTE_API) sends mutes and unmutes through Tencent's forbid_send_msg,
+several members of a group in one call, and in live-stream (AVChatRoom) groups too; the default,
+modify_group_member_info, sends one call per member.`;
 
 function port(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       'simulator-port': { type: 'string' },
       'aws-endpoint': { type: 'string' },
+      'mute-api': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -83,6 +89,9 @@ async function main(): Promise<void> {
   }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // The consumer reads and checks it when the stack loads it, as at a Lambda cold start.
+  if (values['mute-api'] !== undefined) process.env.MUTE_API = values['mute-api'];
+  const forbid = process.env.MUTE_API?.trim() === 'forbid_send_msg';
 
   const secretString = tencentSecret();
   const imEndpoint = process.env.IM_ENDPOINT || undefined;
@@ -132,12 +141,23 @@ Moderation bridge running locally
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
   Ledger     DynamoDB table ${stack.ledger.tableName} at ${stack.ledger.endpoint}${stack.sqs === undefined ? '' : ' (dynalite, in memory)'}
   Outcomes   EventBridge bus ${LOCAL_NAMES.outcomeBus} (local: each outcome event is logged as a JSON line)
+  Mutes      ${forbid ? 'forbid_send_msg (MUTE_API): mutes of several members of a group in one batch go out as one call' : 'modify_group_member_info, one call per member (MUTE_API=forbid_send_msg for forbid_send_msg)'}
 
 Try it:
   curl -sS -X POST ${events} -H 'content-type: application/json' \\
     -d '{"groupId": "@TGS#2CLUZEAEJ", "account": "bob", "action": "set_name_card", "nameCard": "Bob (muted)"}'
   curl -sS ${events}/<eventId>    # what became of it: the eventId the POST answered
-  curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members
+  curl -sS ${stack.imEndpoint}/_sim/groups/${encodeURIComponent('@TGS#2CLUZEAEJ')}/members${
+    forbid && stack.simulator
+      ? `
+
+Mute two viewers of the live-stream group (AVChatRoom: forbid_send_msg only; one call if one batch holds both):
+  curl -sS -X POST ${events} -H 'content-type: application/json' \\
+    -d '{"events": [{"groupId": "live-room-1", "account": "ivan", "action": "mute", "durationSeconds": 600},
+                    {"groupId": "live-room-1", "account": "judy", "action": "mute", "durationSeconds": 600}]}'
+  curl -sS ${stack.imEndpoint}/_sim/groups/live-room-1/members`
+      : ''
+  }
 
 Ctrl-C stops it.
 `);

@@ -44,8 +44,8 @@ export function planCalls<M>(
   maxAccounts: number = FORBID_SEND_MSG_MAX_ACCOUNTS,
 ): PlannedCall<M>[] {
   const calls: PlannedCall<M>[] = [];
-  // The call still taking accounts, by group and MuteTime.
-  const open = new Map<string, { call: PlannedCall<M>; body: ForbidSendMsgBody; accounts: Set<string> }>();
+  // The forbid_send_msg calls so far, by group and MuteTime, with their accounts.
+  const byKey = new Map<string, { call: PlannedCall<M>; body: ForbidSendMsgBody; accounts: Set<string> }[]>();
   for (const part of requests) {
     const { request } = part;
     if (request.kind === 'call') {
@@ -54,21 +54,23 @@ export function planCalls<M>(
     }
     const key = JSON.stringify([request.body.GroupId, request.body.MuteTime]);
     const accounts = request.body.Members_Account;
-    const current = open.get(key);
-    if (
-      current !== undefined &&
-      current.accounts.size + accounts.length <= maxAccounts &&
-      !accounts.some((account) => current.accounts.has(account))
-    ) {
-      current.body.Members_Account.push(...accounts);
-      for (const account of accounts) current.accounts.add(account);
-      current.call.parts.push(part);
+    const alike = byKey.get(key) ?? [];
+    // The first call of the same group and MuteTime with room for the accounts, and none of them yet.
+    const open = alike.find(
+      (candidate) =>
+        candidate.accounts.size + accounts.length <= maxAccounts &&
+        !accounts.some((account) => candidate.accounts.has(account)),
+    );
+    if (open !== undefined) {
+      open.body.Members_Account.push(...accounts);
+      for (const account of accounts) open.accounts.add(account);
+      open.call.parts.push(part);
       continue;
     }
     const body: ForbidSendMsgBody = { ...request.body, Members_Account: [...accounts] };
     const call: PlannedCall<M> = { request: { kind: 'forbid', body }, parts: [part] };
     calls.push(call);
-    open.set(key, { call, body, accounts: new Set(accounts) });
+    byKey.set(key, [...alike, { call, body, accounts: new Set(accounts) }]);
   }
   return calls;
 }

@@ -37,6 +37,7 @@ import {
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
 import { powertoolsFifoHandler } from './baseline-consumer.ts';
+import { raidBench } from './raid.ts';
 
 const OUT = resolve('bench-results');
 const TENCENT_LIMIT = 200;
@@ -627,6 +628,7 @@ async function main(): Promise<void> {
   } finally {
     await stack.close();
   }
+  await raidBench();
 }
 
 type Spread = { median: number; min: number; max: number };

@@ -29,7 +29,8 @@ export function powertoolsFifoHandler(
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     const call = toTencentCall(parseQueueMessage(record.body), Date.now());
     if (call.kind === 'expired') return;
-    await deps.api.modifyGroupMemberInfo(call.body, deps.credentials);
+    if (call.kind === 'forbid') await deps.api.forbidSendMsg(call.body, deps.credentials);
+    else await deps.api.modifyGroupMemberInfo(call.body, deps.credentials);
   };
   return (event, context) =>
     processPartialResponse(event, recordHandler, processor, { context, skipGroupOnError: true });

@@ -38,6 +38,7 @@ import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
 import { powertoolsFifoHandler } from './baseline-consumer.ts';
 import { failoverReport, measureFailover } from './failover.ts';
+import { raidBench } from './raid.ts';
 
 const OUT = resolve('bench-results');
 const TENCENT_LIMIT = 200;
@@ -632,6 +633,7 @@ async function main(): Promise<void> {
   } finally {
     await stack.close();
   }
+  await raidBench();
 }
 
 type Spread = { median: number; min: number; max: number };

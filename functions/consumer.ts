@@ -55,6 +55,7 @@ const deps: ConsumerDeps = {
     holdMaxSeconds: config.holdMaxSeconds,
     timeoutSettleSeconds: config.timeoutSettleSeconds,
     ledgerRetentionDays: config.ledgerRetentionDays,
+    muteApi: config.muteApi,
   },
 };
 

@@ -6,6 +6,8 @@
 
 import { receivesNeeded } from '../shared/retry-policy.ts';
 import {
+  CHOICE_SETTINGS,
+  type ChoiceValues,
   type IntegerRange,
   type IntegerSetting,
   NAME_SETTINGS,
@@ -100,6 +102,12 @@ export const CONSUMER_TUNABLES = byContextKey(SETTINGS.consumer);
  */
 const INGEST_TUNABLES = byContextKey(SETTINGS.ingest);
 
+/** The consumer's choice settings (`CHOICE_SETTINGS.consumer`), by field name; each has a context key. */
+const CONSUMER_CHOICES = CHOICE_SETTINGS.consumer;
+
+/** The consumer's choices, resolved, by field name (`muteApi`). */
+export type ConsumerChoices = Readonly<ChoiceValues<typeof CONSUMER_CHOICES>>;
+
 /** The stack's own integer settings: context key, default and valid range. */
 export const STACK_SETTINGS = {
   /** Steady-state requests per second the API stage (and the API-key usage plan) allows. */
@@ -151,6 +159,7 @@ export const CONTEXT_KEYS = [
   ...Object.keys(STACK_SETTINGS),
   // `ledgerRetentionDays` is a row of both functions: listed once.
   ...new Set([...Object.keys(INGEST_TUNABLES), ...Object.keys(CONSUMER_TUNABLES)]),
+  ...Object.values(CONSUMER_CHOICES).map((row) => row.context),
 ] as const;
 
 /**
@@ -213,7 +222,9 @@ export interface BridgeConfig {
   readonly settings: { readonly [K in StackSetting | IngestTunable]: number };
   /** Every consumer tunable, resolved (defaults applied), for the stack's own arithmetic. */
   readonly tunables: { readonly [K in ConsumerTunable]: number };
-  /** Only the tunables the context sets, as the consumer's environment variables. */
+  /** Every consumer choice, resolved (defaults applied). */
+  readonly choices: ConsumerChoices;
+  /** Only the tunables and choices the context sets, as the consumer's environment variables. */
   readonly consumerTunableEnvironment: Readonly<Record<string, string>>;
   /** `moderation-bridge-<stage>-<imRegion>`: the prefix of every physical resource name. */
   readonly resourcePrefix: string;
@@ -427,6 +438,13 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     if (value !== undefined) consumerTunableEnvironment[rule.env] = String(value);
   }
 
+  const choices = {} as { -readonly [K in keyof ConsumerChoices]: ConsumerChoices[K] };
+  for (const [field, row] of entriesOf(CONSUMER_CHOICES)) {
+    const value = reader.optionalString(row.context);
+    choices[field] = reader.choice(row.context, row.values, row.default);
+    if (value !== undefined) consumerTunableEnvironment[row.env] = choices[field];
+  }
+
   const settings = {} as Record<StackSetting | IngestTunable, number>;
   for (const [key, rule] of [...entriesOf(STACK_SETTINGS), ...entriesOf(INGEST_TUNABLES)]) {
     settings[key] = reader.integer(key, rule) ?? rule.default;
@@ -450,6 +468,7 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     outcomeBus: outcomeEvents ? outcomeBusName : undefined,
     settings,
     tunables,
+    choices,
     consumerTunableEnvironment,
     resourcePrefix,
     stackName: `ModerationBridge-${stage}-${imRegion}`,

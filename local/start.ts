@@ -13,6 +13,7 @@
  *                         that app's admin credentials (required with IM_ENDPOINT)
  *   AWS_ENDPOINT_URL      an external SQS, Secrets Manager and DynamoDB (moto, LocalStack) instead of
  *                         the in-process stand-ins, like --aws-endpoint
+ *   MUTE_API              modify_group_member_info (default) or forbid_send_msg, like --mute-api
  *   POWERTOOLS_LOG_LEVEL  the functions' log level (default INFO)
  *   LOCAL_API_KEY         the API key of --auth apiKey (default: a random one, printed)
  * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
@@ -30,7 +31,7 @@ import { DEFAULT_BACKUP_PORT, loadSeedFile } from './simulator/index.ts';
 import { LOCAL_NAMES, startLocalStack } from './stack.ts';
 import { developmentSigningSecret, webhookSecretString, webhookSendCommand } from './webhook.ts';
 
-const HELP = `npm start [-- --port N --simulator-port N --simulator-backup-port N --aws-endpoint URL --auth none|iam|apiKey|webhook]
+const HELP = `npm start [-- --port N --simulator-port N --simulator-backup-port N --aws-endpoint URL --auth none|iam|apiKey|webhook --mute-api API]
 
 Runs the bridge on 127.0.0.1: POST /v1/events and GET /v1/events/{eventId}, a local SQS FIFO queue and
 dead-letter queue, a local Secrets Manager, the event ledger in dynalite (in memory), a local
@@ -46,7 +47,10 @@ printed); --auth apiKey checks the x-api-key header (LOCAL_API_KEY, or a random 
 --auth webhook runs the API as -c apiAuth=webhook deploys it: every POST /v1/events must carry a
 Standard Webhooks signature (a fresh development signing secret is put in the local Secrets Manager and
 printed, with a command that signs and sends a body), and GET checks SigV4 as --auth iam does. The
-default, none, checks nothing.`;
+default, none, checks nothing.
+--mute-api forbid_send_msg (or MUTE_API) sends mutes and unmutes through Tencent's forbid_send_msg,
+several members of a group in one call, and in live-stream (AVChatRoom) groups too; the default,
+modify_group_member_info, sends one call per member.`;
 
 function authChoice(raw: string | undefined): LocalAuthChoice {
   const mode = raw ?? 'none';
@@ -102,6 +106,7 @@ async function main(): Promise<void> {
       'simulator-backup-port': { type: 'string' },
       'aws-endpoint': { type: 'string' },
       auth: { type: 'string' },
+      'mute-api': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -111,6 +116,9 @@ async function main(): Promise<void> {
   }
   process.env.POWERTOOLS_LOG_LEVEL ??= 'INFO';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // The consumer reads and checks it when the stack loads it, as at a Lambda cold start.
+  if (values['mute-api'] !== undefined) process.env.MUTE_API = values['mute-api'];
+  const forbid = process.env.MUTE_API?.trim() === 'forbid_send_msg';
 
   const secretString = tencentSecret();
   const imEndpoint = process.env.IM_ENDPOINT || undefined;
@@ -192,6 +200,7 @@ Moderation bridge running locally
   DLQ        ${stack.deadLetterQueueUrl}${stack.sqs === undefined ? `\n  AWS        ${external} (external: the queues and the secret were created there)` : ''}
   Ledger     DynamoDB table ${stack.ledger.tableName} at ${stack.ledger.endpoint}${stack.sqs === undefined ? '' : ' (dynalite, in memory)'}
   Outcomes   EventBridge bus ${LOCAL_NAMES.outcomeBus} (local: each outcome event is logged as a JSON line)
+  Mutes      ${forbid ? 'forbid_send_msg (MUTE_API): mutes of several members of a group in one batch go out as one call' : 'modify_group_member_info, one call per member (MUTE_API=forbid_send_msg for forbid_send_msg)'}
 ${describeLocalAuth(stack.apiAuth, events).join('\n')}${webhookLines}
 
 Try it:
@@ -201,6 +210,16 @@ Try it:
     simulatorBackup
       ? `
   curl -sS -X POST ${stack.imBackupEndpoint}/_sim/domains/main -d '{"reachable": false}'   # main domain refuses connections: calls fail over to the backup ("reachable": true brings it back)`
+      : ''
+  }${
+    forbid && stack.simulator && signingSecret === undefined
+      ? `
+
+Mute two viewers of the live-stream group (AVChatRoom: forbid_send_msg only; one call if one batch holds both):
+  curl -sS${auth} -X POST ${events} -H 'content-type: application/json' \\
+    -d '{"events": [{"groupId": "live-room-1", "account": "ivan", "action": "mute", "durationSeconds": 600},
+                    {"groupId": "live-room-1", "account": "judy", "action": "mute", "durationSeconds": 600}]}'
+  curl -sS ${stack.imEndpoint}/_sim/groups/live-room-1/members`
       : ''
   }
 

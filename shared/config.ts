@@ -1,5 +1,9 @@
 import { ConfigError } from './errors.ts';
 import {
+  CHOICE_SETTINGS,
+  type ChoiceRows,
+  type ChoiceSetting,
+  type ChoiceValues,
   type IntegerSetting,
   NAME_SETTINGS,
   type NameSetting,
@@ -59,6 +63,25 @@ class EnvReader {
       return undefined;
     }
     return value;
+  }
+
+  /** A choice setting: one of the row's values, or the row's default when unset. */
+  choice<T extends string>(setting: ChoiceSetting<T>): T {
+    const raw = this.env[setting.env]?.trim();
+    if (raw === undefined || raw === '') return setting.default;
+    const value = setting.values.find((candidate) => candidate === raw);
+    if (value === undefined) {
+      this.problems.push(`${setting.env} must be one of ${setting.values.join(', ')}, got '${raw}'`);
+      return setting.default;
+    }
+    return value;
+  }
+
+  /** Every choice row of a function's table, by field name. */
+  choices<T extends ChoiceRows>(rows: T): ChoiceValues<T> {
+    const values: Record<string, string> = {};
+    for (const [field, setting] of Object.entries(rows)) values[field] = this.choice(setting);
+    return values as ChoiceValues<T>;
   }
 
   /** A base URL: https, or http to a loopback address (local runs and tests only). */
@@ -144,9 +167,12 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
 
 /**
  * Settings of the consumer function. The integers (`maxAttempts`, `tencentTimeoutMs`, ...) are the rows
- * of `SETTINGS.consumer` (`settings.ts`), which give each one's variable, default, range and meaning.
+ * of `SETTINGS.consumer` (`settings.ts`), which give each one's variable, default, range and meaning;
+ * the choices (`muteApi`) are the rows of `CHOICE_SETTINGS.consumer`.
  */
-export interface ConsumerConfig extends SettingValues<typeof SETTINGS.consumer> {
+export interface ConsumerConfig
+  extends SettingValues<typeof SETTINGS.consumer>,
+    ChoiceValues<typeof CHOICE_SETTINGS.consumer> {
   /** URL of the main queue, for visibility changes (`QUEUE_URL`). */
   queueUrl: string;
   /** URL of the dead-letter queue (`DLQ_URL`). */
@@ -189,6 +215,7 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     ledgerTable: reader.string('LEDGER_TABLE'),
     outcomeBus: env.OUTCOME_BUS?.trim() || undefined,
     ...reader.integers(SETTINGS.consumer),
+    ...reader.choices(CHOICE_SETTINGS.consumer),
   };
   if (config.imBackupEndpoint !== undefined && config.imBackupEndpoint === config.imEndpoint) {
     reader.problem(

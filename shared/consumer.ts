@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { backoffSeconds } from './backoff.ts';
+import { type MemberRequest, planCalls } from './coalesce.ts';
 import { runConcurrently } from './concurrency.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
 import { MessageFormatError } from './errors.ts';
@@ -14,9 +15,9 @@ import {
 } from './ledger.ts';
 import { toLedgerOutcome } from './ledger-outcome.ts';
 import { BRIDGE_METRICS } from './metrics.ts';
-import { parseQueueMessage, type QueueMessage } from './queue-message.ts';
+import { parseQueueMessage, type QueueMessage, toTencentCall } from './queue-message.ts';
 import {
-  applyRecord,
+  applyPlannedCall,
   BatchCredentials,
   type CallPacer,
   type CredentialProvider,
@@ -32,6 +33,7 @@ import {
   type RetryPolicySettings,
   type StepResult,
 } from './retry-policy.ts';
+import type { MuteApi } from './settings.ts';
 import type { GroupMemberApi } from './tencent/client.ts';
 
 export type { CallPacer, CredentialProvider, TimeBudget } from './record-step.ts';
@@ -76,6 +78,8 @@ export interface ConsumerSettings extends RetryPolicySettings {
   timeReserveMs: number;
   /** Days a ledger item is kept after its last change. */
   ledgerRetentionDays: number;
+  /** The API of mutes and unmutes (`MUTE_API`). @default 'modify_group_member_info' */
+  muteApi?: MuteApi;
 }
 
 /** Publishes outcome events (EventBridge `PutEvents`). */
@@ -113,11 +117,26 @@ interface Item {
   message: QueueMessage | MessageFormatError;
 }
 
+/** One member's records still to process, in order, and what they do once one did not finish. */
+interface Lane {
+  items: Item[];
+  followers?: { decision: Decision; why: string } | undefined;
+}
+
+/** A record waiting for its call in a round. */
+interface Pending {
+  lane: Lane;
+  item: Item;
+  known: LedgerItem | undefined;
+}
+
 const names = BRIDGE_METRICS.consumer;
 
 /**
  * Applies a batch of queue messages to Tencent. Records of one message group (one member) run in
- * order; groups run concurrently. Each record ends in one of the policy's decisions:
+ * order; groups run concurrently, in rounds of each member's next record, and with `MUTE_API`
+ * `forbid_send_msg` the round's mutes (or unmutes) of one group with the same `MuteTime` go out as one
+ * call (see `coalesce.ts`). Each record ends in one of the policy's decisions:
  * - done: applied, or nothing left to apply (an expired mute);
  * - retry: a failure of the event that may pass; hidden for a backoff delay, and its attempt counted;
  * - hold: the deployment cannot call Tencent (secret unreadable, or refused by Tencent); hidden for a
@@ -157,6 +176,7 @@ export async function processBatch(
     onCall: (ms) => metrics.addMetric(names.tencentLatency, MetricUnit.Milliseconds, ms),
     onRenew: (tencentCode) =>
       logger.warn('UserSig expired; renewing credentials and retrying', { tencentCode }),
+    ...(settings.muteApi === undefined ? {} : { muteApi: settings.muteApi }),
   };
   const hasTimeForACall = () =>
     budget.remainingTimeMs() >= settings.tencentTimeoutMs + settings.timeReserveMs;
@@ -164,55 +184,89 @@ export async function processBatch(
   // Terminal items to publish as outcome events once the batch is done, by message id.
   const terminal = new Map<string, PublicLedgerItem>();
 
-  await runConcurrently([...groupByMember(items).values()], settings.groupConcurrency, async (group) => {
-    // What the member's later records do once one of them does not finish.
-    let followers: { decision: Decision; why: string } | undefined;
-    for (const item of group) {
-      if (followers) {
-        decisions.set(item.record.messageId, followers.decision);
-        logger.info('event deferred', { ...logFields(item), why: followers.why });
+  /** Records a record's result: the decision, the dead letter, the ledger, the log line and metrics. */
+  const finishRecord = async (lane: Lane, item: Item, known: LedgerItem | undefined, result: StepResult) => {
+    const { messageId, receiveCount } = item.record;
+    const prior = known?.attempts ?? 0;
+    const attempt = countsAsAttempt(result) ? prior + 1 : prior;
+    let decision = decide(result, { attempt, receiveCount }, settings, random);
+    if (decision.kind === 'dead_letter') {
+      decision = await deadLetter(item, result, decision, attempt, deps, now, random);
+    }
+    if (!(item.message instanceof MessageFormatError) && ledger !== undefined) {
+      const recorded = await recordOutcome(item, item.message, known, result, decision, attempt, deps, now);
+      if (recorded === 'failed') {
+        decision = { kind: 'retry', afterSeconds: backoffSeconds(receiveCount, settings.backoff, random) };
+      } else if (recorded !== undefined && TERMINAL_STATUSES.has(recorded.status)) {
+        terminal.set(messageId, toPublicItem(recorded));
+      }
+    }
+    report(item, result, decision, attempt, deps);
+    decisions.set(messageId, decision);
+    lane.followers = followersOf(decision);
+  };
+
+  /**
+   * Takes a member on to its next record that needs a Tencent call, finishing those that need none on
+   * the way (already finished, unreadable, no ledger, no time left, a mute already over) and deferring
+   * the rest once one does not finish. Returns that record's call, or `undefined` when the member is done.
+   */
+  const advance = async (lane: Lane, nowMs: number): Promise<MemberRequest<Pending> | undefined> => {
+    for (let item = lane.items.shift(); item !== undefined; item = lane.items.shift()) {
+      if (lane.followers) {
+        decisions.set(item.record.messageId, lane.followers.decision);
+        logger.info('event deferred', { ...logFields(item), why: lane.followers.why });
         continue;
       }
-      const { messageId, receiveCount } = item.record;
-      const known =
-        item.message instanceof MessageFormatError ? undefined : ledger?.get(item.message.eventId);
+      const { message } = item;
+      const known = message instanceof MessageFormatError ? undefined : ledger?.get(message.eventId);
       if (known && TERMINAL_STATUSES.has(known.status)) {
         // Recorded already, and not acknowledged (a crash, or its outcome event is still to publish).
         logger.info('event already finished; acknowledging it', { ...logFields(item), status: known.status });
-        decisions.set(messageId, {
-          kind: 'done',
-          outcome: 'finished_before',
-        });
-        terminal.set(messageId, toPublicItem(known));
+        decisions.set(item.record.messageId, { kind: 'done', outcome: 'finished_before' });
+        terminal.set(item.record.messageId, toPublicItem(known));
         continue;
       }
+      const call =
+        message instanceof MessageFormatError || ledger === undefined || !hasTimeForACall()
+          ? undefined
+          : toTencentCall(message, nowMs, settings.muteApi);
+      if (call !== undefined && call.kind !== 'expired') {
+        return { member: { lane, item, known }, request: call };
+      }
       const result: StepResult =
-        item.message instanceof MessageFormatError
-          ? { kind: 'unreadable', info: item.message.message }
+        message instanceof MessageFormatError
+          ? { kind: 'unreadable', info: message.message }
           : ledger === undefined
             ? { kind: 'held', reason: 'ledger_unavailable', info: 'the event ledger cannot be read' }
-            : hasTimeForACall()
-              ? await applyRecord(item.message, step)
-              : { kind: 'no_time' };
-      const prior = known?.attempts ?? 0;
-      const attempt = countsAsAttempt(result) ? prior + 1 : prior;
-      let decision = decide(result, { attempt, receiveCount }, settings, random);
-      if (decision.kind === 'dead_letter') {
-        decision = await deadLetter(item, result, decision, attempt, deps, now, random);
-      }
-      if (!(item.message instanceof MessageFormatError) && ledger !== undefined) {
-        const recorded = await recordOutcome(item, item.message, known, result, decision, attempt, deps, now);
-        if (recorded === 'failed') {
-          decision = { kind: 'retry', afterSeconds: backoffSeconds(receiveCount, settings.backoff, random) };
-        } else if (recorded !== undefined && TERMINAL_STATUSES.has(recorded.status)) {
-          terminal.set(messageId, toPublicItem(recorded));
-        }
-      }
-      report(item, result, decision, attempt, deps);
-      decisions.set(messageId, decision);
-      followers = followersOf(decision);
+            : call === undefined
+              ? { kind: 'no_time' }
+              : { kind: 'expired' };
+      await finishRecord(lane, item, known, result);
     }
-  });
+    return undefined;
+  };
+
+  // Rounds: each member goes on to its next record needing a call; the round's calls are planned
+  // together (mutes of one group with the same MuteTime become one forbid_send_msg call) and made
+  // concurrently; each member's record is finished with its own result. Only a member's next record
+  // is ever in a round, so each member's records keep their order.
+  const lanes: Lane[] = [...groupByMember(items).values()].map((group) => ({ items: [...group] }));
+  for (;;) {
+    const nowMs = now();
+    const requests = (await Promise.all(lanes.map((lane) => advance(lane, nowMs)))).flatMap((request) =>
+      request === undefined ? [] : [request],
+    );
+    if (requests.length === 0) break;
+    await runConcurrently(planCalls(requests), settings.groupConcurrency, async (call) => {
+      const results = await applyPlannedCall(call, step);
+      await Promise.all(
+        call.parts.map(({ member }, i) =>
+          finishRecord(member.lane, member.item, member.known, results[i] ?? { kind: 'no_time' }),
+        ),
+      );
+    });
+  }
 
   await publishOutcomes(terminal, decisions, deps, random);
   return finish(items, decisions, deps);

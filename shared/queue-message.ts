@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { MAX_MUTE_SECONDS, type ModerationEvent, MSG_FLAGS } from './contract.ts';
 import { MessageFormatError } from './errors.ts';
-import type { ModifyGroupMemberInfoBody } from './tencent/client.ts';
+import type { MuteApi } from './settings.ts';
+import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody } from './tencent/client.ts';
 
 /**
  * The queue message: everything the consumer needs to apply one event, versioned (`v`) so that a
@@ -109,31 +110,43 @@ export function messageGroupIdOf(groupId: string, account: string): string {
   return createHash('sha256').update(`${groupId}\n${account}`).digest('hex');
 }
 
-/** What the consumer should do with a message now. */
-export type TencentCall =
+/** A Tencent call the consumer should make for a message: `modify_group_member_info` (`call`) or `forbid_send_msg`. */
+export type TencentRequest =
   | { kind: 'call'; body: ModifyGroupMemberInfoBody }
-  | { kind: 'expired'; muteUntil: string };
+  | { kind: 'forbid'; body: ForbidSendMsgBody };
+
+/** What the consumer should do with a message now. */
+export type TencentCall = TencentRequest | { kind: 'expired'; muteUntil: string };
 
 /**
- * Maps a queue message to the `modify_group_member_info` body: `GroupId`, `Member_Account` and
- * exactly the one field the action sets. A mute sends the seconds left until its stored end, so a
- * late or replayed event never extends it; one whose end has passed needs no call.
+ * Maps a queue message to its Tencent call: the `modify_group_member_info` body (`GroupId`,
+ * `Member_Account` and exactly the one field the action sets), or with `muteApi` `forbid_send_msg`,
+ * for a mute or an unmute, the `forbid_send_msg` body of the one account. A mute sends the seconds left
+ * until its stored end, so a late or replayed event never extends it; one whose end has passed needs
+ * no call.
  *
  * @param nowMs - the current time, in epoch milliseconds
+ * @param muteApi - the API of mutes and unmutes (`MUTE_API`)
  */
-export function toTencentCall(message: QueueMessage, nowMs: number): TencentCall {
+export function toTencentCall(
+  message: QueueMessage,
+  nowMs: number,
+  muteApi: MuteApi = 'modify_group_member_info',
+): TencentCall {
   const target = { GroupId: message.groupId, Member_Account: message.account };
+  const muteCall = (MuteTime: number): TencentRequest =>
+    muteApi === 'forbid_send_msg'
+      ? { kind: 'forbid', body: { GroupId: message.groupId, Members_Account: [message.account], MuteTime } }
+      : { kind: 'call', body: { ...target, MuteTime } };
   switch (message.action) {
     case 'mute': {
-      if (message.muteUntil === 'permanent') {
-        return { kind: 'call', body: { ...target, MuteTime: MAX_MUTE_SECONDS } };
-      }
+      if (message.muteUntil === 'permanent') return muteCall(MAX_MUTE_SECONDS);
       const remaining = Math.ceil((Date.parse(message.muteUntil) - nowMs) / 1000);
       if (remaining <= 0) return { kind: 'expired', muteUntil: message.muteUntil };
-      return { kind: 'call', body: { ...target, MuteTime: Math.min(remaining, MAX_MUTE_SECONDS) } };
+      return muteCall(Math.min(remaining, MAX_MUTE_SECONDS));
     }
     case 'unmute':
-      return { kind: 'call', body: { ...target, MuteTime: 0 } };
+      return muteCall(0);
     case 'set_role':
       return { kind: 'call', body: { ...target, Role: message.role === 'admin' ? 'Admin' : 'Member' } };
     case 'set_msg_flag':

@@ -1,13 +1,16 @@
+import { afterCall, type PlannedCall } from './coalesce.ts';
 import { CredentialsError, TencentApiError, TencentTransportError } from './errors.ts';
-import { type QueueMessage, toTencentCall } from './queue-message.ts';
+import type { TencentRequest } from './queue-message.ts';
 import { redactText } from './redact.ts';
 import { type CallFailure, type HoldReason, holdReasonOf, type StepResult } from './retry-policy.ts';
-import type { GroupMemberApi, ModifyGroupMemberInfoBody, TencentCredentials } from './tencent/client.ts';
+import type { MuteApi } from './settings.ts';
+import type { GroupMemberApi, TencentCredentials } from './tencent/client.ts';
 import { classifyTencentCode } from './tencent/codes.ts';
 
 /**
- * One record's step: applies one readable queue message to Tencent and returns what happened (a
- * {@link StepResult}); it never throws for an outcome. Whether to retry is the retry policy's call.
+ * The record step: makes one planned Tencent call (for one record, or for the next records of several
+ * members, see `coalesce.ts`) and returns what happened to each record (a {@link StepResult}); it never
+ * throws for an outcome. Whether to retry is the retry policy's call.
  */
 
 /** Where the consumer gets its credentials from (a `CredentialStore`). */
@@ -103,6 +106,8 @@ export interface StepContext {
   onCall: (ms: number) => void;
   /** Told when a UserSig expired and the credentials are being renewed. */
   onRenew: (tencentCode: number) => void;
+  /** The API of mutes and unmutes (`MUTE_API`). @default 'modify_group_member_info' */
+  muteApi?: MuteApi;
 }
 
 type CallResult =
@@ -111,21 +116,31 @@ type CallResult =
   | { kind: 'failed'; failure: CallFailure; ms: number };
 
 /**
- * Applies one queue message: nothing for a mute that is already over; otherwise one Tencent call, and
- * one more with fresh credentials if Tencent says the UserSig expired (70001).
+ * Makes a planned call (see `coalesce.ts`) and returns each member's result, in the order of its
+ * parts. A call for several members that fails for a reason no retry can fix is split: each member is
+ * then tried alone, one after the other, and gets the result of its own call.
  */
-export async function applyRecord(message: QueueMessage, context: StepContext): Promise<StepResult> {
-  const call = toTencentCall(message, context.now());
-  if (call.kind === 'expired') return { kind: 'expired' };
+export async function applyPlannedCall<M>(call: PlannedCall<M>, context: StepContext): Promise<StepResult[]> {
+  const result = await applyRequest(call.request, context);
+  if (afterCall(result, call.parts.length) === 'share') return call.parts.map(() => result);
+  const results: StepResult[] = [];
+  for (const part of call.parts) results.push(await applyRequest(part.request, context));
+  return results;
+}
 
+/**
+ * One Tencent call, and one more with fresh credentials if Tencent says the UserSig expired (70001);
+ * a deployment fault puts the rest of the batch on hold.
+ */
+async function applyRequest(request: TencentRequest, context: StepContext): Promise<StepResult> {
   const first = context.credentials.current;
   if ('hold' in first) return { kind: 'held', ...first.hold };
-  let result = await attemptCall(call.body, first.credentials, context);
+  let result = await attemptCall(request, first.credentials, context);
   if (result.kind === 'failed' && result.failure.failureClass === 'usersig_expired') {
     context.onRenew(result.failure.tencentCode ?? 70001);
     const renewed = await context.credentials.renew();
     if ('hold' in renewed) return { kind: 'held', ...renewed.hold };
-    result = await attemptCall(call.body, renewed.credentials, context);
+    result = await attemptCall(request, renewed.credentials, context);
   }
   if (result.kind === 'failed') {
     const { failureClass, tencentCode, info } = result.failure;
@@ -140,9 +155,9 @@ export async function applyRecord(message: QueueMessage, context: StepContext): 
   return result;
 }
 
-/** One call, if a turn and the call fit in what is left of the invocation. */
+/** One call (one turn of the pacer, whatever the number of accounts), if a turn and the call fit in what is left of the invocation. */
 async function attemptCall(
-  body: ModifyGroupMemberInfoBody,
+  request: TencentRequest,
   credentials: TencentCredentials,
   context: StepContext,
 ): Promise<CallResult> {
@@ -151,7 +166,8 @@ async function attemptCall(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    await context.api.modifyGroupMemberInfo(body, credentials);
+    if (request.kind === 'forbid') await context.api.forbidSendMsg(request.body, credentials);
+    else await context.api.modifyGroupMemberInfo(request.body, credentials);
     return { kind: 'applied', ms: elapsed() };
   } catch (error) {
     // The HTTP client reports Tencent's refusals as errors; from here on they are results.

@@ -234,3 +234,49 @@ export const NAME_SETTINGS = {
     },
   },
 } as const satisfies Readonly<Record<'ingest', Readonly<Record<string, NameSetting>>>>;
+
+/** One row of {@link CHOICE_SETTINGS}: a value from a fixed list. */
+export interface ChoiceSetting<T extends string = string> {
+  /** The environment variable the function reads. */
+  readonly env: string;
+  /** The CDK context key that sets it (`-c key=value`). */
+  readonly context: string;
+  readonly default: T;
+  /** Every valid value, the default among them. */
+  readonly values: readonly T[];
+}
+
+/** A function's choice rows: the field name of its config, and the row. */
+export type ChoiceRows = Readonly<Record<string, ChoiceSetting>>;
+
+/** The values of a function's choice rows, by field name, as its config holds them. */
+export type ChoiceValues<T extends ChoiceRows> = {
+  -readonly [K in keyof T]: T[K]['values'][number];
+};
+
+/** The Tencent APIs a mute or an unmute can go through. */
+export const MUTE_APIS = ['modify_group_member_info', 'forbid_send_msg'] as const;
+
+/** A value of `MUTE_API`. */
+export type MuteApi = (typeof MUTE_APIS)[number];
+
+/**
+ * The functions' settings that pick one of a few values, written once like {@link SETTINGS}: the
+ * loader refuses any other value, naming the valid ones, and so does the stack for the context key.
+ */
+export const CHOICE_SETTINGS = {
+  consumer: {
+    /**
+     * The Tencent API of `mute` and `unmute`: `modify_group_member_info` (one member a call), or
+     * `forbid_send_msg` (up to 500 members of one group a call, and the one that works in AVChatRoom
+     * groups), where the consumer sends the mutes of several members as one call. The other actions
+     * always use `modify_group_member_info`.
+     */
+    muteApi: {
+      env: 'MUTE_API',
+      context: 'muteApi',
+      default: 'modify_group_member_info',
+      values: MUTE_APIS,
+    },
+  },
+} as const satisfies Readonly<Record<'consumer', ChoiceRows>>;

@@ -1,10 +1,12 @@
 /**
  * The Tencent Cloud Chat simulator, for the local stack, integration and fault tests and benchmarks.
- * See `simulator.ts` for the server and the order of its checks, `modify.ts` for the body rules.
+ * See `simulator.ts` for the server and the order of its checks, `modify.ts` and `forbid.ts` for the body
+ * rules of `modify_group_member_info` and `forbid_send_msg`.
  */
 export type { TencentAnswer } from './answer.ts';
 export type { FaultConfig, ScriptedFault } from './faults.ts';
 export { parseFaultConfig } from './faults.ts';
+export { MAX_FORBID_ACCOUNTS } from './forbid.ts';
 export { DOMAINS, type Domain, type DomainState } from './listeners.ts';
 export type { RateLimitWindow } from './rate-limit.ts';
 export {
@@ -12,6 +14,7 @@ export {
   type ApiUrlParams,
   apiUrl,
   type CallLogEntry,
+  FORBID_PATH,
   type RunningSimulator,
   type SimulatorOptions,
   type SimulatorStats,

@@ -12,6 +12,7 @@ import {
   DEFAULT_SDK_APP_ID,
   DEFAULT_SECRET_KEY,
   type FaultConfig,
+  FORBID_PATH,
   loadSeedFile,
   parseFaultConfig,
   signUserSig,
@@ -20,7 +21,7 @@ import {
 
 const EXAMPLE_SEED = fileURLToPath(new URL('./seed.example.json', import.meta.url));
 
-const HELP = `Tencent Cloud Chat simulator (modify_group_member_info) on 127.0.0.1
+const HELP = `Tencent Cloud Chat simulator (modify_group_member_info, forbid_send_msg) on 127.0.0.1
 
   --port N                 port (default ${DEFAULT_PORT}; 0 = any free port)
   --backup-port N          also listen here, standing for the region's backup domain (default: no backup)
@@ -152,6 +153,17 @@ async function main(): Promise<void> {
     `  curl -s -X POST '${apiUrl(sim.url, { sdkAppId, identifier: admin, userSig })}' \\\n` +
       `    -d '${JSON.stringify({ GroupId: groupId, Member_Account: account, MuteTime: 3600 })}'`,
   );
+  const live = groups.find((group) => group.type === 'AVChatRoom');
+  const audience = (live?.members ?? []).map((member) =>
+    typeof member === 'string' ? member : member.account,
+  );
+  if (live && audience.length > 0) {
+    console.log('\nMute members of a live-stream (AVChatRoom) group, which only forbid_send_msg can do:');
+    console.log(
+      `  curl -s -X POST '${apiUrl(sim.url, { sdkAppId, identifier: admin, userSig }, FORBID_PATH)}' \\\n` +
+        `    -d '${JSON.stringify({ GroupId: live.groupId, Members_Account: audience.slice(0, 2), MuteTime: 600 })}'`,
+    );
+  }
   console.log('\nSee the members:');
   console.log(`  curl -s ${sim.url}/_sim/groups/${encodeURIComponent(groupId)}/members`);
   console.log(`Counters: curl -s ${sim.url}/_sim/stats\n`);

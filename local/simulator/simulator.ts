@@ -1,16 +1,18 @@
 /**
  * The Tencent Cloud Chat simulator: an HTTP server on 127.0.0.1 that answers
- * `POST /v4/group_open_http_svc/modify_group_member_info` as Tencent documents it, keeps the groups and
- * members it changes, enforces the per-second limit and injects faults on demand. A control API under
- * `/_sim/` shows the state and the counters and changes the faults. A second listener can stand for the
- * region's backup domain, and either can be made to refuse connections (`listeners.ts`).
+ * `POST /v4/group_open_http_svc/modify_group_member_info` and `POST /v4/group_open_http_svc/forbid_send_msg`
+ * as Tencent documents them, keeps the groups and members they change (one mute state for both), enforces
+ * the per-second limit (one budget for both APIs: whether Tencent counts them apart is not documented)
+ * and injects faults on demand. A control API under `/_sim/` shows the state and the counters and
+ * changes the faults. A second listener can stand for the region's backup domain, and either can be
+ * made to refuse connections (`listeners.ts`).
  *
  * Checks run in this order; the first that fails answers (HTTP 200, Tencent's body):
  * path (60009 unknown service, 10003 unknown command) → method POST (60002) → `sdkappid` (60012 missing,
  * 60006 not a number, 70020 not this app) → calls-per-second limit (60007) → `identifier`, `usersig`,
  * `random` (uint32) and `contenttype=json` present and well-formed (60025) → UserSig (70003, 70014, 70013,
  * 70009, 70001) → identifier is an admin (60010) → body size (80002) → JSON object (60003) → the body
- * rules of {@link modifyGroupMemberInfo}.
+ * rules of {@link modifyGroupMemberInfo} or {@link forbidSendMsg}.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fail, type TencentAnswer } from './answer.ts';
@@ -21,14 +23,18 @@ import {
   parseFaultConfig,
   type ScriptedFault,
 } from './faults.ts';
+import { forbidSendMsg } from './forbid.ts';
 import { type Domain, DomainListener, domainControl } from './listeners.ts';
 import { type ModifyOutcome, modifyGroupMemberInfo } from './modify.ts';
 import { RateLimiter, type RateLimitWindow } from './rate-limit.ts';
 import { parseSeed, type SeedGroup, SimulatorState } from './state.ts';
 import { UserSigVerifier } from './usersig.ts';
 
-/** Path of the one API the simulator serves. */
+/** Path of `modify_group_member_info`. */
 export const API_PATH = '/v4/group_open_http_svc/modify_group_member_info';
+
+/** Path of `forbid_send_msg` (bulk muting and unmuting). */
+export const FORBID_PATH = '/v4/group_open_http_svc/forbid_send_msg';
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -421,7 +427,7 @@ class Simulator implements RunningSimulator {
       answer: fail(code, info),
       applied: false,
     });
-    if (url.pathname !== API_PATH) {
+    if (url.pathname !== API_PATH && url.pathname !== FORBID_PATH) {
       return url.pathname.startsWith('/v4/group_open_http_svc/')
         ? refuse(10003, `invalid command word: ${url.pathname}`)
         : refuse(60009, `request resource error: ${url.pathname}`);
@@ -463,6 +469,7 @@ class Simulator implements RunningSimulator {
     } catch {
       return refuse(60003, 'json parse error: the body is not valid JSON');
     }
+    if (url.pathname === FORBID_PATH) return forbidSendMsg(this.state, json, { nowSeconds });
     return modifyGroupMemberInfo(this.state, json, { nowSeconds, memberDefinedKeys: this.memberDefinedKeys });
   }
 
@@ -539,8 +546,11 @@ export interface ApiUrlParams {
   random?: number;
 }
 
-/** The full `modify_group_member_info` URL for a base URL (the simulator's `url`, or a Tencent domain). */
-export function apiUrl(baseUrl: string, params: ApiUrlParams): string {
+/**
+ * The full URL of an API for a base URL (the simulator's `url`, or a Tencent domain): of
+ * `modify_group_member_info` unless `path` says otherwise (such as {@link FORBID_PATH}).
+ */
+export function apiUrl(baseUrl: string, params: ApiUrlParams, path: string = API_PATH): string {
   const query = new URLSearchParams({
     sdkappid: String(params.sdkAppId),
     identifier: params.identifier,
@@ -548,5 +558,5 @@ export function apiUrl(baseUrl: string, params: ApiUrlParams): string {
     random: String(params.random ?? Math.floor(Math.random() * 4_294_967_296)),
     contenttype: 'json',
   });
-  return `${baseUrl.replace(/\/+$/, '')}${API_PATH}?${query}`;
+  return `${baseUrl.replace(/\/+$/, '')}${path}?${query}`;
 }

@@ -57,6 +57,17 @@ export const TENCENT_CODE_CLASSES = {
   ],
 } as const satisfies Record<TencentCodeClass, readonly number[]>;
 
+/**
+ * The codes `forbid_send_msg` documents for itself (its page, tencentcloud.com/document/product/1047/34951,
+ * as `shared/tencent/REFERENCE.md` lists them): 10002 internal error (retry), 10003 invalid command word,
+ * 10004 invalid parameter, 10007 no permission, 10010 group does not exist or was dissolved, 10015
+ * invalid group ID. They mean what they mean for `modify_group_member_info`, so each is in the table
+ * above already (a test checks); the public codes (60000-79999) are common to every REST API. Muting in
+ * a Private (Work) group, which that page says cannot mute members, is an operation the group type does
+ * not allow: Tencent's code for that is 10007.
+ */
+export const FORBID_SEND_MSG_CODES = [10002, 10003, 10004, 10007, 10010, 10015] as const;
+
 const CLASS_OF = new Map<number, TencentCodeClass>(
   (Object.entries(TENCENT_CODE_CLASSES) as [TencentCodeClass, readonly number[]][]).flatMap(
     ([codeClass, codes]) => codes.map((code): [number, TencentCodeClass] => [code, codeClass]),

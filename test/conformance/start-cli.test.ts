@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { waitForOutput } from '../helpers/child-process.ts';
+import { underTsx, waitForOutput } from '../helpers/child-process.ts';
 import { type Moto, startMoto } from './helpers/tools.ts';
 
 const ROOT = join(__dirname, '..', '..');
@@ -42,8 +42,7 @@ it('creates the queues and the secret at the endpoint, names it, and applies the
   const child = spawn(
     process.execPath,
     [
-      join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-      'local/start.ts',
+      ...underTsx('local/start.ts'),
       '--port',
       '0',
       '--simulator-port',

@@ -15,3 +15,10 @@ export function waitForOutput(child: ChildProcessWithoutNullStreams, pattern: Re
     child.once('exit', (code) => reject(new Error(`process exited with ${code} before printing: ${output}`)));
   });
 }
+
+/**
+ * Node's arguments that run a TypeScript entry with tsx's loader in the child itself, so that a kill
+ * reaches the program: tsx's own `cli.mjs` runs it in a grandchild, which a SIGKILL of the child leaves
+ * running (and holding the test's pipes open).
+ */
+export const underTsx = (script: string, ...args: string[]): string[] => ['--import', 'tsx', script, ...args];

@@ -202,6 +202,58 @@ describe('loadBridgeConfig', () => {
     expect(ingest.maxBodyBytes).toBe(65_536);
   });
 
+  it.each(['modify_group_member_info', 'forbid_send_msg'] as const)(
+    'passes -c muteApi=%s to the consumer as MUTE_API, which the consumer reads',
+    (muteApi) => {
+      // Act
+      const config = loadBridgeConfig(contextOf({ muteApi }));
+      const consumer = loadConsumerConfig({ ...CONSUMER_BASE_ENV, ...config.consumerTunableEnvironment });
+
+      // Assess
+      expect(config.consumerTunableEnvironment).toEqual({ MUTE_API: muteApi });
+      expect(config.choices.muteApi).toBe(muteApi);
+      expect(consumer.muteApi).toBe(muteApi);
+    },
+  );
+
+  it('defaults muteApi to modify_group_member_info and leaves MUTE_API out of the environment', () => {
+    // Act
+    const config = loadBridgeConfig(contextOf({}));
+
+    // Assess
+    expect(config.choices).toEqual({ muteApi: 'modify_group_member_info' });
+    expect(config.consumerTunableEnvironment).toEqual({});
+  });
+
+  it.each(['forbid', 'ForbidSendMsg', 42])('refuses muteApi %j, listing the valid values', (muteApi) => {
+    // Act
+    const problems = problemsOf({ muteApi });
+
+    // Assess
+    expect(problems).toEqual([
+      `muteApi must be one of modify_group_member_info, forbid_send_msg; got '${muteApi}'`,
+    ]);
+  });
+
+  it('puts MUTE_API into the synthesized consumer environment, where the consumer reads it', () => {
+    // Act
+    const { template } = synthBridge({ muteApi: 'forbid_send_msg' });
+    const fn = onlyResource(template, 'AWS::Lambda::Function', {
+      FunctionName: 'moderation-bridge-dev-singapore-consumer',
+    });
+    const { Variables } = fn.resource.Properties.Environment as { Variables: Record<string, unknown> };
+    const env = Object.fromEntries(
+      Object.entries(Variables).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : `https://sqs.example/${name}.fifo`,
+      ]),
+    );
+
+    // Assess
+    expect(Variables.MUTE_API).toBe('forbid_send_msg');
+    expect(loadConsumerConfig(env).muteApi).toBe('forbid_send_msg');
+  });
+
   it('puts only the tunables the context sets into the consumer environment, as strings', () => {
     // Act
     const config = loadBridgeConfig(contextOf({ maxAttempts: '6', backoffMaxSeconds: 600 }));

@@ -84,16 +84,19 @@ describe('the local stack, end to end through HTTP', () => {
       events: [
         { eventId: 'no-group', groupId: '@TGS#NOSUCHGROUP', account: 'bob', action: 'unmute' },
         { eventId: 'av-room', groupId: 'live-1', account: 'bob', action: 'set_role', role: 'admin' },
+        // A mute in a live-stream group: modify_group_member_info, the default MUTE_API, cannot do it.
+        { eventId: 'av-mute', groupId: 'live-1', account: 'bob', action: 'mute', durationSeconds: 600 },
       ],
     });
-    await waitFor(() => queueDrained(stack) && deadLetters(stack).length === 2, 10_000, 'two dead letters');
+    await waitFor(() => queueDrained(stack) && deadLetters(stack).length === 3, 10_000, 'three dead letters');
 
     // Assess
     expect(response.status).toBe(202);
     const reasons = Object.fromEntries(
       deadLetters(stack).map((letter) => [letter.body.eventId, letter.attributes['bridge.errorCode']]),
     );
-    expect(reasons).toEqual({ 'no-group': '10010', 'av-room': '10007' });
+    expect(reasons).toEqual({ 'no-group': '10010', 'av-room': '10007', 'av-mute': '10007' });
+    expect(stack.simulator?.state.getMember('live-1', 'bob')?.mutedUntil).toBe(0);
   });
 
   it('answers a bad event with a 400 that names the field, and enqueues nothing', async () => {

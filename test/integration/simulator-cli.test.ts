@@ -5,18 +5,16 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { waitForOutput } from '../helpers/child-process';
+import { underTsx, waitForOutput } from '../helpers/child-process';
 
 const ROOT = join(__dirname, '..', '..');
 
 describe('simulator CLI', () => {
   it('prints a curl example that mutes a seeded member, and exits 0 on SIGTERM', async () => {
     // Prepare
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'local/simulator/main.ts', '--port', '0'],
-      { cwd: ROOT },
-    );
+    const child = spawn(process.execPath, [...underTsx('local/simulator/main.ts'), '--port', '0'], {
+      cwd: ROOT,
+    });
     try {
       const output = await waitForOutput(child, /Counters: curl/);
       const url = /curl -s -X POST '([^']+)'/.exec(output)?.[1];

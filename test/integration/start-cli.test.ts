@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { waitForOutput } from '../helpers/child-process';
+import { underTsx, waitForOutput } from '../helpers/child-process';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -22,16 +22,7 @@ describe('npm start', () => {
     // Prepare: free ports, so that the test never collides with a running stack.
     const child = spawn(
       process.execPath,
-      [
-        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-        'local/start.ts',
-        '--port',
-        '0',
-        '--simulator-port',
-        '0',
-        '--simulator-backup-port',
-        '0',
-      ],
+      [...underTsx('local/start.ts'), '--port', '0', '--simulator-port', '0', '--simulator-backup-port', '0'],
       { cwd: ROOT, env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' } },
     );
     try {
@@ -79,5 +70,99 @@ describe('npm start', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  it('with --mute-api forbid_send_msg, mutes the viewers of the printed live-stream example through forbid_send_msg', async () => {
+    // Prepare
+    const child = spawn(
+      process.execPath,
+      [
+        ...underTsx('local/start.ts'),
+        '--port',
+        '0',
+        '--simulator-port',
+        '0',
+        '--simulator-backup-port',
+        '0',
+        '--mute-api',
+        'forbid_send_msg',
+      ],
+      { cwd: ROOT, env: childEnv() },
+    );
+    try {
+      const output = await waitForOutput(child, /Ctrl-C stops it/);
+      const url = /curl -sS -X POST (\S+)/.exec(output)?.[1];
+      const body = [...output.matchAll(/-d '([^']+)'/g)].find(([, data]) =>
+        data?.includes('live-room-1'),
+      )?.[1];
+      const membersUrl = /curl -sS (http:\S+\/live-room-1\/members)/.exec(output)?.[1];
+      if (!url || !body || !membersUrl) throw new Error(`no live-stream example in: ${output}`);
+
+      // Act
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const { events } = JSON.parse(body) as { events: { account: string }[] };
+      const muted = async () => {
+        const members = (await (await fetch(membersUrl)).json()) as { account: string; mutedUntil: number }[];
+        return events.every(({ account }) =>
+          members.some((member) => member.account === account && member.mutedUntil > Date.now() / 1000),
+        );
+      };
+      const deadline = Date.now() + 10_000;
+      let applied = await muted();
+      while (!applied && Date.now() < deadline) {
+        await new Promise((done) => setTimeout(done, 100));
+        applied = await muted();
+      }
+      const calls = (await (await fetch(membersUrl.replace(/\/_sim\/.*/, '/_sim/calls'))).json()) as {
+        path: string;
+      }[];
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [exitCode] = await exited;
+
+      // Assess
+      expect(output).toContain('Mutes      forbid_send_msg (MUTE_API)');
+      expect(response.status).toBe(202);
+      expect(applied).toBe(true);
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.every((call) => call.path === '/v4/group_open_http_svc/forbid_send_msg')).toBe(true);
+      expect(exitCode).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('stops at start with a message naming the valid values of a bad --mute-api', async () => {
+    // Act
+    const child = spawn(
+      process.execPath,
+      [
+        ...underTsx('local/start.ts'),
+        '--port',
+        '0',
+        '--simulator-port',
+        '0',
+        '--simulator-backup-port',
+        '0',
+        '--mute-api',
+        'forbid',
+      ],
+      { cwd: ROOT, env: childEnv() },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const [exitCode] = await once(child, 'exit');
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(stderr).toContain(
+      "MUTE_API must be one of modify_group_member_info, forbid_send_msg, got 'forbid'",
+    );
   });
 });

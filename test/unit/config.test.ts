@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConsumerConfig, loadIngestConfig } from '#shared/config';
 import { ConfigError } from '#shared/errors';
-import { type IntegerSetting, NAME_SETTINGS, SETTINGS, URL_SETTINGS } from '#shared/settings';
+import {
+  CHOICE_SETTINGS,
+  type ChoiceSetting,
+  type IntegerSetting,
+  NAME_SETTINGS,
+  SETTINGS,
+  URL_SETTINGS,
+} from '#shared/settings';
 
 const consumerEnv = {
   QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo',
@@ -18,6 +25,10 @@ const ingestEnv = {
 
 /** Every row of a function's table, as `[field, row]`, for `it.each`. */
 const rowsOf = (rows: Readonly<Record<string, IntegerSetting>>): [string, IntegerSetting][] =>
+  Object.entries(rows);
+
+/** Every choice row of a function's table, as `[field, row]`, for `it.each`. */
+const choicesOf = (rows: Readonly<Record<string, ChoiceSetting>>): [string, ChoiceSetting][] =>
   Object.entries(rows);
 
 /** The problems a loader rejected an environment with, or none. */
@@ -45,7 +56,9 @@ describe('loadConsumerConfig', () => {
       ledgerTable: 'bridge-ledger',
       outcomeBus: undefined,
       ...Object.fromEntries(rowsOf(SETTINGS.consumer).map(([field, row]) => [field, row.default])),
+      ...Object.fromEntries(choicesOf(CHOICE_SETTINGS.consumer).map(([field, row]) => [field, row.default])),
     });
+    expect(config.muteApi).toBe('modify_group_member_info');
     expect(config).toMatchObject({ tencentTimeoutMs: 3000, maxAttempts: 10, consumerMaxConcurrency: 2 });
   });
 
@@ -86,6 +99,27 @@ describe('loadConsumerConfig', () => {
       );
       expect(above).toBe(
         `Invalid configuration: ${row.env} must be an integer from ${row.min} to ${row.max}, got '${row.max + 1}'`,
+      );
+    },
+  );
+
+  it.each(
+    choicesOf(CHOICE_SETTINGS.consumer).flatMap(([field, row]) =>
+      row.values.map((value) => [field, row.env, value] as const),
+    ),
+  )('reads %s from %s=%s', (field, env, value) => {
+    // Act
+    const config = loadConsumerConfig({ ...consumerEnv, [env]: ` ${value} ` });
+
+    // Assess
+    expect(config[field as keyof typeof config]).toBe(value);
+  });
+
+  it.each(['forbid', 'FORBID_SEND_MSG', 'modify_group_member_info,forbid_send_msg'])(
+    'refuses MUTE_API=%s, naming the valid values',
+    (raw) => {
+      expect(problemsOf(() => loadConsumerConfig({ ...consumerEnv, MUTE_API: raw }))).toBe(
+        `Invalid configuration: MUTE_API must be one of modify_group_member_info, forbid_send_msg, got '${raw}'`,
       );
     },
   );
@@ -266,4 +300,17 @@ describe('the README', () => {
       `\n| \`${env}\` | ${fn} | ${context} | ${row.default} | ${row.min}-${row.max} |`,
     );
   });
+
+  it.each(choicesOf(CHOICE_SETTINGS.consumer).map(([, row]) => [row.env, row] as const))(
+    'lists %s (consumer) in Settings with its context key, default and values',
+    (env, row) => {
+      // Prepare
+      const values = row.values.map((value) => `\`${value}\``).join(', ');
+
+      // Assess
+      expect(section).toContain(
+        `\n| \`${env}\` | consumer | \`${row.context}\` | \`${row.default}\` | ${values} |`,
+      );
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { type ConsumerDeps, processBatch, type QueueRecord, type VisibilityChang
 import type { DeadLetterReason } from '#shared/dead-letter';
 import { CredentialsError, TencentApiError, TencentTransportError } from '#shared/errors';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
-import type { ModifyGroupMemberInfoBody } from '#shared/tencent/client';
+import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody } from '#shared/tencent/client';
 import { consumerSettings } from '../helpers/consumer-settings';
 import { moderationEvent } from '../helpers/factories';
 import { MemoryLedgerStore } from '../helpers/memory-ledger';
@@ -19,10 +19,25 @@ const CREDENTIALS = { sdkAppId: 1, identifier: 'admin', userSig: 'eJ-sig' };
 
 type Reply = 'ok' | number | 'timeout' | 'unreachable';
 
+/** Answers a fake Tencent call as `reply` says: resolves for OK, throws what the HTTP client would. */
+function answer(reply: Reply): void {
+  if (reply === 'ok') return;
+  if (reply === 'timeout') throw new TencentTransportError('timeout', 'no answer within 300 ms');
+  if (reply === 'unreachable') {
+    throw new TencentTransportError('unreachable', 'could not connect to Tencent: a: connect: ECONNREFUSED');
+  }
+  throw new TencentApiError(reply, `error ${reply}`);
+}
+
 /** A consumer with in-memory fakes: Tencent answers from `replies` (then OK), the secret as `secret` says. */
 function harness() {
   const calls: ModifyGroupMemberInfoBody[] = [];
   const replies: Reply[] = [];
+  // forbid_send_msg: each call's body, and its answer (by default, the next of `forbidReplies`, then OK).
+  const forbidCalls: ForbidSendMsgBody[] = [];
+  const forbidReplies: Reply[] = [];
+  const forbid = { reply: (_body: ForbidSendMsgBody): Reply => forbidReplies.shift() ?? 'ok' };
+  const pacer = { turns: 0, backOffs: 0 };
   const deadLetters: { messageId: string; reason: DeadLetterReason }[] = [];
   const visibility: VisibilityChange[] = [];
   const state = { secretReadable: true, pacerRefuses: false };
@@ -31,21 +46,23 @@ function harness() {
     api: {
       modifyGroupMemberInfo: async (body) => {
         calls.push(body);
-        const reply = replies.shift() ?? 'ok';
-        if (reply === 'timeout') throw new TencentTransportError('timeout', 'no answer within 300 ms');
-        if (reply === 'unreachable') {
-          throw new TencentTransportError(
-            'unreachable',
-            'could not connect to Tencent: a: connect: ECONNREFUSED',
-          );
-        }
-        if (reply !== 'ok') throw new TencentApiError(reply, `error ${reply}`);
+        answer(replies.shift() ?? 'ok');
       },
-      forbidSendMsg: async () => {
-        throw new Error('these tests send no forbid_send_msg');
+      forbidSendMsg: async (body) => {
+        forbidCalls.push(structuredClone(body));
+        answer(forbid.reply(body));
       },
     },
-    pacer: { acquire: async () => !state.pacerRefuses, backOff: () => undefined },
+    pacer: {
+      acquire: async () => {
+        if (state.pacerRefuses) return false;
+        pacer.turns++;
+        return true;
+      },
+      backOff: () => {
+        pacer.backOffs++;
+      },
+    },
     ledger,
     credentials: {
       current: async () => {
@@ -67,7 +84,19 @@ function harness() {
     settings,
     random: () => 0,
   };
-  return { deps, ledger, calls, replies, deadLetters, visibility, state };
+  return {
+    deps,
+    ledger,
+    calls,
+    replies,
+    forbidCalls,
+    forbidReplies,
+    forbid,
+    pacer,
+    deadLetters,
+    visibility,
+    state,
+  };
 }
 
 const record = (account: string, messageId: string, receiveCount: number, nameCard = 'x'): QueueRecord => {
@@ -400,5 +429,264 @@ describe('processBatch: Tencent unreachable on every endpoint', () => {
       attempts: 0,
       lastError: { info: expect.stringContaining('could not connect to Tencent') },
     });
+  });
+});
+
+/** A mute (or with `durationSeconds` 0, an unmute) of `account` in `groupId`, occurred at `occurredAt`. */
+const muteRecord = (
+  account: string,
+  messageId: string,
+  options: { durationSeconds?: number; groupId?: string; receiveCount?: number; occurredAt?: string } = {},
+): QueueRecord => {
+  const {
+    durationSeconds = 600,
+    groupId = '@TGS#LIVE',
+    receiveCount = 1,
+    occurredAt = OCCURRED_AT,
+  } = options;
+  const event = moderationEvent({
+    eventId: messageId,
+    groupId,
+    account,
+    occurredAt,
+    ...(durationSeconds === 0 ? { action: 'unmute' } : { action: 'mute', durationSeconds }),
+  });
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}-${receiveCount}`,
+    body: JSON.stringify(toQueueMessage(event, new Date(NOW_MS))),
+    messageGroupId: messageGroupIdOf(event.groupId, event.account),
+    receiveCount,
+  };
+};
+const OCCURRED_AT = '2026-12-01T10:00:00.000Z';
+const NOW_MS = Date.parse(OCCURRED_AT) + 100_000;
+
+/** A harness whose consumer sends mutes through forbid_send_msg, on a fixed clock 100 s after the mutes. */
+function forbidHarness(overrides: Partial<typeof settings> = {}) {
+  const h = harness();
+  h.deps.settings = { ...settings, muteApi: 'forbid_send_msg', ...overrides };
+  h.deps.now = () => NOW_MS;
+  return h;
+}
+
+const accounts = (n: number) => Array.from({ length: n }, (_, i) => `viewer-${i}`);
+
+describe('processBatch: coalesced mutes through forbid_send_msg', () => {
+  it('mutes ten members of one group in one call, and records each as its own applied event', async () => {
+    // Prepare
+    const { deps, ledger, forbidCalls, calls, pacer, deadLetters } = forbidHarness();
+    const info = jest.spyOn(deps.logger, 'info');
+    const records = accounts(10).map((account, i) => muteRecord(account, `e${i}`));
+
+    // Act
+    const result = await processBatch(records, deps, budget);
+
+    // Assess: one call, one pacer turn, 500 s left of each mute.
+    expect(forbidCalls).toEqual([{ GroupId: '@TGS#LIVE', Members_Account: accounts(10), MuteTime: 500 }]);
+    expect(pacer.turns).toBe(1);
+    expect(calls).toEqual([]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(deadLetters).toEqual([]);
+    for (const [i] of records.entries()) {
+      expect(ledger.items.get(`e${i}`)).toMatchObject({ status: 'applied', attempts: 1 });
+    }
+    const applied = info.mock.calls.filter(([message]) => message === 'event applied');
+    expect(applied.map(([, fields]) => (fields as { eventId: string }).eventId).sort()).toEqual(
+      records.map((record) => record.messageId).sort(),
+    );
+    expect(applied[0]?.[1]).toMatchObject({ attempt: 1, tencentCode: 0, account: expect.any(String) });
+  });
+
+  it('does not coalesce mutes with different MuteTimes, nor mutes with unmutes, nor different groups', async () => {
+    // Prepare
+    const { deps, forbidCalls } = forbidHarness();
+    const records = [
+      muteRecord('a', 'a1', { durationSeconds: 600 }),
+      muteRecord('b', 'b1', { durationSeconds: 601 }),
+      muteRecord('c', 'c1', { durationSeconds: 600 }),
+      muteRecord('d', 'd1', { durationSeconds: 0 }),
+      muteRecord('e', 'e1', { durationSeconds: 0 }),
+      muteRecord('f', 'f1', { durationSeconds: 600, groupId: '@TGS#OTHER' }),
+    ];
+
+    // Act
+    await processBatch(records, deps, budget);
+
+    // Assess
+    expect(forbidCalls).toEqual([
+      { GroupId: '@TGS#LIVE', Members_Account: ['a', 'c'], MuteTime: 500 },
+      { GroupId: '@TGS#LIVE', Members_Account: ['b'], MuteTime: 501 },
+      { GroupId: '@TGS#LIVE', Members_Account: ['d', 'e'], MuteTime: 0 },
+      { GroupId: '@TGS#OTHER', Members_Account: ['f'], MuteTime: 500 },
+    ]);
+  });
+
+  it("keeps each member's events in order: only each member's next event is coalesced", async () => {
+    // Prepare: a mutes, unmutes, mutes again; b mutes and unmutes; c renames in between.
+    const { deps, forbidCalls, calls } = forbidHarness();
+    const records = [
+      muteRecord('a', 'a1'),
+      muteRecord('b', 'b1'),
+      muteRecord('a', 'a2', { durationSeconds: 0 }),
+      record('c', 'c1', 1, 'Carol'),
+      muteRecord('b', 'b2', { durationSeconds: 0 }),
+      muteRecord('a', 'a3'),
+    ];
+
+    // Act
+    const result = await processBatch(records, deps, budget);
+
+    // Assess: the mutes of a and b, their unmutes, then a's second mute; the rename apart, through modify.
+    expect(forbidCalls).toEqual([
+      { GroupId: '@TGS#LIVE', Members_Account: ['a', 'b'], MuteTime: 500 },
+      { GroupId: '@TGS#LIVE', Members_Account: ['a', 'b'], MuteTime: 0 },
+      { GroupId: '@TGS#LIVE', Members_Account: ['a'], MuteTime: 500 },
+    ]);
+    expect(calls).toEqual([{ GroupId: '@TGS#2CLUZEAEJ', Member_Account: 'c', NameCard: 'Carol' }]);
+    expect(result.failedMessageIds).toEqual([]);
+  });
+
+  it('retries every member of a coalesced call that failed transiently, each with its own attempts and backoff', async () => {
+    // Prepare: a, b and c failed once already (attempt 1); d is new. The call fails again with 10002.
+    const { deps, ledger, forbidCalls, forbidReplies, visibility, deadLetters } = forbidHarness();
+    forbidReplies.push(10002);
+    await processBatch(
+      ['a', 'b', 'c'].map((account) => muteRecord(account, `${account}1`)),
+      deps,
+      budget,
+    );
+    visibility.length = 0;
+    forbidReplies.push(10002);
+    const second = [
+      ...['a', 'b', 'c'].map((account) => muteRecord(account, `${account}1`, { receiveCount: 2 })),
+      muteRecord('d', 'd1'),
+    ];
+
+    // Act
+    const result = await processBatch(second, deps, budget);
+
+    // Assess: one call of four; each member retried at its own attempt (backoff 2 s, then 1 s).
+    expect(forbidCalls.map((call) => call.Members_Account)).toEqual([
+      ['a', 'b', 'c'],
+      ['a', 'b', 'c', 'd'],
+    ]);
+    expect(result.failedMessageIds).toEqual(['a1', 'b1', 'c1', 'd1']);
+    expect(deadLetters).toEqual([]);
+    expect(visibility.map(({ messageId, seconds }) => [messageId, seconds])).toEqual([
+      ['a1', 2],
+      ['b1', 2],
+      ['c1', 2],
+      ['d1', 1],
+    ]);
+    expect(['a1', 'b1', 'c1', 'd1'].map((id) => ledger.items.get(id)?.attempts)).toEqual([2, 2, 2, 1]);
+    expect(ledger.items.get('d1')).toMatchObject({ status: 'retrying', lastError: { code: 10002 } });
+
+    // Act: the third failure is a, b and c's last attempt (maxAttempts 3), not d's.
+    forbidReplies.push(10002);
+    await processBatch(
+      [...['a', 'b', 'c'].map((account) => muteRecord(account, `${account}1`, { receiveCount: 3 }))],
+      deps,
+      budget,
+    );
+    await processBatch([muteRecord('d', 'd1', { receiveCount: 2 })], deps, budget);
+
+    // Assess
+    expect(
+      deadLetters.map((letter) => [letter.messageId, letter.reason.kind, letter.reason.attempts]),
+    ).toEqual([
+      ['a1', 'retries_exhausted', 3],
+      ['b1', 'retries_exhausted', 3],
+      ['c1', 'retries_exhausted', 3],
+    ]);
+    expect(ledger.items.get('d1')).toMatchObject({ status: 'applied', attempts: 2 });
+  });
+
+  it('slows the pacer once for a coalesced call over the limit, and retries every member', async () => {
+    // Prepare
+    const { deps, forbidReplies, pacer, ledger } = forbidHarness();
+    forbidReplies.push(60007);
+
+    // Act
+    const result = await processBatch(
+      accounts(5).map((account, i) => muteRecord(account, `e${i}`)),
+      deps,
+      budget,
+    );
+
+    // Assess
+    expect(pacer.backOffs).toBe(1);
+    expect(result.failedMessageIds).toHaveLength(5);
+    expect(ledger.items.get('e4')).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      lastError: { code: 60007 },
+    });
+  });
+
+  it('splits a call that failed permanently, so that only the member at fault is dead-lettered', async () => {
+    // Prepare: one account is not in the group; Tencent refuses any call that holds it (10019).
+    const { deps, ledger, forbidCalls, forbid, deadLetters, pacer } = forbidHarness();
+    forbid.reply = (body) => (body.Members_Account.includes('viewer-6') ? 10019 : 'ok');
+    const records = accounts(10).map((account, i) => muteRecord(account, `e${i}`));
+
+    // Act
+    const result = await processBatch(records, deps, budget);
+
+    // Assess: the call of ten, then ten calls of one; one pacer turn each.
+    expect(forbidCalls.map((call) => call.Members_Account)).toEqual([
+      accounts(10),
+      ...accounts(10).map((account) => [account]),
+    ]);
+    expect(pacer.turns).toBe(11);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(deadLetters).toEqual([
+      {
+        messageId: 'e6',
+        reason: expect.objectContaining({ kind: 'tencent_permanent', errorCode: 10019, attempts: 1 }),
+      },
+    ]);
+    expect(ledger.items.get('e6')).toMatchObject({ status: 'dead_lettered', lastError: { code: 10019 } });
+    for (const i of [0, 1, 2, 3, 4, 5, 7, 8, 9]) {
+      expect(ledger.items.get(`e${i}`)).toMatchObject({ status: 'applied', attempts: 1 });
+    }
+  });
+
+  it('holds every member of a coalesced call Tencent refused for the deployment, counting no attempt', async () => {
+    // Prepare
+    const { deps, ledger, forbidCalls, forbidReplies, deadLetters } = forbidHarness();
+    forbidReplies.push(70009);
+
+    // Act
+    const result = await processBatch(
+      accounts(3).map((account, i) => muteRecord(account, `e${i}`)),
+      deps,
+      budget,
+    );
+
+    // Assess
+    expect(forbidCalls).toHaveLength(1);
+    expect(result.failedMessageIds).toEqual(['e0', 'e1', 'e2']);
+    expect(deadLetters).toEqual([]);
+    expect(ledger.items.get('e2')).toMatchObject({ status: 'held', attempts: 0, lastError: { code: 70009 } });
+  });
+
+  it('keeps mutes on modify_group_member_info, one call each, with the default MUTE_API', async () => {
+    // Prepare
+    const { deps, forbidCalls, calls } = harness();
+    deps.now = () => NOW_MS;
+
+    // Act
+    await processBatch(
+      accounts(3).map((account, i) => muteRecord(account, `e${i}`)),
+      deps,
+      budget,
+    );
+
+    // Assess
+    expect(forbidCalls).toEqual([]);
+    expect(calls).toEqual(
+      accounts(3).map((account) => ({ GroupId: '@TGS#LIVE', Member_Account: account, MuteTime: 500 })),
+    );
   });
 });

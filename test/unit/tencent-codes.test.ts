@@ -1,5 +1,5 @@
 import { TencentApiError } from '#shared/errors';
-import { classifyTencentCode, TENCENT_CODE_CLASSES } from '#shared/tencent/codes';
+import { classifyTencentCode, FORBID_SEND_MSG_CODES, TENCENT_CODE_CLASSES } from '#shared/tencent/codes';
 
 describe('classifyTencentCode', () => {
   it.each([10002, 60008, 60014, 70169, 70500])('%i is transient', (code) => {
@@ -42,6 +42,17 @@ describe('classifyTencentCode', () => {
     const all = Object.values(TENCENT_CODE_CLASSES).flat();
     expect(new Set(all).size).toBe(all.length);
   });
+
+  it.each(FORBID_SEND_MSG_CODES.map((code) => [code, code === 10002 ? 'transient' : 'permanent'] as const))(
+    "classifies forbid_send_msg's own code %i in the table (%s), not by the unknown-code fallback",
+    (code, codeClass) => {
+      const listed = Object.entries(TENCENT_CODE_CLASSES).filter(([, codes]) =>
+        (codes as readonly number[]).includes(code),
+      );
+      expect(listed.map(([name]) => name)).toEqual([codeClass]);
+      expect(classifyTencentCode(code)).toBe(codeClass);
+    },
+  );
 
   it('makes a Tencent error retryable unless its code is permanent for the event', () => {
     expect(new TencentApiError(10002, 'internal').retryable).toBe(true);

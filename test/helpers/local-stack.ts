@@ -40,3 +40,26 @@ export function deadLetters(stack: LocalStack) {
     ),
   }));
 }
+
+/** The simulator's calls whose body holds `marker` (a name card, say), and how many of them changed the member. */
+export function callsSetting(stack: LocalStack, marker: string): { calls: number; applied: number } {
+  const calls = (stack.simulator?.calls ?? []).filter((call) => JSON.stringify(call.body).includes(marker));
+  return { calls: calls.length, applied: calls.filter((call) => call.applied).length };
+}
+
+/**
+ * A fetch that answers 503 in place of the bridge's answer the first time, as a lost answer would look
+ * to a client: `forward` says whether that first request got through (recorded, enqueued) or not.
+ */
+export function first503(forward: boolean): typeof fetch {
+  let calls = 0;
+  return async (input, init) => {
+    calls++;
+    if (calls > 1) return fetch(input, init);
+    if (forward) await (await fetch(input, init)).text();
+    return new Response(JSON.stringify({ message: 'the event ledger could not be reached; try again' }), {
+      status: 503,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+}

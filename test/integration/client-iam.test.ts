@@ -14,7 +14,7 @@ import {
 } from '../../client/index.ts';
 import { describeLocalAuth } from '../../local/api-auth.ts';
 import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack';
-import { queueDrained, waitFor } from '../helpers/local-stack';
+import { callsSetting, first503, queueDrained, waitFor } from '../helpers/local-stack';
 import { npmRunSend, ROOT, runChild, runShellLine } from '../helpers/send-command';
 
 const GROUP = '@TGS#2CLUZEAEJ';
@@ -38,26 +38,8 @@ afterAll(async () => {
 const clientOf = (options: Partial<BridgeClientOptions> = {}) =>
   new BridgeClient({ url: eventsUrl, auth: { kind: 'iam' }, ...options });
 const member = (account: string) => stack.simulator?.state.getMember(GROUP, account);
-/** Tencent calls that set this name card, and how many of them changed the member. */
-const nameCardCalls = (nameCard: string) => {
-  const calls = (stack.simulator?.calls ?? []).filter((call) => JSON.stringify(call.body).includes(nameCard));
-  return { calls: calls.length, applied: calls.filter((call) => call.applied).length };
-};
+const nameCardCalls = (nameCard: string) => callsSetting(stack, nameCard);
 const queued = () => stack.sqs.inspect(LOCAL_NAMES.queue).messages.length;
-
-/** A fetch that answers 503 in place of the bridge's answer the first time: `forward` says whether the request got through. */
-function first503(forward: boolean): typeof fetch {
-  let calls = 0;
-  return async (input, init) => {
-    calls++;
-    if (calls > 1) return fetch(input, init);
-    if (forward) await (await fetch(input, init)).text();
-    return new Response(JSON.stringify({ message: 'the event ledger could not be reached; try again' }), {
-      status: 503,
-      headers: { 'content-type': 'application/json' },
-    });
-  };
-}
 
 describe('BridgeClient in IAM mode', () => {
   it('sends signed events, which are applied; a resend is a duplicate; status shows them applied', async () => {

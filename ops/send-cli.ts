@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { API_AUTH_MODES, type ApiAuthMode } from '#shared/api-auth';
 import { ACTIONS, type Action, MSG_FLAGS, type MsgFlag } from '#shared/contract';
 import { ConfigError } from '#shared/errors';
 import { describeNetworkError, messageOf } from '../client/errors.ts';
@@ -33,9 +34,6 @@ export const EXIT = {
   /** `status`: the bridge has no event with this eventId. */
   notFound: 5,
 } as const;
-
-const AUTH_KINDS = ['iam', 'apiKey', 'webhook'] as const;
-type AuthKind = (typeof AUTH_KINDS)[number];
 
 /** The usage text, printed by `--help` and after a usage error. */
 export const USAGE = `Usage: npm run send -- <action> --group <groupId> --account <account> [fields] [options]
@@ -215,9 +213,9 @@ function connectionOf(
   const url = values.url ?? outputs.EventsUrl ?? (env.BRIDGE_URL || undefined);
   if (url === undefined) throw new UsageError('the bridge URL is not set (--url, --outputs or BRIDGE_URL)');
   const kind = values.auth ?? (env.BRIDGE_AUTH || undefined) ?? (outputs.ApiKeyId ? 'apiKey' : 'iam');
-  const authKind = AUTH_KINDS.find((name): name is AuthKind => name === kind);
+  const authKind = API_AUTH_MODES.find((name): name is ApiAuthMode => name === kind);
   if (authKind === undefined) {
-    throw new UsageError(`--auth must be one of ${AUTH_KINDS.join(', ')}, got '${kind}'`);
+    throw new UsageError(`--auth must be one of ${API_AUTH_MODES.join(', ')}, got '${kind}'`);
   }
   const secret = (name: string): string => {
     const value = env[name];

@@ -4,6 +4,8 @@
  * signing secret (in its local Secrets Manager), and checks SigV4 on GET, as the deployed webhook mode
  * does; so the client's webhook signing and its IAM-signed `status` are tested for real.
  */
+
+import { buildOpenApiDocument } from '#shared/openapi';
 import {
   BridgeClient,
   type BridgeClientOptions,
@@ -164,6 +166,16 @@ describe('BridgeClient in webhook mode', () => {
     });
     expect(webhookSigned.status).toBe(403);
     expect(await webhookSigned.json()).toEqual({ message: 'Missing Authentication Token' });
+  });
+});
+
+describe('the local API in webhook mode', () => {
+  it('serves the OpenAPI document of webhook mode: a signed webhook on POST, SigV4 on GET', async () => {
+    // Act
+    const document = await (await fetch(`${stack.apiUrl}/v1/openapi.json`)).json();
+
+    // Assess
+    expect(document).toEqual(buildOpenApiDocument({ auth: 'webhook', serverUrl: stack.apiUrl }));
   });
 });
 

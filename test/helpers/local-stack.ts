@@ -1,3 +1,4 @@
+import type { BridgeClient, EventResult } from '../../client/index.ts';
 import { LOCAL_NAMES, type LocalStack } from '../../local/stack';
 
 /** POSTs a JSON body to the local API; returns the status and the parsed answer. */
@@ -61,5 +62,44 @@ export function first503(forward: boolean): typeof fetch {
       status: 503,
       headers: { 'content-type': 'application/json' },
     });
+  };
+}
+
+/** What became of a name card a client sent: its results, the simulator's calls, the ledger's attempts. */
+export interface NameCardOutcome {
+  results: EventResult[];
+  /** The client's attempts. */
+  attempts: number;
+  /** The simulator's calls that set the name card, and how many changed the member. */
+  calls: { calls: number; applied: number };
+  /** The ledger item's consumer attempts and `applied` history entries. */
+  ledger: { attempts: number | undefined; applied: number };
+}
+
+/**
+ * Sends one `set_name_card` with `client`, waits until the simulator's member has the name card and the
+ * queue is drained, and says what became of it: a test of "applied once" compares it whole.
+ */
+export async function sendNameCard(
+  stack: LocalStack,
+  client: BridgeClient,
+  member: { groupId: string; account: string; nameCard: string },
+): Promise<NameCardOutcome> {
+  const { groupId, account, nameCard } = member;
+  const { results, attempts } = await client.send({ groupId, account, action: 'set_name_card', nameCard });
+  await waitFor(
+    () => queueDrained(stack) && stack.simulator?.state.getMember(groupId, account)?.nameCard === nameCard,
+    10_000,
+    `${account}'s name card applied`,
+  );
+  const item = await stack.ledgerItem(results[0]?.eventId ?? '');
+  return {
+    results,
+    attempts,
+    calls: callsSetting(stack, nameCard),
+    ledger: {
+      attempts: item?.attempts,
+      applied: (item?.history ?? []).filter((entry) => entry.outcome === 'applied').length,
+    },
   };
 }

@@ -8,18 +8,28 @@ import { ConfigError } from '#shared/errors';
 /** AWS credentials, or a function that finds them (such as the SDK's providers). */
 export type AwsCredentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
 
+/**
+ * SigV4 for `execute-api`, with `credentials` or else the default AWS credential chain (environment,
+ * SSO, web identity, shared files, ECS/EC2 roles). `region` defaults to the one in an
+ * `execute-api.<region>.amazonaws.com` URL, then to `AWS_REGION` / `AWS_DEFAULT_REGION`.
+ */
+export interface IamSigning {
+  region?: string;
+  credentials?: AwsCredentials;
+}
+
 /** How the client authenticates; the bridge's deployment decides which (`apiAuth`). */
 export type BridgeAuth =
-  /**
-   * SigV4 for `execute-api`, with `credentials` or else the default AWS credential chain (environment,
-   * SSO, web identity, shared files, ECS/EC2 roles). `region` defaults to the one in an
-   * `execute-api.<region>.amazonaws.com` URL, then to `AWS_REGION` / `AWS_DEFAULT_REGION`.
-   */
-  | { kind: 'iam'; region?: string; credentials?: AwsCredentials }
-  /** The `x-api-key` header. */
+  /** SigV4 on both routes. */
+  | ({ kind: 'iam' } & IamSigning)
+  /** The `x-api-key` header, on both routes. */
   | { kind: 'apiKey'; key: string }
-  /** A Standard Webhooks signature with this secret (`whsec_<base64>`). */
-  | { kind: 'webhook'; secret: string };
+  /**
+   * A Standard Webhooks signature with this secret (`whsec_<base64>`), on `send`. A webhook-mode
+   * bridge checks SigV4 on `GET /v1/events/{eventId}`, so `status` signs with `iam` (`{}` for the
+   * default AWS credential chain), and without it throws a {@link ConfigError} before any request.
+   */
+  | { kind: 'webhook'; secret: string; iam?: IamSigning };
 
 /** One attempt to authenticate. */
 export interface OutgoingRequest {
@@ -81,7 +91,7 @@ const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(
 
 /** The region an IAM client signs for; see {@link BridgeAuth}. */
 export function signingRegion(
-  auth: { region?: string },
+  auth: Pick<IamSigning, 'region'>,
   url: URL,
   env: Readonly<Record<string, string | undefined>>,
 ): string {
@@ -147,10 +157,22 @@ class IamAuthenticator implements Authenticator {
   }
 }
 
+const iamAuthenticatorOf = (
+  iam: IamSigning,
+  url: URL,
+  env: Readonly<Record<string, string | undefined>>,
+): Authenticator => new IamAuthenticator(signingRegion(iam, url, env), iam.credentials ?? defaultProvider());
+
+/** Why `status` cannot be called with a webhook `auth` that has no `iam`. */
+export const WEBHOOK_STATUS_NEEDS_IAM =
+  'status() needs auth.iam in webhook mode: the bridge checks SigV4 on GET /v1/events/{eventId} ' +
+  '(only POST is a signed webhook); give auth.iam, {} for the default AWS credential chain';
+
 /**
  * The authenticator of a client's `auth`.
  *
  * @throws {@link ConfigError} for an empty key or secret, a secret that is not base64, or no region
+ *   (IAM, or webhook with `iam`)
  */
 export function authenticatorOf(
   auth: BridgeAuth,
@@ -159,7 +181,7 @@ export function authenticatorOf(
 ): Authenticator {
   switch (auth.kind) {
     case 'iam':
-      return new IamAuthenticator(signingRegion(auth, url, env), auth.credentials ?? defaultProvider());
+      return iamAuthenticatorOf(auth, url, env);
     case 'apiKey': {
       if (auth.key === '') throw new ConfigError('the API key is empty');
       const key = auth.key;
@@ -169,10 +191,15 @@ export function authenticatorOf(
       if (auth.secret === '') throw new ConfigError('the webhook secret is empty');
       webhookOf(auth.secret);
       const secret = auth.secret;
+      const status = auth.iam === undefined ? undefined : iamAuthenticatorOf(auth.iam, url, env);
       return {
-        headers: async (request) => ({
-          ...webhookHeaders(secret, request.deliveryId, request.date, request.body ?? ''),
-        }),
+        headers: async (request) => {
+          if (request.method === 'POST') {
+            return { ...webhookHeaders(secret, request.deliveryId, request.date, request.body ?? '') };
+          }
+          if (status === undefined) throw new ConfigError(WEBHOOK_STATUS_NEEDS_IAM);
+          return status.headers(request);
+        },
       };
     }
   }

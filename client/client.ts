@@ -154,7 +154,7 @@ export class BridgeClient {
   private readonly randomId: () => string;
   private readonly onRetry: ((notice: RetryNotice) => void) | undefined;
 
-  /** @throws {@link ConfigError} for a bad URL, an empty key or secret, or (IAM) no region */
+  /** @throws {@link ConfigError} for a bad URL, an empty key or secret, or (IAM, webhook's `iam`) no region */
   constructor(options: BridgeClientOptions) {
     this.url = eventsUrlOf(options.url);
     this.authenticator = authenticatorOf(options.auth, this.url, options.env ?? process.env);
@@ -216,9 +216,12 @@ export class BridgeClient {
   /**
    * What became of an event (`GET /v1/events/{eventId}`), with the same retries as `send`.
    *
+   * In webhook mode it signs with the `auth`'s `iam` (SigV4), as a webhook-mode bridge checks this route.
+   *
    * @returns its status, or `undefined` when the bridge has no event with this id (404)
    * @throws {@link BridgeRejectedError} for another 4xx (a 400 for an id that breaks the eventId rule),
-   *   {@link RetriesExhaustedError}, {@link UnexpectedAnswerError}
+   *   {@link RetriesExhaustedError}, {@link UnexpectedAnswerError}; a `ConfigError`, before any
+   *   request, in webhook mode without `auth.iam`
    */
   async status(eventId: string): Promise<EventStatus | undefined> {
     const url = new URL(this.url);

@@ -4,7 +4,13 @@
  */
 export type { FieldIssue } from '#shared/errors';
 export { BridgeError, ConfigError } from '#shared/errors';
-export { type AwsCredentials, type BridgeAuth, type WebhookHeaders, webhookHeaders } from './auth.ts';
+export {
+  type AwsCredentials,
+  type BridgeAuth,
+  type IamSigning,
+  type WebhookHeaders,
+  webhookHeaders,
+} from './auth.ts';
 export {
   BridgeClient,
   type BridgeClientOptions,

@@ -4,6 +4,7 @@
  * every problem and, for a choice, lists the valid values.
  */
 
+import { API_AUTH_MODES, type ApiAuthMode } from '../shared/api-auth.ts';
 import { receivesNeeded } from '../shared/retry-policy.ts';
 import {
   CHOICE_SETTINGS,
@@ -49,14 +50,8 @@ export const IM_REGION_BACKUP_DOMAINS: Readonly<Record<ImRegion, string | undefi
 /** Every valid `imRegion`, in the order of the reference table. */
 export const IM_REGIONS = Object.keys(IM_REGION_DOMAINS) as ImRegion[];
 
-/**
- * How callers authenticate to `POST /v1/events`: `iam` (SigV4), `apiKey` (an API key and a usage plan)
- * or `webhook` (a Standard Webhooks signature the ingest function verifies; API Gateway checks nothing).
- */
-export type ApiAuthMode = 'iam' | 'apiKey' | 'webhook';
-
-/** Every valid `apiAuth`. */
-export const API_AUTH_MODES: readonly ApiAuthMode[] = ['iam', 'apiKey', 'webhook'];
+/** Every valid `apiAuth`, and its type: the list the OpenAPI document's security schemes are named by. */
+export { API_AUTH_MODES, type ApiAuthMode };
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { ApiAuthMode } from '#shared/api-auth';
 import { buildOpenApiDocument } from '#shared/openapi';
 import { EVENTS_ROUTE, localContext, proxyEvent } from '../test/helpers/lambda-events.ts';
 import type { Authorizer, AuthRefusal } from './api-auth.ts';
@@ -30,6 +31,8 @@ export interface LocalApiOptions {
   maxBodyBytes?: number;
   /** Checks each request as API Gateway's method authorization would (`api-auth.ts`). @default none */
   authorize?: Authorizer;
+  /** The auth mode `authorize` stands for, whose OpenAPI document is served. @default all three modes' */
+  openApiAuth?: ApiAuthMode;
   /** Called after each request, for the console. */
   onRequest?: (line: { method: string; path: string; statusCode: number; ms: number }) => void;
 }
@@ -137,7 +140,15 @@ async function serve(
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   if (url.pathname === OPENAPI_ROUTE && request.method === 'GET') {
     request.resume();
-    send(response, 200, buildOpenApiDocument({ serverUrl: `http://127.0.0.1:${request.socket.localPort}` }));
+    const serverUrl = `http://127.0.0.1:${request.socket.localPort}`;
+    send(
+      response,
+      200,
+      buildOpenApiDocument({
+        serverUrl,
+        ...(options.openApiAuth === undefined ? {} : { auth: options.openApiAuth }),
+      }),
+    );
     return;
   }
   const segment = statusSegment(url.pathname);

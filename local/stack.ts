@@ -310,6 +310,7 @@ export async function startLocalStack(
     statusHandler: (event, context) => status.handler(event, context),
     ...(options.apiPort === undefined ? {} : { port: options.apiPort }),
     ...(authorize === undefined ? {} : { authorize }),
+    ...(apiAuth.mode === 'none' ? {} : { openApiAuth: apiAuth.mode }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
   });
   const eventSource: EventSource = await startEventSource({

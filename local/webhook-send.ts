@@ -1,7 +1,9 @@
 /**
  * `npm run --silent webhook:send -- <url> '<json>'`: signs a body the way a Standard Webhooks sender does
  * and POSTs it, printing the answer. The development companion of `npm start -- --auth webhook`, and a
- * reference sender: the signature is the `standardwebhooks` package's `Webhook.sign`.
+ * reference sender of a raw body (`npm run send` sends events): the headers are the typed client's
+ * `webhookHeaders`, the one signer of the repository, whose signature is the `standardwebhooks`
+ * package's `Webhook.sign`.
  *
  * The signing secret comes from `WEBHOOK_SECRET` (never a flag: flags end up in shell histories and
  * process lists).
@@ -9,8 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Webhook } from 'standardwebhooks';
-import { shellQuoted, signDelivery } from './webhook.ts';
+import { ConfigError } from '#shared/errors';
+import { webhookHeaders } from '../client/index.ts';
+import { shellQuoted } from './webhook.ts';
 
 const HELP = `WEBHOOK_SECRET=whsec_... npm run --silent webhook:send -- <url> <json body | -> [--id ID] [--curl]
 
@@ -24,14 +27,15 @@ Exit code: 0 for a 2xx answer, 1 for any other answer or no answer, 2 for a usag
 
 class UsageError extends Error {}
 
-/** Whether `secret` is `whsec_` and base64 the package takes. */
-function isSigningSecret(secret: string): boolean {
-  if (!secret.startsWith('whsec_')) return false;
+const BAD_SECRET = 'WEBHOOK_SECRET must be a signing secret, whsec_<base64>';
+
+/** The request's headers: JSON, and the delivery's signature (`webhook-id`, `-timestamp`, `-signature`). */
+function signed(secret: string, id: string, body: string): Record<string, string> {
   try {
-    new Webhook(secret);
-    return true;
-  } catch {
-    return false;
+    return { 'content-type': 'application/json', ...webhookHeaders(secret, id, new Date(), body) };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(BAD_SECRET);
+    throw error;
   }
 }
 
@@ -50,10 +54,9 @@ async function main(): Promise<number> {
   }
   if (!/^https?:\/\//.test(url)) throw new UsageError(`the URL must be http(s), got '${url}'`);
   const secret = process.env.WEBHOOK_SECRET ?? '';
-  if (!isSigningSecret(secret))
-    throw new UsageError('WEBHOOK_SECRET must be a signing secret, whsec_<base64>');
+  if (!secret.startsWith('whsec_')) throw new UsageError(BAD_SECRET);
   const body = bodyArgument === '-' ? readFileSync(0, 'utf8') : bodyArgument;
-  const headers = signDelivery(secret, body, values.id ?? `msg_${randomUUID()}`);
+  const headers = signed(secret, values.id ?? `msg_${randomUUID()}`, body);
 
   if (values.curl) {
     const flags = Object.entries(headers).map(([name, value]) => `-H ${shellQuoted(`${name}: ${value}`)}`);

@@ -9,12 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  buildOpenApiDocument,
-  type OpenApiOptions,
-  SECURITY_SCHEMES,
-  type SecuritySchemeName,
-} from '#shared/openapi';
+import { API_AUTH_MODES, type ApiAuthMode } from '#shared/api-auth';
+import { buildOpenApiDocument, type OpenApiOptions } from '#shared/openapi';
 
 /** The committed document, at the repository root. */
 export const COMMITTED_DOCUMENT = join(__dirname, '..', 'openapi.json');
@@ -26,7 +22,7 @@ Writes the OpenAPI 3.1 document of POST /v1/events and GET /v1/events/{eventId}.
   (no options)            rewrite the committed openapi.json (all three security schemes, API Gateway's URL template)
   --out <file>            write it to <file> instead
   --stdout                print it
-  --auth <mode>           only the security scheme of a deployment: ${SECURITY_SCHEMES.join(', ')}
+  --auth <mode>           only the security scheme of a deployment: ${API_AUTH_MODES.join(', ')}
   --server <url>          the API's base URL (without /v1/events), e.g. http://127.0.0.1:3000
 `;
 
@@ -34,8 +30,8 @@ Writes the OpenAPI 3.1 document of POST /v1/events and GET /v1/events/{eventId}.
 export const serialize = (options: OpenApiOptions = {}): string =>
   `${JSON.stringify(buildOpenApiDocument(options), null, 2)}\n`;
 
-const isScheme = (value: string): value is SecuritySchemeName =>
-  (SECURITY_SCHEMES as readonly string[]).includes(value);
+const isScheme = (value: string): value is ApiAuthMode =>
+  (API_AUTH_MODES as readonly string[]).includes(value);
 
 function main(argv: string[]): number {
   let values: { out?: string; stdout?: boolean; auth?: string; server?: string; help?: boolean };
@@ -66,7 +62,7 @@ function main(argv: string[]): number {
   };
   if (values.out !== undefined && values.stdout) return usage('give --out or --stdout, not both');
   if (values.auth !== undefined && !isScheme(values.auth)) {
-    return usage(`--auth must be one of ${SECURITY_SCHEMES.join(', ')}, got '${values.auth}'`);
+    return usage(`--auth must be one of ${API_AUTH_MODES.join(', ')}, got '${values.auth}'`);
   }
   const options: OpenApiOptions = {
     ...(values.auth !== undefined && isScheme(values.auth) ? { auth: values.auth } : {}),

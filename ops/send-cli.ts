@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { API_AUTH_MODES, type ApiAuthMode } from '#shared/api-auth';
 import { ACTIONS, type Action, MSG_FLAGS, type MsgFlag } from '#shared/contract';
 import { ConfigError } from '#shared/errors';
 import { describeNetworkError, messageOf } from '../client/errors.ts';
@@ -34,9 +35,6 @@ export const EXIT = {
   notFound: 5,
 } as const;
 
-const AUTH_KINDS = ['iam', 'apiKey', 'webhook'] as const;
-type AuthKind = (typeof AUTH_KINDS)[number];
-
 /** The usage text, printed by `--help` and after a usage error. */
 export const USAGE = `Usage: npm run send -- <action> --group <groupId> --account <account> [fields] [options]
        npm run send -- status <eventId> [options]
@@ -62,12 +60,14 @@ The bridge (flags win over --outputs, which wins over the environment):
   --stack <name>          the stack in that file, when it holds several
   --auth iam|apiKey|webhook                                                     env BRIDGE_AUTH
                           default: apiKey when the outputs have an ApiKeyId, else iam
-  --region <region>       iam: the region to sign for; default: the URL's, then AWS_REGION
+  --region <region>       iam (and status in webhook mode): the region to sign for; default: the
+                          URL's, then AWS_REGION
 Credentials, from the environment only (a flag would show in ps and in the shell's history), never
 printed:
   iam       the default AWS credential chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, roles
   apiKey    BRIDGE_API_KEY
-  webhook   BRIDGE_WEBHOOK_SECRET (whsec_...)
+  webhook   BRIDGE_WEBHOOK_SECRET (whsec_...); status signs with iam instead, as the bridge
+            checks SigV4 on GET /v1/events/{eventId} in webhook mode
 
 Options:
   --json                  print one JSON object on stdout (use npm run -s, which prints no banner)
@@ -198,28 +198,33 @@ function eventOf(action: Action, values: Values): BridgeEvent {
   }
 }
 
-/** Where the bridge is and how to authenticate, from the flags, the outputs file and the environment. */
+/**
+ * Where the bridge is and how to authenticate, from the flags, the outputs file and the environment.
+ * `status` in webhook mode signs with IAM: a webhook-mode bridge checks SigV4 on that route.
+ */
 function connectionOf(
   values: Values,
   env: Readonly<Record<string, string | undefined>>,
   readFile: (path: string) => string,
+  command: 'send' | 'status',
 ): Connection {
   const outputs =
     values.outputs === undefined ? {} : readStackOutputs(values.outputs, values.stack, readFile);
   const url = values.url ?? outputs.EventsUrl ?? (env.BRIDGE_URL || undefined);
   if (url === undefined) throw new UsageError('the bridge URL is not set (--url, --outputs or BRIDGE_URL)');
   const kind = values.auth ?? (env.BRIDGE_AUTH || undefined) ?? (outputs.ApiKeyId ? 'apiKey' : 'iam');
-  const authKind = AUTH_KINDS.find((name): name is AuthKind => name === kind);
+  const authKind = API_AUTH_MODES.find((name): name is ApiAuthMode => name === kind);
   if (authKind === undefined) {
-    throw new UsageError(`--auth must be one of ${AUTH_KINDS.join(', ')}, got '${kind}'`);
+    throw new UsageError(`--auth must be one of ${API_AUTH_MODES.join(', ')}, got '${kind}'`);
   }
   const secret = (name: string): string => {
     const value = env[name];
     if (value === undefined || value === '') throw new UsageError(`--auth ${authKind} needs ${name} set`);
     return value;
   };
+  const signing = command === 'status' && authKind === 'webhook' ? 'iam' : authKind;
   let auth: BridgeAuth;
-  switch (authKind) {
+  switch (signing) {
     case 'iam':
       auth = { kind: 'iam', ...(values.region === undefined ? {} : { region: values.region }) };
       break;
@@ -230,7 +235,9 @@ function connectionOf(
       auth = { kind: 'webhook', secret: secret('BRIDGE_WEBHOOK_SECRET') };
       break;
   }
-  if (values.region !== undefined && authKind !== 'iam') throw new UsageError('--region is for --auth iam');
+  if (values.region !== undefined && signing !== 'iam') {
+    throw new UsageError('--region is for --auth iam (and for status with --auth webhook)');
+  }
   const deadline = values.deadline ?? '30';
   if (!/^\d+(\.\d+)?$/.test(deadline) || Number(deadline) <= 0 || Number(deadline) > 3600) {
     throw new UsageError(`--deadline must be seconds from 0 to 3600, got '${deadline}'`);
@@ -267,7 +274,7 @@ export function parseSendCommand(
     for (const flag of [...FIELD_FLAGS, ...EVENT_FLAGS]) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} is not an option of status`);
     }
-    return { kind: 'status', eventId, connection: connectionOf(values, env, readFile), json };
+    return { kind: 'status', eventId, connection: connectionOf(values, env, readFile, 'status'), json };
   }
   if (!isAction(name)) {
     throw new UsageError(`unknown action '${name}'; the actions are ${ACTIONS.join(', ')} (and status)`);
@@ -276,7 +283,7 @@ export function parseSendCommand(
   return {
     kind: 'send',
     event: eventOf(name, values),
-    connection: connectionOf(values, env, readFile),
+    connection: connectionOf(values, env, readFile, 'send'),
     json,
   };
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { API_AUTH_MODES, type ApiAuthMode, statusRouteAuth } from './api-auth.ts';
 import { contractSchemas, MAX_EVENTS_PER_REQUEST } from './contract.ts';
 import {
   EnqueueError,
@@ -7,6 +8,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
+  WebhookRejectedError,
 } from './errors.ts';
 import { errorResponse } from './http.ts';
 import {
@@ -28,6 +30,7 @@ import {
   validationErrorBodySchema,
 } from './responses.ts';
 import { SETTINGS } from './settings.ts';
+import { webhookRejectionMessage } from './webhook.ts';
 
 /**
  * The OpenAPI 3.1 document of the bridge's API: `POST /v1/events` and `GET /v1/events/{eventId}`.
@@ -36,17 +39,14 @@ import { SETTINGS } from './settings.ts';
  * 2020-12, the dialect of OpenAPI 3.1; the examples of errors are the bodies `errorResponse` makes.
  */
 
-/** How a caller authenticates: the three security schemes, named as the `apiAuth` setting names the modes. */
-export const SECURITY_SCHEMES = ['iam', 'apiKey', 'webhook'] as const;
-export type SecuritySchemeName = (typeof SECURITY_SCHEMES)[number];
-
 /** Options of {@link buildOpenApiDocument}. */
 export interface OpenApiOptions {
   /**
-   * The security scheme of the deployment the document describes (its `apiAuth`).
-   * @default all three, as alternatives
+   * The auth mode of the deployment the document describes (its `apiAuth`): the scheme of
+   * `POST /v1/events`, and of `GET /v1/events/{eventId}` but in webhook mode, where the GET is IAM.
+   * @default all three modes, as alternatives
    */
-  auth?: SecuritySchemeName;
+  auth?: ApiAuthMode;
   /**
    * The API's base URL, without `/v1/events` (e.g. the local API's `http://127.0.0.1:3000`).
    * @default API Gateway's regional URL, with the API id, region and stage as server variables
@@ -201,26 +201,50 @@ const response = (
   content: jsonContent(schema, examples),
 });
 
-/** The answers of API Gateway itself, before the function is invoked, for the schemes in use. */
-function gatewayResponses(schemes: readonly SecuritySchemeName[]): Record<string, JsonObject> {
+/** The 401 of each check the webhook signature fails: the bodies the ingest answers with. */
+const webhookRejection = (summary: string, message: string): JsonObject =>
+  example(summary, bodyOf(new WebhookRejectedError(message)));
+
+/**
+ * The answers given before the function does its work, on a route that checks `schemes`, in a
+ * deployment of `modes`: API Gateway's refusals and throttling, and the webhook check's 401.
+ */
+function gatewayResponses(
+  schemes: readonly ApiAuthMode[],
+  modes: readonly ApiAuthMode[],
+): Record<string, JsonObject> {
   const out: Record<string, JsonObject> = {};
   if (schemes.includes('webhook')) {
     out['401'] = response(
-      'Webhook mode: the `webhook-*` headers are missing, the signature does not match, or the timestamp is more than 5 minutes away; nothing was enqueued.',
+      'Webhook mode: the `webhook-*` headers are missing, the timestamp is not whole seconds or more than 5 minutes away, or the signature does not match; nothing was recorded or enqueued.',
       ref('Message'),
       {
-        signature: example('A bad signature', message({ message: 'webhook-signature does not match' })),
-        missing: example('A header missing', message({ message: 'missing webhook-timestamp header' })),
+        missing: webhookRejection(
+          'A header missing',
+          webhookRejectionMessage('missing_headers', ['webhook-signature']),
+        ),
+        timestamp: webhookRejection(
+          'A timestamp that is not whole seconds',
+          webhookRejectionMessage('invalid_timestamp'),
+        ),
+        tooOld: webhookRejection('Signed too long ago', webhookRejectionMessage('timestamp_too_old')),
+        tooNew: webhookRejection('Signed in the future', webhookRejectionMessage('timestamp_too_new')),
+        signature: webhookRejection(
+          'A bad signature (another body, id, timestamp or secret)',
+          webhookRejectionMessage('bad_signature'),
+        ),
       },
     );
   }
+  const waf = modes.includes('webhook');
   const refusals = [
     ...(schemes.includes('iam')
       ? ['unsigned or wrongly signed, or not allowed `execute-api:Invoke` (IAM)']
       : []),
     ...(schemes.includes('apiKey') ? ['no valid API key'] : []),
-    ...(schemes.includes('webhook') ? ['blocked by the WAF web ACL (webhook mode with `-c waf=true`)'] : []),
+    ...(waf ? ['blocked by the WAF web ACL (webhook mode with `-c waf=true`)'] : []),
   ];
+  const apiKey = schemes.includes('apiKey');
   out['403'] = response(`API Gateway refused the request: ${refusals.join('; ')}.`, ref('Message'), {
     ...(schemes.includes('iam')
       ? {
@@ -230,10 +254,14 @@ function gatewayResponses(schemes: readonly SecuritySchemeName[]): Record<string
           ),
         }
       : {}),
-    ...(schemes.includes('apiKey') || schemes.includes('webhook')
+    ...(apiKey || waf
       ? {
           forbidden: example(
-            'A missing or unknown API key, or a WAF block',
+            apiKey && waf
+              ? 'A missing or unknown API key, or a WAF block'
+              : apiKey
+                ? 'A missing or unknown API key'
+                : 'A WAF block',
             message({ message: 'Forbidden' }),
           ),
         }
@@ -244,7 +272,7 @@ function gatewayResponses(schemes: readonly SecuritySchemeName[]): Record<string
     ref('Message'),
     {
       throttled: example('Over the rate limit', message({ message: 'Too Many Requests' })),
-      ...(schemes.includes('apiKey')
+      ...(apiKey
         ? { quota: example("Over the API key's daily quota", message({ message: 'Limit Exceeded' })) }
         : {}),
     },
@@ -260,8 +288,12 @@ const internalError = (): JsonObject =>
 const invalidFields = (summary: string, issues: { path: string; rule: string }[]): JsonObject =>
   example(summary, bodyOf(new ValidationError(issues)));
 
-/** The answers of `POST /v1/events`. */
-function postResponses(schemes: readonly SecuritySchemeName[], maxBodyBytes: number): JsonObject {
+/** The answers of `POST /v1/events`, a route that checks `schemes`, in a deployment of `modes`. */
+function postResponses(
+  schemes: readonly ApiAuthMode[],
+  modes: readonly ApiAuthMode[],
+  maxBodyBytes: number,
+): JsonObject {
   return {
     '202': response(
       'Every event is on the queue, or was already: the ids in request order.',
@@ -295,7 +327,7 @@ function postResponses(schemes: readonly SecuritySchemeName[], maxBodyBytes: num
         ),
       },
     ),
-    ...gatewayResponses(schemes),
+    ...gatewayResponses(schemes, modes),
     '409': response(
       'An eventId of the request is already in the ledger for other content; nothing was enqueued. The same request gets the same answer.',
       ref('Conflict'),
@@ -346,8 +378,8 @@ function postResponses(schemes: readonly SecuritySchemeName[], maxBodyBytes: num
   };
 }
 
-/** The answers of `GET /v1/events/{eventId}`. */
-function statusResponses(schemes: readonly SecuritySchemeName[]): JsonObject {
+/** The answers of `GET /v1/events/{eventId}`, a route that checks `schemes`, in a deployment of `modes`. */
+function statusResponses(schemes: readonly ApiAuthMode[], modes: readonly ApiAuthMode[]): JsonObject {
   return {
     '200': response('The ledger item: what became of the event.', ref('LedgerItem'), {
       applied: example('Applied on the second attempt', {
@@ -381,7 +413,7 @@ function statusResponses(schemes: readonly SecuritySchemeName[]): JsonObject {
         { path: 'eventId', rule: 'must be 1-128 characters of A-Z a-z 0-9 . _ : -' },
       ]),
     }),
-    ...gatewayResponses(schemes),
+    ...gatewayResponses(schemes, modes),
     '404': response(
       'No event with this eventId: never accepted, or expired from the ledger.',
       ref('Message'),
@@ -400,7 +432,7 @@ function statusResponses(schemes: readonly SecuritySchemeName[]): JsonObject {
 }
 
 /** The security schemes, as OpenAPI describes them. */
-const SECURITY_SCHEME_OBJECTS: Record<SecuritySchemeName, JsonObject> = {
+const SECURITY_SCHEME_OBJECTS: Record<ApiAuthMode, JsonObject> = {
   iam: {
     type: 'apiKey',
     name: 'Authorization',
@@ -408,8 +440,9 @@ const SECURITY_SCHEME_OBJECTS: Record<SecuritySchemeName, JsonObject> = {
     // API Gateway's own extension for IAM authorization (as its OpenAPI exports write it).
     'x-amazon-apigateway-authtype': 'awsSigv4',
     description:
-      'AWS Signature Version 4 (service `execute-api`), the default mode (`apiAuth=iam`): sign the request with ' +
-      'credentials allowed `execute-api:Invoke` on the route (`.../POST/v1/events`, `.../GET/v1/events/*`).',
+      'AWS Signature Version 4 (service `execute-api`), the default mode (`apiAuth=iam`), and the scheme of ' +
+      '`GET /v1/events/{eventId}` in webhook mode: sign the request with credentials allowed ' +
+      '`execute-api:Invoke` on the route (`.../POST/v1/events`, `.../GET/v1/events/*`).',
   },
   apiKey: {
     type: 'apiKey',
@@ -430,6 +463,7 @@ const SECURITY_SCHEME_OBJECTS: Record<SecuritySchemeName, JsonObject> = {
       'the key being the base64 after `whsec_` of a signing secret (several may be valid while one is rotated).',
       'A missing header, a bad signature or a stale timestamp is a 401. An event without `eventId` takes the',
       '`webhook-id` as its eventId (`{webhook-id}:{i}` for event i of a batch), so a redelivery is a duplicate.',
+      'Only `POST /v1/events` is a signed webhook: `GET /v1/events/{eventId}` stays IAM (SigV4) in this mode.',
     ].join(' '),
   },
 };
@@ -463,15 +497,24 @@ function webhookHeaders(required: boolean): JsonObject[] {
  * @example
  * ```ts
  * buildOpenApiDocument({ auth: 'apiKey' }); // one security scheme, `x-api-key`
+ * buildOpenApiDocument({ auth: 'webhook' }); // webhook on POST, iam on GET
  * buildOpenApiDocument({ serverUrl: 'http://127.0.0.1:3000' }); // the local API, all three schemes
  * ```
  */
 export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocument {
-  const schemes: readonly SecuritySchemeName[] =
-    options.auth === undefined ? SECURITY_SCHEMES : [options.auth];
+  const modes: readonly ApiAuthMode[] = options.auth === undefined ? API_AUTH_MODES : [options.auth];
   const maxBodyBytes = options.maxBodyBytes ?? SETTINGS.ingest.maxBodyBytes.default;
-  const security = schemes.map((scheme): JsonObject => ({ [scheme]: [] }));
-  const withWebhook = schemes.includes('webhook');
+  // Each route's schemes, in the order of the modes: the GET is IAM in webhook mode.
+  const postSchemes = modes;
+  const statusSchemes = API_AUTH_MODES.filter((scheme) =>
+    modes.some((mode) => statusRouteAuth(mode) === scheme),
+  );
+  const usedSchemes = API_AUTH_MODES.filter(
+    (scheme) => postSchemes.includes(scheme) || statusSchemes.includes(scheme),
+  );
+  const securityOf = (schemes: readonly ApiAuthMode[]): Json[] =>
+    schemes.map((scheme): JsonObject => ({ [scheme]: [] }));
+  const withWebhook = modes.includes('webhook');
   const servers: Json[] =
     options.serverUrl === undefined
       ? [
@@ -514,7 +557,6 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
       ].join(' '),
     },
     servers,
-    security,
     tags: [{ name: 'events', description: 'Moderation events and what became of them.' }],
     paths: {
       '/v1/events': {
@@ -525,12 +567,13 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
           description:
             'One event, or `{"events": [...]}` with 1 to 100. The body is read strictly: UTF-8 JSON only (RFC 8259), ' +
             'no key twice in one object, no `__proto__`, `constructor` or `prototype` keys, unknown fields refused.',
+          security: securityOf(postSchemes),
           ...(withWebhook ? { parameters: webhookHeaders(options.auth === 'webhook') } : {}),
           requestBody: {
             required: true,
             content: { 'application/json': { schema: ref('EventRequest'), examples: REQUEST_EXAMPLES } },
           },
-          responses: postResponses(schemes, maxBodyBytes),
+          responses: postResponses(postSchemes, modes, maxBodyBytes),
         },
       },
       '/v1/events/{eventId}': {
@@ -538,6 +581,10 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
           tags: ['events'],
           operationId: 'getEventStatus',
           summary: 'What became of an event',
+          ...(withWebhook
+            ? { description: 'In webhook mode this route is IAM (SigV4): it is not a signed webhook.' }
+            : {}),
+          security: securityOf(statusSchemes),
           parameters: [
             {
               name: 'eventId',
@@ -553,13 +600,15 @@ export function buildOpenApiDocument(options: OpenApiOptions = {}): OpenApiDocum
               example: 'mod-1',
             },
           ],
-          responses: statusResponses(schemes),
+          responses: statusResponses(statusSchemes, modes),
         },
       },
     },
     components: {
       schemas: { ...requestSchemas, ...componentSchemas(RESPONSE_SCHEMAS, 'output') },
-      securitySchemes: Object.fromEntries(schemes.map((scheme) => [scheme, SECURITY_SCHEME_OBJECTS[scheme]])),
+      securitySchemes: Object.fromEntries(
+        usedSchemes.map((scheme) => [scheme, SECURITY_SCHEME_OBJECTS[scheme]]),
+      ),
     },
   };
 }

@@ -91,10 +91,38 @@ export interface WebhookVerifierOptions {
 
 const WHSEC = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
-const rejected = (failure: WebhookFailure, message: string, webhookId: string | undefined): WebhookCheck => ({
+/**
+ * The message a request that failed a check is answered with (a 401): which check, and what to do,
+ * never a signature or a secret. The OpenAPI document's examples of the 401 are these.
+ *
+ * @param missing - for `missing_headers`, the headers the request lacks, in {@link WEBHOOK_HEADERS} order
+ */
+export function webhookRejectionMessage(
+  failure: WebhookFailure,
+  missing: readonly WebhookHeaderName[] = [],
+): string {
+  switch (failure) {
+    case 'missing_headers':
+      return `missing webhook header${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: sign each request with webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks)`;
+    case 'invalid_timestamp':
+      return 'webhook-timestamp must be the signing time in whole seconds since 1970-01-01T00:00:00Z';
+    case 'timestamp_too_old':
+      return 'webhook-timestamp is more than 5 minutes in the past: sign each delivery, and each retry, when it is sent';
+    case 'timestamp_too_new':
+      return "webhook-timestamp is more than 5 minutes in the future: check the sender's clock";
+    case 'bad_signature':
+      return 'webhook-signature does not match: no v1 signature of "{webhook-id}.{webhook-timestamp}.{body}" made with a current signing secret';
+  }
+}
+
+const rejected = (
+  failure: WebhookFailure,
+  webhookId: string | undefined,
+  missing: readonly WebhookHeaderName[] = [],
+): WebhookCheck => ({
   kind: 'rejected',
   failure,
-  message,
+  message: webhookRejectionMessage(failure, missing),
   webhookId,
 });
 
@@ -138,36 +166,11 @@ export class WebhookVerifier {
     const timestamp = headers['webhook-timestamp'] ?? '';
     const signature = headers['webhook-signature'] ?? '';
     const missing = WEBHOOK_HEADERS.filter((name) => !headers[name]);
-    if (id === undefined || missing.length > 0) {
-      const plural = missing.length > 1 ? 's' : '';
-      return rejected(
-        'missing_headers',
-        `missing webhook header${plural} ${missing.join(', ')}: sign each request with webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks)`,
-        id,
-      );
-    }
-    if (!/^\d{1,15}$/.test(timestamp)) {
-      return rejected(
-        'invalid_timestamp',
-        'webhook-timestamp must be the signing time in whole seconds since 1970-01-01T00:00:00Z',
-        id,
-      );
-    }
+    if (id === undefined || missing.length > 0) return rejected('missing_headers', id, missing);
+    if (!/^\d{1,15}$/.test(timestamp)) return rejected('invalid_timestamp', id);
     const age = Math.floor(Date.now() / 1000) - Number(timestamp);
-    if (age > WEBHOOK_TOLERANCE_SECONDS) {
-      return rejected(
-        'timestamp_too_old',
-        'webhook-timestamp is more than 5 minutes in the past: sign each delivery, and each retry, when it is sent',
-        id,
-      );
-    }
-    if (-age > WEBHOOK_TOLERANCE_SECONDS) {
-      return rejected(
-        'timestamp_too_new',
-        "webhook-timestamp is more than 5 minutes in the future: check the sender's clock",
-        id,
-      );
-    }
+    if (age > WEBHOOK_TOLERANCE_SECONDS) return rejected('timestamp_too_old', id);
+    if (-age > WEBHOOK_TOLERANCE_SECONDS) return rejected('timestamp_too_new', id);
 
     const delivery = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
     const cached = await this.load(false);
@@ -177,11 +180,7 @@ export class WebhookVerifier {
     if (fresh instanceof CredentialsError) return { kind: 'unavailable', error: fresh };
     if (fresh !== undefined && signedByOneOf(fresh, delivery, body))
       return { kind: 'verified', webhookId: id };
-    return rejected(
-      'bad_signature',
-      'webhook-signature does not match: no v1 signature of "{webhook-id}.{webhook-timestamp}.{body}" made with a current signing secret',
-      id,
-    );
+    return rejected('bad_signature', id);
   }
 
   /**

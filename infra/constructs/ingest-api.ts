@@ -13,7 +13,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ApiAuthMode } from '../config.ts';
+import { type ApiAuthMode, statusRouteAuth } from '../../shared/api-auth.ts';
 import { ApiWebAcl } from './api-web-acl.ts';
 
 /** Properties of {@link IngestApi}. */
@@ -133,21 +133,22 @@ export class IngestApi extends Construct {
       },
     });
 
-    const authorization =
-      authMode === 'apiKey'
+    // The webhook's signature is the ingest function's to check: API Gateway checks nothing then.
+    const methodAuth = (mode: ApiAuthMode) =>
+      mode === 'apiKey'
         ? { authorizationType: AuthorizationType.NONE, apiKeyRequired: true }
-        : { authorizationType: AuthorizationType.IAM };
+        : { authorizationType: mode === 'webhook' ? AuthorizationType.NONE : AuthorizationType.IAM };
     const events = this.api.root.addResource('v1').addResource('events');
     const post = events.addMethod(
       'POST',
       new LambdaIntegration(props.handler, { allowTestInvoke: false }),
-      authMode === 'webhook' ? { authorizationType: AuthorizationType.NONE } : authorization,
+      methodAuth(authMode),
     );
     // API Gateway URL-decodes the path segment into `pathParameters.eventId`; the function validates it.
     const get = events
       .addResource('{eventId}')
       .addMethod('GET', new LambdaIntegration(props.statusHandler, { allowTestInvoke: false }), {
-        ...authorization,
+        ...methodAuth(statusRouteAuth(authMode)),
         requestParameters: { 'method.request.path.eventId': true },
       });
     this.eventsUrl = this.api.urlForPath('/v1/events');

@@ -21,6 +21,8 @@ export interface DocumentValidator {
   response(path: string, method: string, status: number | string, value: unknown): Conformance;
   /** Against a component schema. */
   component(name: string, value: unknown): Conformance;
+  /** The values of the examples of an operation's answer with this status, in the document's order. */
+  examples(path: string, method: string, status: number | string): unknown[];
 }
 
 const lines = (errors: ErrorObject[] | null | undefined): string[] =>
@@ -58,18 +60,23 @@ export function documentValidator(document: OpenApiDocument = buildOpenApiDocume
     return { valid, errors: lines(validate.errors) };
   };
   const operation = (path: string, method: string) => child(child(document.paths, path), method);
-  const jsonSchema = (node: unknown) => child(child(child(node, 'content'), 'application/json'), 'schema');
+  const jsonMedia = (node: unknown) => child(child(node, 'content'), 'application/json');
+  const jsonSchema = (node: unknown) => child(jsonMedia(node), 'schema');
+  const answer = (path: string, method: string, status: number | string) =>
+    child(child(operation(path, method), 'responses'), String(status));
 
   return {
     document,
     request: (path, method, value) =>
       check(jsonSchema(child(operation(path, method), 'requestBody')), `${method} ${path} request`, value),
     response: (path, method, status, value) =>
-      check(
-        jsonSchema(child(child(operation(path, method), 'responses'), String(status))),
-        `${method} ${path} ${status}`,
-        value,
-      ),
+      check(jsonSchema(answer(path, method, status)), `${method} ${path} ${status}`, value),
     component: (name, value) => check({ $ref: `#/components/schemas/${name}` }, `component ${name}`, value),
+    examples: (path, method, status) => {
+      const examples = child(jsonMedia(answer(path, method, status)), 'examples');
+      return examples !== null && typeof examples === 'object'
+        ? Object.values(examples).map((example) => child(example, 'value'))
+        : [];
+    },
   };
 }

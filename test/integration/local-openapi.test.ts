@@ -24,4 +24,23 @@ describe('the local API', () => {
       await api.close();
     }
   });
+
+  it('serves the document of the auth mode it runs in, when told', async () => {
+    // Prepare
+    const api = await startLocalApi({
+      handler: async () => ({ statusCode: 599, body: '' }),
+      openApiAuth: 'webhook',
+    });
+
+    try {
+      // Act
+      const document = await (await fetch(`${api.url}${OPENAPI_ROUTE}`)).json();
+
+      // Assess
+      expect(document).toEqual(buildOpenApiDocument({ auth: 'webhook', serverUrl: api.url }));
+      expect(document).not.toEqual(buildOpenApiDocument({ serverUrl: api.url }));
+    } finally {
+      await api.close();
+    }
+  });
 });

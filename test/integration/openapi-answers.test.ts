@@ -1,8 +1,9 @@
 /**
  * The real handlers' answers against the OpenAPI document: every status the ingest and status
  * functions answer, produced the way a caller would meet it, must conform to the schema the document
- * gives that status. The 401, 403 and 429 are API Gateway's (or the webhook check's); the 500 has no
- * handler path to trigger and is checked on `errorResponse` in `test/unit/openapi.test.ts`.
+ * gives that status. The 403 and 429 are API Gateway's; the webhook check's 401s are checked in
+ * `webhook-handler.test.ts`, with the ingest in webhook mode; the 500 has no handler path to trigger and
+ * is checked on `errorResponse` in `test/unit/openapi.test.ts`.
  */
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';

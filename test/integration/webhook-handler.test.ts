@@ -6,9 +6,11 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { buildOpenApiDocument } from '#shared/openapi';
 import { type LocalSecretsServer, startLocalSecrets } from '../../local/secrets/index';
 import { apiEvent, lambdaContext } from '../helpers/factories';
 import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
+import { documentValidator } from '../helpers/openapi';
 import { signedHeaders, signingSecret, webhookSecretJson } from '../helpers/webhooks';
 
 const sqs = mockClient(SQSClient);
@@ -144,6 +146,32 @@ describe('ingest handler in webhook mode', () => {
     expect(JSON.parse(response.body).message).toMatch(
       /^missing webhook headers webhook-id, webhook-timestamp, webhook-signature: /,
     );
+  });
+
+  it('answers each failed check with a 401 body that is one of the OpenAPI document’s examples, and conforms to its schema', async () => {
+    // Prepare: one request per check the verifier makes, as the README's table lists them.
+    const now = new Date();
+    const signedAt = (at: Date) => ({ ...signedHeaders(SECRET, body, { at }) });
+    const { 'webhook-signature': _dropped, ...unsigned } = signedHeaders(SECRET, body);
+    const validator = documentValidator(buildOpenApiDocument({ auth: 'webhook' }));
+
+    // Act
+    const answers = await Promise.all([
+      post(unsigned),
+      post({ ...signedAt(now), 'webhook-timestamp': '1.5' }),
+      post(signedAt(new Date(now.getTime() - 6 * 60_000))),
+      post(signedAt(new Date(now.getTime() + 6 * 60_000))),
+      post({ ...signedHeaders(signingSecret(), body) }),
+    ]);
+
+    // Assess
+    expect(answers.map((answer) => answer.statusCode)).toEqual([401, 401, 401, 401, 401]);
+    const bodies = answers.map((answer) => JSON.parse(answer.body) as unknown);
+    for (const answer of bodies) {
+      expect(validator.response('/v1/events', 'post', 401, answer).errors).toEqual([]);
+    }
+    expect(bodies).toEqual(validator.examples('/v1/events', 'post', 401));
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
   it('takes a rotated secret at once: old and new both verify while both are listed', async () => {

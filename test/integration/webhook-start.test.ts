@@ -138,6 +138,37 @@ describe('npm start -- --auth webhook', () => {
     );
   });
 
+  it('prints with --curl a curl that sends the signed delivery (a body from stdin), and refuses a bad secret with exit code 2', async () => {
+    // Prepare
+    const api = apiOf(banner) ?? '';
+    const secret = secretOf(banner) ?? '';
+    const body = '{"groupId": "@TGS#2CLUZEAEJ", "account": "carol", "action": "unmute"}';
+
+    // Act
+    const printed = await shell(
+      `printf '%s' '${body}' | WEBHOOK_SECRET='${secret}' npm run --silent webhook:send -- ${api}/v1/events - --id curl-1 --curl`,
+    );
+    const sent = await shell(printed.stdout.trim());
+    const notBase64 = await shell(
+      `WEBHOOK_SECRET='whsec_not base64!' npm run --silent webhook:send -- ${api}/v1/events '${body}'`,
+    );
+    const noPrefix = await shell(
+      `WEBHOOK_SECRET='${secret.slice('whsec_'.length)}' npm run --silent webhook:send -- ${api}/v1/events '${body}'`,
+    );
+
+    // Assess
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(
+      /^curl -sS -X POST '[^']+' -H 'content-type: application\/json' -H 'webhook-id: curl-1' -H 'webhook-timestamp: \d+' -H 'webhook-signature: v1,[A-Za-z0-9+/=]+' --data-binary '[^']+'\n$/,
+    );
+    expect([sent.code, JSON.parse(sent.stdout)]).toEqual([0, { accepted: [{ eventId: 'curl-1' }] }]);
+    for (const refused of [notBase64, noPrefix]) {
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^WEBHOOK_SECRET must be a signing secret, whsec_<base64>\n/);
+      expect(refused.stdout).toBe('');
+    }
+  });
+
   it('refuses the same command with another secret: 401, exit code 1', async () => {
     // Prepare
     const api = apiOf(banner) ?? '';

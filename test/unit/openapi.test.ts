@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { API_AUTH_MODES } from '#shared/api-auth';
 import { MAX_EVENTS_PER_REQUEST, validateEvents } from '#shared/contract';
 import { errorResponse } from '#shared/http';
-import { buildOpenApiDocument, REQUEST_EXAMPLES, SECURITY_SCHEMES } from '#shared/openapi';
+import { buildOpenApiDocument, REQUEST_EXAMPLES } from '#shared/openapi';
 import { COMMITTED_DOCUMENT, serialize } from '../../ops/openapi';
 import { CORPUS_RECEIVED_AT, INVALID_EVENTS, VALID_EVENTS } from '../helpers/contract-corpus';
 import { eventBody, GOOD_EVENT_FIELDS } from '../helpers/factories';
@@ -35,6 +36,12 @@ function responsesOf(document: Node): [string, string, string, Node][] {
   );
 }
 
+/** The `security` of each operation. */
+const securityOf = (document: Node) => ({
+  post: asNode(asNode(asNode(document.paths)[EVENTS]).post).security,
+  get: asNode(asNode(asNode(document.paths)[STATUS]).get).security,
+});
+
 /** The values of a media type object's `examples`, by name. */
 const examplesOf = (media: Node): [string, unknown][] =>
   Object.entries(asNode(media.examples)).map(([name, example]) => [name, asNode(example).value]);
@@ -50,13 +57,17 @@ describe('the committed openapi.json', () => {
 });
 
 describe('security schemes', () => {
-  it('lists all three as alternatives by default', () => {
+  it('lists all three as alternatives by default, per operation: the GET is never a webhook', () => {
     // Act
     const document = buildOpenApiDocument();
 
     // Assess
-    expect(document.security).toEqual([{ iam: [] }, { apiKey: [] }, { webhook: [] }]);
-    expect(Object.keys(asNode(document.components.securitySchemes))).toEqual([...SECURITY_SCHEMES]);
+    expect(document.security).toBeUndefined();
+    expect(securityOf(document)).toEqual({
+      post: [{ iam: [] }, { apiKey: [] }, { webhook: [] }],
+      get: [{ iam: [] }, { apiKey: [] }],
+    });
+    expect(Object.keys(asNode(document.components.securitySchemes))).toEqual([...API_AUTH_MODES]);
   });
 
   it('describes IAM as SigV4 on Authorization with API Gateway’s awsSigv4 auth type, and the API key as x-api-key', () => {
@@ -98,16 +109,45 @@ describe('security schemes', () => {
     expect(documentValidator(document).response(EVENTS, 'post', 401, { message: 'x' }).valid).toBe(true);
   });
 
-  it.each(SECURITY_SCHEMES)('names only the deployment’s scheme with auth=%s', (auth) => {
-    // Act
-    const document = buildOpenApiDocument({ auth });
-    const statuses = Object.keys(asNode(asNode(asNode(document.paths[EVENTS]).post).responses));
+  it.each([
+    ['iam', { post: [{ iam: [] }], get: [{ iam: [] }] }, ['iam']],
+    ['apiKey', { post: [{ apiKey: [] }], get: [{ apiKey: [] }] }, ['apiKey']],
+    // The deployed webhook mode: no API Gateway check on POST, SigV4 on GET.
+    ['webhook', { post: [{ webhook: [] }], get: [{ iam: [] }] }, ['iam', 'webhook']],
+  ] as const)(
+    'names only the deployment’s schemes with auth=%s, per operation',
+    (auth, security, schemes) => {
+      // Act
+      const document = buildOpenApiDocument({ auth });
+      const statuses = (path: string, method: string) =>
+        Object.keys(asNode(asNode(asNode(document.paths[path])[method]).responses));
 
-    // Assess: 401 is the webhook check's; 403 API Gateway's (IAM, API key, or the WAF of webhook mode).
-    expect(document.security).toEqual([{ [auth]: [] }]);
-    expect(Object.keys(asNode(document.components.securitySchemes))).toEqual([auth]);
-    expect(statuses.includes('401')).toBe(auth === 'webhook');
-    expect(statuses).toContain('403');
+      // Assess: 401 is the webhook check's, on POST only; 403 API Gateway's (IAM, API key, or the WAF of webhook mode).
+      expect(securityOf(document)).toEqual(security);
+      expect(Object.keys(asNode(document.components.securitySchemes))).toEqual(schemes);
+      expect(statuses(EVENTS, 'post').includes('401')).toBe(auth === 'webhook');
+      expect(statuses(STATUS, 'get')).not.toContain('401');
+      expect(statuses(EVENTS, 'post')).toContain('403');
+      expect(statuses(STATUS, 'get')).toContain('403');
+    },
+  );
+
+  it('in webhook mode, documents the GET’s SigV4 refusal and the WAF block, and says the GET is IAM', () => {
+    // Act
+    const document = buildOpenApiDocument({ auth: 'webhook' });
+    const get = asNode(asNode(document.paths[STATUS]).get);
+    const forbidden = asNode(asNode(get.responses)['403']);
+    const post403 = asNode(asNode(asNode(asNode(document.paths[EVENTS]).post).responses)['403']);
+
+    // Assess
+    expect(get.description).toContain('IAM (SigV4)');
+    expect(examplesOf(asNode(asNode(forbidden.content)['application/json']))).toEqual([
+      ['unsigned', { message: 'Missing Authentication Token' }],
+      ['forbidden', { message: 'Forbidden' }],
+    ]);
+    expect(examplesOf(asNode(asNode(post403.content)['application/json']))).toEqual([
+      ['forbidden', { message: 'Forbidden' }],
+    ]);
   });
 
   it('takes a server URL (the local API serves the document with its own)', () => {
@@ -130,12 +170,12 @@ describe('answers', () => {
         ...['202', '400', '401', '403', '409', '413', '415', '429', '500', '503'].map(
           (s) => `post ${EVENTS} ${s}`,
         ),
-        ...['200', '400', '401', '403', '404', '429', '500', '503'].map((s) => `get ${STATUS} ${s}`),
+        ...['200', '400', '403', '404', '429', '500', '503'].map((s) => `get ${STATUS} ${s}`),
       ].sort(),
     );
   });
 
-  it.each(SECURITY_SCHEMES.map((auth) => [auth]))(
+  it.each(API_AUTH_MODES.map((auth) => [auth]))(
     'gives each answer a schema and examples that conform to it (auth=%s)',
     (auth) => {
       // Prepare
@@ -318,7 +358,7 @@ describe('redocly lint', () => {
     // Prepare: the committed document and one per deployment mode.
     const dir = mkdtempSync(join(tmpdir(), 'openapi-lint-'));
     const files = [COMMITTED_DOCUMENT];
-    for (const auth of SECURITY_SCHEMES) {
+    for (const auth of API_AUTH_MODES) {
       const file = join(dir, `openapi-${auth}.json`);
       writeFileSync(
         file,

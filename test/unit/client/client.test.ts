@@ -467,6 +467,53 @@ describe('BridgeClient authentication', () => {
     expect(attempt).not.toThrow(/not base64!/);
   });
 
+  it('in webhook mode, signs send as a webhook and status with the iam credentials given (SigV4)', async () => {
+    // Prepare: a webhook-mode bridge checks SigV4 on GET /v1/events/{eventId}.
+    const { fetch, sent } = scriptedFetch(
+      accepted('id-1'),
+      json(404, { message: 'no event with this eventId' }),
+    );
+    const { client } = clientWith(fetch, {
+      auth: {
+        kind: 'webhook',
+        secret: SECRET,
+        iam: { credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } },
+      },
+    });
+
+    // Act
+    await client.send(MUTE);
+    await client.status('id-1');
+
+    // Assess
+    const [post, get] = sent;
+    expect(post?.headers['webhook-signature']).toMatch(/^v1,/);
+    expect(post?.headers.authorization).toBeUndefined();
+    expect(get).toMatchObject({ method: 'GET', url: `${URL_}/id-1` });
+    expect(get?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20260131\/ap-southeast-1\/execute-api\/aws4_request, /,
+    );
+    expect(Object.keys(get?.headers ?? {}).filter((name) => name.startsWith('webhook-'))).toEqual([]);
+  });
+
+  it('in webhook mode without iam, throws a ConfigError from status before any request', async () => {
+    // Prepare
+    const { fetch, sent } = scriptedFetch(accepted('id-1'));
+    const { client } = clientWith(fetch, { auth: { kind: 'webhook', secret: SECRET } });
+
+    // Act
+    const sentResult = await client.send(MUTE);
+    const error = await client.status('id-1').catch((caught: unknown) => caught);
+
+    // Assess
+    expect(sentResult.results).toEqual([{ eventId: 'id-1', outcome: 'accepted' }]);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/^status\(\) needs auth\.iam in webhook mode: the bridge checks SigV4/),
+    });
+    expect(sent).toHaveLength(1);
+  });
+
   it('signs with SigV4 for execute-api in the region of the URL', async () => {
     // Prepare
     const { fetch, sent } = scriptedFetch(accepted('id-1'));

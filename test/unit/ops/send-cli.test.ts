@@ -43,7 +43,7 @@ type Reply = Response | Error | ((body: { events: { eventId: string }[] }) => Re
 async function run(argv: string[], replies: Reply[], env: Record<string, string> = ENV) {
   const out: string[] = [];
   const err: string[] = [];
-  const sent: { url: string; body: unknown }[] = [];
+  const sent: { url: string; body: unknown; headers: Record<string, string> }[] = [];
   let now = Date.parse('2026-01-31T12:00:00Z');
   const deps: SendDependencies = {
     out: (line) => out.push(line),
@@ -51,7 +51,7 @@ async function run(argv: string[], replies: Reply[], env: Record<string, string>
     client: {
       fetch: async (input, init) => {
         const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
-        sent.push({ url: String(input), body });
+        sent.push({ url: String(input), body, headers: Object.fromEntries(new Headers(init?.headers)) });
         const reply = replies.shift();
         if (reply === undefined || reply instanceof Error) throw reply ?? new Error('no more replies');
         return typeof reply === 'function' ? reply(body) : reply;
@@ -157,15 +157,26 @@ describe('parseSendCommand', () => {
     // Act
     const iam = parse(['status', 'e1', '--region', 'eu-west-1'], { BRIDGE_URL: URL_ });
     const apiKey = parse(['status', 'e1', '--outputs', 'o.json'], { BRIDGE_API_KEY: KEY }, outputs);
-    const webhook = parse(['status', 'e1', '--auth', 'webhook'], {
+    const webhook = parse(['mute', ...MEMBER, '--duration', '600', '--auth', 'webhook'], {
       BRIDGE_URL: URL_,
       BRIDGE_WEBHOOK_SECRET: SECRET,
+    });
+    // A webhook-mode bridge checks SigV4 on GET: status signs with IAM and needs no webhook secret.
+    const webhookStatus = parse(['status', 'e1', '--auth', 'webhook', '--region', 'eu-west-1'], {
+      BRIDGE_URL: URL_,
     });
 
     // Assess
     expect(authOf(iam)).toEqual({ kind: 'iam', region: 'eu-west-1' });
     expect(authOf(apiKey)).toEqual({ kind: 'apiKey', key: KEY });
     expect(authOf(webhook)).toEqual({ kind: 'webhook', secret: SECRET });
+    expect(authOf(webhookStatus)).toEqual({ kind: 'iam', region: 'eu-west-1' });
+    expect(
+      usageErrorOf(['mute', ...MEMBER, '--duration', '600', '--auth', 'webhook'], { BRIDGE_URL: URL_ }),
+    ).toBe('--auth webhook needs BRIDGE_WEBHOOK_SECRET set');
+    expect(usageErrorOf(['unmute', ...MEMBER, '--region', 'eu-west-1'])).toBe(
+      '--region is for --auth iam (and for status with --auth webhook)',
+    );
     expect(usageErrorOf(['status', 'e1', '--outputs', 'o.json'], {}, outputs)).toBe(
       '--auth apiKey needs BRIDGE_API_KEY set',
     );
@@ -299,7 +310,7 @@ describe('runSendCommand', () => {
     expect([...result.out, ...result.err].join('\n')).not.toContain(KEY);
   });
 
-  it('shows a status, exits 5 for an unknown event, and never prints the webhook secret', async () => {
+  it('shows a status (signed with SigV4 in webhook mode), exits 5 for an unknown event, and never prints the webhook secret', async () => {
     // Prepare
     const item = {
       eventId: 'e1',
@@ -343,6 +354,9 @@ describe('runSendCommand', () => {
       '    2026-01-31T12:00:02.000Z  retrying  attempt 1  code 10002  internal error',
     ]);
     expect(found.sent[0]?.url).toBe(`${URL_}/e1`);
+    expect(found.sent[0]?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=[^/]+\/20260131\/ap-southeast-1\/execute-api\/aws4_request, /,
+    );
     expect(JSON.parse(machine.out[0] ?? '')).toEqual({ outcome: 'found', event: item });
     expect(missing.code).toBe(EXIT.notFound);
     expect(JSON.parse(missing.out[0] ?? '')).toEqual({ outcome: 'not_found', eventId: 'e9' });

@@ -7,7 +7,7 @@ import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitForOutput } from '../helpers/child-process';
+import { underTsx, waitForOutput } from '../helpers/child-process';
 
 const ROOT = join(__dirname, '..', '..');
 // Each test runs `npm run` once or twice (a few seconds each on a busy machine).
@@ -56,13 +56,14 @@ describe('npm start -- --auth webhook', () => {
     child = spawn(
       process.execPath,
       [
-        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-        'local/start.ts',
+        ...underTsx('local/start.ts'),
         '--auth',
         'webhook',
         '--port',
         '0',
         '--simulator-port',
+        '0',
+        '--simulator-backup-port',
         '0',
       ],
       { cwd: ROOT, env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' } },

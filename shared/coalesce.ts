@@ -1,5 +1,5 @@
 import type { TencentRequest } from './queue-message.ts';
-import type { StepResult } from './retry-policy.ts';
+import type { FailureClass, StepResult } from './retry-policy.ts';
 import { FORBID_SEND_MSG_MAX_ACCOUNTS, type ForbidSendMsgBody } from './tencent/client.ts';
 
 /**
@@ -63,12 +63,18 @@ export function planCalls<M>(
     );
     if (open !== undefined) {
       open.body.Members_Account.push(...accounts);
+      // The earliest stored end of the call's mutes: at call time, no member's mute is extended.
+      if (request.muteUntilMs !== undefined) {
+        const earliest = open.call.request.muteUntilMs;
+        open.call.request.muteUntilMs = Math.min(earliest ?? request.muteUntilMs, request.muteUntilMs);
+      }
       for (const account of accounts) open.accounts.add(account);
       open.call.parts.push(part);
       continue;
     }
     const body: ForbidSendMsgBody = { ...request.body, Members_Account: [...accounts] };
-    const call: PlannedCall<M> = { request: { kind: 'forbid', body }, parts: [part] };
+    const until = request.muteUntilMs === undefined ? {} : { muteUntilMs: request.muteUntilMs };
+    const call: PlannedCall<M> = { request: { kind: 'forbid', body, ...until }, parts: [part] };
     calls.push(call);
     byKey.set(key, [...alike, { call, body, accounts: new Set(accounts) }]);
   }
@@ -78,11 +84,18 @@ export function planCalls<M>(
 /**
  * What a call's result means for the members it was made for: `share`, each member gets the result
  * (applied, or a failure each member retries with its own attempt count and backoff); `split`, the
- * call failed for a reason no retry can fix, which may be one member's (an account not in the group),
- * so each member is tried alone and only the one at fault is dead-lettered.
+ * call failed for a reason that may be one member's (an account not in the group, an ambiguous account
+ * check), so each member is tried alone and only the one at fault bears it.
  */
 export function afterCall(result: StepResult, members: number): 'share' | 'split' {
-  return members > 1 && result.kind === 'failed' && result.failure.failureClass === 'permanent'
+  return members > 1 && result.kind === 'failed' && MAY_BE_ONE_MEMBERS.has(result.failure.failureClass)
     ? 'split'
     : 'share';
 }
+
+/**
+ * The failures of a call for several members that may be one member's: a permanent refusal (an
+ * account not in the group) and the ambiguous account checks (60004, 60005). Shared, they would count
+ * against, and in the end dead-letter, the members that did nothing wrong.
+ */
+const MAY_BE_ONE_MEMBERS: ReadonlySet<FailureClass> = new Set(['permanent', 'ambiguous']);

@@ -32,6 +32,7 @@ import {
   problemOf,
   type RetryPolicySettings,
   type StepResult,
+  settleSecondsOf,
 } from './retry-policy.ts';
 import type { MuteApi } from './settings.ts';
 import type { GroupMemberApi } from './tencent/client.ts';
@@ -133,6 +134,21 @@ interface Pending {
 const names = BRIDGE_METRICS.consumer;
 
 /**
+ * The delay of a record retried because its outcome could not be recorded (the ledger write or the
+ * dead-letter send failed): a backoff by receive count, and never shorter than the settle delay after a
+ * timed-out call, which may still be applied late.
+ */
+function fallbackRetrySeconds(
+  result: StepResult,
+  receiveCount: number,
+  settings: ConsumerSettings,
+  random: () => number,
+): number {
+  const settle = result.kind === 'failed' ? settleSecondsOf(result.failure.failureClass, settings) : 0;
+  return Math.max(backoffSeconds(receiveCount, settings.backoff, random), settle);
+}
+
+/**
  * Applies a batch of queue messages to Tencent. Records of one message group (one member) run in
  * order; groups run concurrently, in rounds of each member's next record, and with `MUTE_API`
  * `forbid_send_msg` the round's mutes (or unmutes) of one group with the same `MuteTime` go out as one
@@ -176,7 +192,6 @@ export async function processBatch(
     onCall: (ms) => metrics.addMetric(names.tencentLatency, MetricUnit.Milliseconds, ms),
     onRenew: (tencentCode) =>
       logger.warn('UserSig expired; renewing credentials and retrying', { tencentCode }),
-    ...(settings.muteApi === undefined ? {} : { muteApi: settings.muteApi }),
   };
   const hasTimeForACall = () =>
     budget.remainingTimeMs() >= settings.tencentTimeoutMs + settings.timeReserveMs;
@@ -196,7 +211,10 @@ export async function processBatch(
     if (!(item.message instanceof MessageFormatError) && ledger !== undefined) {
       const recorded = await recordOutcome(item, item.message, known, result, decision, attempt, deps, now);
       if (recorded === 'failed') {
-        decision = { kind: 'retry', afterSeconds: backoffSeconds(receiveCount, settings.backoff, random) };
+        decision = {
+          kind: 'retry',
+          afterSeconds: fallbackRetrySeconds(result, receiveCount, settings, random),
+        };
       } else if (recorded !== undefined && TERMINAL_STATUSES.has(recorded.status)) {
         terminal.set(messageId, toPublicItem(recorded));
       }
@@ -439,7 +457,7 @@ async function deadLetter(
     await deps.queue.sendToDeadLetter(item.record, reason);
     return decision;
   } catch (error) {
-    const afterSeconds = backoffSeconds(item.record.receiveCount, deps.settings.backoff, random);
+    const afterSeconds = fallbackRetrySeconds(result, item.record.receiveCount, deps.settings, random);
     deps.logger.error('could not dead-letter the event; will retry', {
       ...logFields(item),
       error:

@@ -110,10 +110,29 @@ export function messageGroupIdOf(groupId: string, account: string): string {
   return createHash('sha256').update(`${groupId}\n${account}`).digest('hex');
 }
 
-/** A Tencent call the consumer should make for a message: `modify_group_member_info` (`call`) or `forbid_send_msg`. */
+/**
+ * A Tencent call the consumer should make for a message: `modify_group_member_info` (`call`) or
+ * `forbid_send_msg`. A timed mute carries its stored end (`muteUntilMs`): its `MuteTime` is worked out
+ * again when the call goes out ({@link atCallTime}).
+ */
 export type TencentRequest =
-  | { kind: 'call'; body: ModifyGroupMemberInfoBody }
-  | { kind: 'forbid'; body: ForbidSendMsgBody };
+  | { kind: 'call'; body: ModifyGroupMemberInfoBody; muteUntilMs?: number }
+  | { kind: 'forbid'; body: ForbidSendMsgBody; muteUntilMs?: number };
+
+/**
+ * The request as it goes out at `nowMs`: a timed mute's `MuteTime` is the seconds left until its
+ * stored end at that moment (the call may have waited for the pacer, for a split or for a renewal since
+ * it was planned), or `expired` when none is left. Other requests go out as they are.
+ */
+export function atCallTime(request: TencentRequest, nowMs: number): TencentRequest | 'expired' {
+  if (request.muteUntilMs === undefined) return request;
+  const remaining = Math.ceil((request.muteUntilMs - nowMs) / 1000);
+  if (remaining <= 0) return 'expired';
+  const MuteTime = Math.min(remaining, MAX_MUTE_SECONDS);
+  return request.kind === 'forbid'
+    ? { ...request, body: { ...request.body, MuteTime } }
+    : { ...request, body: { ...request.body, MuteTime } };
+}
 
 /** What the consumer should do with a message now. */
 export type TencentCall = TencentRequest | { kind: 'expired'; muteUntil: string };
@@ -134,16 +153,22 @@ export function toTencentCall(
   muteApi: MuteApi = 'modify_group_member_info',
 ): TencentCall {
   const target = { GroupId: message.groupId, Member_Account: message.account };
-  const muteCall = (MuteTime: number): TencentRequest =>
-    muteApi === 'forbid_send_msg'
-      ? { kind: 'forbid', body: { GroupId: message.groupId, Members_Account: [message.account], MuteTime } }
-      : { kind: 'call', body: { ...target, MuteTime } };
+  const muteCall = (MuteTime: number, muteUntilMs?: number): TencentRequest => {
+    const until = muteUntilMs === undefined ? {} : { muteUntilMs };
+    return muteApi === 'forbid_send_msg'
+      ? {
+          kind: 'forbid',
+          body: { GroupId: message.groupId, Members_Account: [message.account], MuteTime },
+          ...until,
+        }
+      : { kind: 'call', body: { ...target, MuteTime }, ...until };
+  };
   switch (message.action) {
     case 'mute': {
       if (message.muteUntil === 'permanent') return muteCall(MAX_MUTE_SECONDS);
-      const remaining = Math.ceil((Date.parse(message.muteUntil) - nowMs) / 1000);
-      if (remaining <= 0) return { kind: 'expired', muteUntil: message.muteUntil };
-      return muteCall(Math.min(remaining, MAX_MUTE_SECONDS));
+      const muteUntilMs = Date.parse(message.muteUntil);
+      const call = atCallTime(muteCall(0, muteUntilMs), nowMs);
+      return call === 'expired' ? { kind: 'expired', muteUntil: message.muteUntil } : call;
     }
     case 'unmute':
       return muteCall(0);

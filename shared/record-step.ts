@@ -1,9 +1,8 @@
 import { afterCall, type PlannedCall } from './coalesce.ts';
 import { CredentialsError, TencentApiError, TencentTransportError } from './errors.ts';
-import type { TencentRequest } from './queue-message.ts';
+import { atCallTime, type TencentRequest } from './queue-message.ts';
 import { redactText } from './redact.ts';
 import { type CallFailure, type HoldReason, holdReasonOf, type StepResult } from './retry-policy.ts';
-import type { MuteApi } from './settings.ts';
 import type { GroupMemberApi, TencentCredentials } from './tencent/client.ts';
 import { classifyTencentCode } from './tencent/codes.ts';
 
@@ -106,13 +105,13 @@ export interface StepContext {
   onCall: (ms: number) => void;
   /** Told when a UserSig expired and the credentials are being renewed. */
   onRenew: (tencentCode: number) => void;
-  /** The API of mutes and unmutes (`MUTE_API`). @default 'modify_group_member_info' */
-  muteApi?: MuteApi;
 }
 
 type CallResult =
   | { kind: 'applied'; ms: number }
   | { kind: 'no_time' }
+  /** A timed mute whose end passed while its call waited: nothing to send. */
+  | { kind: 'expired' }
   | { kind: 'failed'; failure: CallFailure; ms: number };
 
 /**
@@ -157,12 +156,14 @@ async function applyRequest(request: TencentRequest, context: StepContext): Prom
 
 /** One call (one turn of the pacer, whatever the number of accounts), if a turn and the call fit in what is left of the invocation. */
 async function attemptCall(
-  request: TencentRequest,
+  planned: TencentRequest,
   credentials: TencentCredentials,
   context: StepContext,
 ): Promise<CallResult> {
   const spareMs = context.budget.remainingTimeMs() - context.tencentTimeoutMs - context.timeReserveMs;
   if (spareMs < 0 || !(await context.pacer.acquire(spareMs))) return { kind: 'no_time' };
+  const request = atCallTime(planned, context.now());
+  if (request === 'expired') return { kind: 'expired' };
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {

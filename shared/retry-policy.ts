@@ -151,6 +151,14 @@ export function holdReasonOf(failureClass: FailureClass): HoldReason | undefined
 }
 
 /**
+ * How long the member's next call must wait after a failure of this class: a timed-out call may still
+ * be applied late, so nothing of the member goes out before the settle delay; other failures, none.
+ */
+export function settleSecondsOf(failureClass: FailureClass, settings: RetryPolicySettings): number {
+  return failureClass === 'timeout' ? settings.timeoutSettleSeconds : 0;
+}
+
+/**
  * Decides what to do with a record.
  *
  * @param random - a number in [0, 1), for jitter
@@ -194,7 +202,7 @@ function decideFailure(
   const holdReason = holdReasonOf(failureClass);
   if (holdReason !== undefined) return hold(holdReason, history, settings, random);
   const limit = failureClass === 'ambiguous' ? settings.ambiguousMaxAttempts : settings.maxAttempts;
-  const settle = failureClass === 'timeout' ? settings.timeoutSettleSeconds : 0;
+  const settle = settleSecondsOf(failureClass, settings);
   if (history.attempt >= limit) {
     return { kind: 'dead_letter', deadLetterKind: 'retries_exhausted', followersWaitSeconds: settle };
   }

@@ -1,6 +1,6 @@
 import { afterCall, type MemberRequest, planCalls } from '#shared/coalesce';
 import type { TencentRequest } from '#shared/queue-message';
-import type { StepResult } from '#shared/retry-policy';
+import type { FailureClass, StepResult } from '#shared/retry-policy';
 
 /** A member's forbid_send_msg request: `member` is its account. */
 const forbid = (member: string, MuteTime: number, GroupId = 'g1'): MemberRequest<string> => ({
@@ -117,7 +117,7 @@ describe('planCalls', () => {
 });
 
 describe('afterCall', () => {
-  const failed = (failureClass: 'transient' | 'rate_limited' | 'permanent' | 'timeout'): StepResult => ({
+  const failed = (failureClass: FailureClass): StepResult => ({
     kind: 'failed',
     failure: { failureClass, tencentCode: 10019, info: 'x' },
   });
@@ -129,6 +129,9 @@ describe('afterCall', () => {
     ['a timeout: every member retries after the settle delay', failed('timeout'), 10, 'share'],
     ['a permanent failure of several members: split', failed('permanent'), 2, 'split'],
     ['a permanent failure of one member: its own', failed('permanent'), 1, 'share'],
+    ['an ambiguous account check (60004) of several members: split', failed('ambiguous'), 3, 'split'],
+    ['credentials refused: every member is held', failed('deployment_fault'), 10, 'share'],
+    ['Tencent unreachable: every member is held', failed('unreachable'), 10, 'share'],
     ['held: every member waits', { kind: 'held', reason: 'deployment_fault', info: 'x' }, 10, 'share'],
     ['no time: every member is deferred', { kind: 'no_time' }, 10, 'share'],
   ])('%s', (_name, result, members, expected) => {

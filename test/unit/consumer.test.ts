@@ -328,6 +328,20 @@ describe('processBatch: the ledger', () => {
     expect(ledger.items.get('m1')?.status).toBe('applied');
   });
 
+  it('keeps the settle delay after a timed-out call whose outcome could not be recorded', async () => {
+    // Prepare: the call times out (it may still be applied late), then the ledger write fails.
+    const { deps, ledger, replies, visibility } = harness();
+    replies.push('timeout');
+    ledger.failNext('recordOutcome');
+
+    // Act
+    const result = await processBatch([record('bob', 'm1', 1), record('bob', 'm2', 1)], deps, budget);
+
+    // Assess: retried, and neither it nor the member's next event comes back before the settle delay (10 s).
+    expect(result.failedMessageIds).toEqual(['m1', 'm2']);
+    expect(visibility.find((change) => change.messageId === 'm1')?.seconds).toBeGreaterThanOrEqual(10);
+  });
+
   it('acknowledges without a call an event the ledger already has as applied', async () => {
     // Prepare
     const { deps, calls } = harness();
@@ -650,6 +664,67 @@ describe('processBatch: coalesced mutes through forbid_send_msg', () => {
     for (const i of [0, 1, 2, 3, 4, 5, 7, 8, 9]) {
       expect(ledger.items.get(`e${i}`)).toMatchObject({ status: 'applied', attempts: 1 });
     }
+  });
+
+  it('works MuteTime out as each call goes out: calls that waited (for the pacer, a split) send the seconds left then', async () => {
+    // Prepare: every pacer turn takes 2 s; Tencent refuses any call that holds viewer-2 (10019).
+    const { deps, forbidCalls, forbid, pacer, ledger } = forbidHarness();
+    deps.now = () => NOW_MS + pacer.turns * 2_000;
+    forbid.reply = (body) => (body.Members_Account.includes('viewer-2') ? 10019 : 'ok');
+
+    // Act
+    await processBatch(
+      accounts(3).map((account, i) => muteRecord(account, `e${i}`)),
+      deps,
+      budget,
+    );
+
+    // Assess: 500 s were left when planned; each call sends what is left when it goes out.
+    expect(forbidCalls.map((call) => [call.Members_Account, call.MuteTime])).toEqual([
+      [accounts(3), 498],
+      [['viewer-0'], 496],
+      [['viewer-1'], 494],
+      [['viewer-2'], 492],
+    ]);
+    expect(ledger.items.get('e0')).toMatchObject({ status: 'applied' });
+  });
+
+  it('does not send a mute whose end passed while its call waited', async () => {
+    // Prepare: the pacer's one turn takes the whole 500 s that were left.
+    const { deps, forbidCalls, pacer, ledger } = forbidHarness();
+    deps.now = () => NOW_MS + pacer.turns * 500_000;
+
+    // Act
+    const result = await processBatch([muteRecord('a', 'a1'), muteRecord('b', 'b1')], deps, budget);
+
+    // Assess
+    expect(forbidCalls).toEqual([]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(ledger.items.get('a1')?.status).toBe('expired');
+  });
+
+  it('splits a coalesced call answered an ambiguous account check, so only the member at fault retries it', async () => {
+    // Prepare: any call that holds "bad" is answered 60004 (ambiguous: it may be one account's).
+    const { deps, forbidCalls, forbid, ledger } = forbidHarness();
+    forbid.reply = (body) => (body.Members_Account.includes('bad') ? 60004 : 'ok');
+
+    // Act
+    const result = await processBatch(
+      ['good-1', 'bad', 'good-2'].map((account) => muteRecord(account, account)),
+      deps,
+      budget,
+    );
+
+    // Assess
+    expect(forbidCalls.map((call) => call.Members_Account)).toEqual([
+      ['good-1', 'bad', 'good-2'],
+      ['good-1'],
+      ['bad'],
+      ['good-2'],
+    ]);
+    expect(result.failedMessageIds).toEqual(['bad']);
+    expect(ledger.items.get('good-1')).toMatchObject({ status: 'applied', attempts: 1 });
+    expect(ledger.items.get('bad')).toMatchObject({ status: 'retrying', lastError: { code: 60004 } });
   });
 
   it('holds every member of a coalesced call Tencent refused for the deployment, counting no attempt', async () => {

@@ -1,6 +1,13 @@
 import { MAX_MUTE_SECONDS } from '#shared/contract';
 import { MessageFormatError } from '#shared/errors';
-import { messageGroupIdOf, parseQueueMessage, toQueueMessage, toTencentCall } from '#shared/queue-message';
+import {
+  atCallTime,
+  messageGroupIdOf,
+  parseQueueMessage,
+  type TencentRequest,
+  toQueueMessage,
+  toTencentCall,
+} from '#shared/queue-message';
 import { moderationEvent } from '../helpers/factories';
 
 const receivedAt = new Date('2026-11-26T12:00:00.000Z');
@@ -44,7 +51,39 @@ describe('toTencentCall: the documented request bodies', () => {
     expect(call).toEqual({
       kind: 'call',
       body: { GroupId: '@TGS#2CLUZEAEJ', Member_Account: 'bob', ...expected },
+      // A timed mute keeps its stored end, to work its MuteTime out again when the call goes out.
+      ...(fields.action === 'mute' ? { muteUntilMs: nowMs + 86_400_000 } : {}),
     });
+  });
+});
+
+describe('atCallTime', () => {
+  const mute = (): TencentRequest => {
+    const call = toTencentCall(
+      roundTrip({ groupId: 'g', account: 'bob', action: 'mute', durationSeconds: 600 }),
+      nowMs,
+    );
+    if (call.kind === 'expired') throw new Error('expired at once');
+    return call;
+  };
+
+  it('sends the seconds left when the call goes out, not when it was planned, so a wait never extends a mute', () => {
+    // Act
+    const planned = mute();
+    const later = atCallTime(planned, nowMs + 2_500);
+
+    // Assess
+    expect(planned.body).toMatchObject({ MuteTime: 600 });
+    expect(later !== 'expired' && later.body).toMatchObject({ MuteTime: 598 });
+  });
+
+  it('finds nothing to send once the end has passed, and leaves other calls as they are', () => {
+    // Prepare
+    const unmute = toTencentCall(roundTrip({ groupId: 'g', account: 'bob', action: 'unmute' }), nowMs);
+
+    // Act, Assess
+    expect(atCallTime(mute(), nowMs + 600_000)).toBe('expired');
+    expect(unmute.kind !== 'expired' && atCallTime(unmute, nowMs + 600_000)).toBe(unmute);
   });
 });
 

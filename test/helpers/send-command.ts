@@ -60,6 +60,8 @@ export function npmRunSend(args: readonly string[], env: NodeJS.ProcessEnv): Pro
 /** A shell line (a README example), run with `sh -c`, with `npm` meaning the npm running the tests. */
 export function runShellLine(line: string, env: NodeJS.ProcessEnv): Promise<ChildResult> {
   const { command, prefix } = npm();
-  const npmCommand = [command, ...prefix].map((part) => `'${part}'`).join(' ');
+  // `command npm` when it is the PATH's npm: a function named npm calling `npm` would call itself.
+  const npmCommand =
+    prefix.length === 0 ? 'command npm' : [command, ...prefix].map((part) => `'${part}'`).join(' ');
   return runChild('sh', ['-c', `npm() { ${npmCommand} "$@"; }\n${line}`], env);
 }

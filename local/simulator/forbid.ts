@@ -19,6 +19,8 @@
  */
 import { fail, OK_ANSWER } from './answer.ts';
 import {
+  bodyFields,
+  invalid,
   MAX_ACCOUNT_BYTES,
   MAX_GROUP_ID_BYTES,
   MAX_MUTE_TIME,
@@ -32,8 +34,6 @@ export const MAX_FORBID_ACCOUNTS = 500;
 
 const FIELDS = new Set(['GroupId', 'Members_Account', 'MuteTime', 'ShutUpTime']);
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
-
-const invalid = (info: string): ModifyOutcome => ({ answer: fail(10004, info), applied: false });
 
 /** The accounts of a body, or the answer that refuses them. */
 function parseAccounts(value: unknown): string[] | ModifyOutcome {
@@ -77,14 +77,9 @@ export function forbidSendMsg(
   body: unknown,
   options: Pick<ModifyOptions, 'nowSeconds'>,
 ): ModifyOutcome {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { answer: fail(60003, 'json parse error: the body must be a JSON object'), applied: false };
-  }
-  const fields = body as Record<string, unknown>;
-  const unknown = Object.keys(fields).find((key) => !FIELDS.has(key));
-  if (unknown !== undefined) return invalid(`unknown field ${unknown}`);
-  const nullField = Object.keys(fields).find((key) => fields[key] === null);
-  if (nullField !== undefined) return invalid(`${nullField} must not be null`);
+  const read = bodyFields(body, FIELDS);
+  if ('refused' in read) return read.refused;
+  const { fields } = read;
 
   const groupId = fields.GroupId;
   if (typeof groupId !== 'string' || groupId === '') {

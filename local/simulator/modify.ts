@@ -63,7 +63,29 @@ export interface ModifyOutcome {
   applied: boolean;
 }
 
-const invalid = (info: string): ModifyOutcome => ({ answer: fail(10004, info), applied: false });
+/** Tencent's answer to an illegal parameter (10004), which changes nothing. */
+export const invalid = (info: string): ModifyOutcome => ({ answer: fail(10004, info), applied: false });
+
+/**
+ * The fields of a request body, or the answer to a body that is not a JSON object, has a field outside
+ * `allowed` or a null field: the checks both APIs of the simulator make first.
+ */
+export function bodyFields(
+  body: unknown,
+  allowed: ReadonlySet<string>,
+): { fields: Record<string, unknown> } | { refused: ModifyOutcome } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return {
+      refused: { answer: fail(60003, 'json parse error: the body must be a JSON object'), applied: false },
+    };
+  }
+  const fields = body as Record<string, unknown>;
+  const unknown = Object.keys(fields).find((key) => !allowed.has(key));
+  if (unknown !== undefined) return { refused: invalid(`unknown field ${unknown}`) };
+  const nullField = Object.keys(fields).find((key) => fields[key] === null);
+  if (nullField !== undefined) return { refused: invalid(`${nullField} must not be null`) };
+  return { fields };
+}
 
 function parseChange(body: Record<string, unknown>, options: ModifyOptions): Change | ModifyOutcome {
   const change: Change = {};
@@ -145,14 +167,9 @@ export function modifyGroupMemberInfo(
   body: unknown,
   options: ModifyOptions,
 ): ModifyOutcome {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { answer: fail(60003, 'json parse error: the body must be a JSON object'), applied: false };
-  }
-  const fields = body as Record<string, unknown>;
-  const unknown = Object.keys(fields).find((key) => !FIELDS.has(key));
-  if (unknown !== undefined) return invalid(`unknown field ${unknown}`);
-  const nullField = Object.keys(fields).find((key) => fields[key] === null);
-  if (nullField !== undefined) return invalid(`${nullField} must not be null`);
+  const read = bodyFields(body, FIELDS);
+  if ('refused' in read) return read.refused;
+  const { fields } = read;
 
   const { GroupId: groupId, Member_Account: account } = fields;
   if (typeof groupId !== 'string' || groupId === '')

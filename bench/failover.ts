@@ -18,6 +18,7 @@ import {
   signUserSig,
   startSimulator,
 } from '../local/simulator/index.ts';
+import { round as roundTo } from './figures.ts';
 
 const RUNS = 3;
 const CALLS_PER_RUN = 500;
@@ -50,7 +51,7 @@ const quantile = (values: readonly number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 };
-const round = (value: number): number => Number(value.toFixed(2));
+const round = (value: number): number => roundTo(value, 2);
 const times = (values: readonly number[]): Times => ({
   p50: round(quantile(values, 0.5)),
   p10: round(quantile(values, 0.1)),

@@ -14,7 +14,6 @@
  * Targets are reported, never enforced.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -34,6 +33,7 @@ import {
 } from '../local/simulator/index.ts';
 import { consumerSettings } from '../test/helpers/consumer-settings.ts';
 import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
+import { machine, round } from './figures.ts';
 
 const OUT = resolve('bench-results');
 const MEMBERS = 10_000;
@@ -64,7 +64,6 @@ interface RaidRun {
   drainSeconds: number;
 }
 
-const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -212,12 +211,7 @@ export async function raidBench(runs = RUNS) {
   }
   const figures = {
     when: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? '',
-      memoryGiB: round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machine(),
     settings: {
       members: MEMBERS,
       tencentLimitPerSecond: TENCENT_LIMIT,

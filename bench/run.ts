@@ -15,7 +15,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -38,6 +37,7 @@ import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
 import { powertoolsFifoHandler } from './baseline-consumer.ts';
 import { failoverReport, measureFailover } from './failover.ts';
+import { machine, round } from './figures.ts';
 import { raidBench } from './raid.ts';
 
 const OUT = resolve('bench-results');
@@ -67,7 +67,6 @@ const quantile = (values: readonly number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 };
-const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Runs `body` with stdout silenced (the functions log a JSON line per event). */
@@ -575,12 +574,7 @@ async function main(): Promise<void> {
 
     const figures = {
       when: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? '',
-        memoryGiB: round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machine(),
       settings: {
         tencentLimitPerSecond: TENCENT_LIMIT,
         configuredCallsPerSecond: CONFIGURED_RATE,

@@ -141,7 +141,7 @@ const rejected = (
  * ```ts
  * const verifier = new WebhookVerifier(secretsManagerSource(client, 'moderation-bridge/dev/singapore/webhook', 300));
  * const check = await verifier.verify(webhookHeadersOf(event.headers), event.body ?? '');
- * if (check.kind === 'verified') console.log(check.webhookId);
+ * if (check.kind === 'verified') logger.appendKeys({ webhookId: check.webhookId });
  * ```
  */
 export class WebhookVerifier {

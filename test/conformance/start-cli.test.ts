@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { underTsx, waitForOutput } from '../helpers/child-process.ts';
+import { npmStartOnFreePorts, waitForOutput } from '../helpers/child-process.ts';
 import { type Moto, startMoto } from './helpers/tools.ts';
 
 const ROOT = join(__dirname, '..', '..');
@@ -39,21 +39,10 @@ function childEnv(): NodeJS.ProcessEnv {
 
 it('creates the queues and the secret at the endpoint, names it, and applies the printed curl example', async () => {
   // Prepare
-  const child = spawn(
-    process.execPath,
-    [
-      ...underTsx('local/start.ts'),
-      '--port',
-      '0',
-      '--simulator-port',
-      '0',
-      '--simulator-backup-port',
-      '0',
-      '--aws-endpoint',
-      moto.endpoint,
-    ],
-    { cwd: ROOT, env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' } },
-  );
+  const child = spawn(process.execPath, npmStartOnFreePorts('--aws-endpoint', moto.endpoint), {
+    cwd: ROOT,
+    env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' },
+  });
   const client = {
     endpoint: moto.endpoint,
     region: 'us-east-1',

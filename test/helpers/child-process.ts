@@ -22,3 +22,18 @@ export function waitForOutput(child: ChildProcessWithoutNullStreams, pattern: Re
  * running (and holding the test's pipes open).
  */
 export const underTsx = (script: string, ...args: string[]): string[] => ['--import', 'tsx', script, ...args];
+
+/**
+ * Node's arguments for `npm start` on free ports (the API, the simulator and its backup listener), so
+ * that start tests can run side by side, followed by `extra` flags.
+ */
+export const npmStartOnFreePorts = (...extra: string[]): string[] => [
+  ...underTsx('local/start.ts'),
+  '--port',
+  '0',
+  '--simulator-port',
+  '0',
+  '--simulator-backup-port',
+  '0',
+  ...extra,
+];

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { underTsx, waitForOutput } from '../helpers/child-process';
+import { npmStartOnFreePorts, waitForOutput } from '../helpers/child-process';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -20,11 +20,10 @@ function childEnv(): NodeJS.ProcessEnv {
 describe('npm start', () => {
   it('applies the printed curl example in the simulator, shows it applied on the printed GET, logs its outcome event, and exits 0 on SIGTERM', async () => {
     // Prepare: free ports, so that the test never collides with a running stack.
-    const child = spawn(
-      process.execPath,
-      [...underTsx('local/start.ts'), '--port', '0', '--simulator-port', '0', '--simulator-backup-port', '0'],
-      { cwd: ROOT, env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' } },
-    );
+    const child = spawn(process.execPath, npmStartOnFreePorts(), {
+      cwd: ROOT,
+      env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' },
+    });
     try {
       const output = await waitForOutput(child, /Ctrl-C stops it/);
       const url = /curl -sS -X POST (\S+)/.exec(output)?.[1];
@@ -74,21 +73,10 @@ describe('npm start', () => {
 
   it('with --mute-api forbid_send_msg, mutes the viewers of the printed live-stream example through forbid_send_msg', async () => {
     // Prepare
-    const child = spawn(
-      process.execPath,
-      [
-        ...underTsx('local/start.ts'),
-        '--port',
-        '0',
-        '--simulator-port',
-        '0',
-        '--simulator-backup-port',
-        '0',
-        '--mute-api',
-        'forbid_send_msg',
-      ],
-      { cwd: ROOT, env: childEnv() },
-    );
+    const child = spawn(process.execPath, npmStartOnFreePorts('--mute-api', 'forbid_send_msg'), {
+      cwd: ROOT,
+      env: childEnv(),
+    });
     try {
       const output = await waitForOutput(child, /Ctrl-C stops it/);
       const url = /curl -sS -X POST (\S+)/.exec(output)?.[1];
@@ -138,21 +126,10 @@ describe('npm start', () => {
 
   it('stops at start with a message naming the valid values of a bad --mute-api', async () => {
     // Act
-    const child = spawn(
-      process.execPath,
-      [
-        ...underTsx('local/start.ts'),
-        '--port',
-        '0',
-        '--simulator-port',
-        '0',
-        '--simulator-backup-port',
-        '0',
-        '--mute-api',
-        'forbid',
-      ],
-      { cwd: ROOT, env: childEnv() },
-    );
+    const child = spawn(process.execPath, npmStartOnFreePorts('--mute-api', 'forbid'), {
+      cwd: ROOT,
+      env: childEnv(),
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');

@@ -7,7 +7,7 @@ import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { underTsx, waitForOutput } from '../helpers/child-process';
+import { npmStartOnFreePorts, waitForOutput } from '../helpers/child-process';
 
 const ROOT = join(__dirname, '..', '..');
 // Each test runs `npm run` once or twice (a few seconds each on a busy machine).
@@ -53,21 +53,10 @@ describe('npm start -- --auth webhook', () => {
   let banner: string;
 
   beforeAll(async () => {
-    child = spawn(
-      process.execPath,
-      [
-        ...underTsx('local/start.ts'),
-        '--auth',
-        'webhook',
-        '--port',
-        '0',
-        '--simulator-port',
-        '0',
-        '--simulator-backup-port',
-        '0',
-      ],
-      { cwd: ROOT, env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' } },
-    );
+    child = spawn(process.execPath, npmStartOnFreePorts('--auth', 'webhook'), {
+      cwd: ROOT,
+      env: { ...childEnv(), POWERTOOLS_LOG_LEVEL: 'INFO' },
+    });
     banner = await waitForOutput(child, /Ctrl-C stops it/);
   }, 60_000);
 

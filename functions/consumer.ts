@@ -15,6 +15,7 @@ import { SqsConsumerQueue } from '#shared/aws/sqs';
 import { loadConsumerConfig } from '#shared/config';
 import { type ConsumerDeps, processBatch, type QueueRecord } from '#shared/consumer';
 import { CredentialStore } from '#shared/credentials';
+import { fromDeadLetterAttributes } from '#shared/dead-letter';
 import { RateLimiter } from '#shared/rate-limiter';
 import { HttpGroupMemberApi } from '#shared/tencent/client';
 import { failoverReporter } from '#shared/tencent/failover-report';
@@ -65,6 +66,14 @@ const toQueueRecord = (record: SQSRecord): QueueRecord => ({
   body: record.body,
   messageGroupId: record.attributes.MessageGroupId,
   receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+  deadLetterReason: fromDeadLetterAttributes(
+    Object.fromEntries(
+      Object.entries(record.messageAttributes ?? {}).map(([name, value]) => [
+        name,
+        { StringValue: value.stringValue, DataType: value.dataType },
+      ]),
+    ),
+  ),
 });
 
 /** SQS event source: applies each record to Tencent and reports the ones to retry. */

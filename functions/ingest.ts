@@ -83,6 +83,7 @@ async function ingest(event: APIGatewayProxyEvent, context: Context): Promise<AP
         logger,
         maxBodyBytes: config.maxBodyBytes,
         ...(webhook === undefined ? {} : { webhook }),
+        onTransitionRefused: () => metrics.addMetric(names.transitionsRefused, MetricUnit.Count, 1),
       },
     );
     const duplicates = result.accepted.filter((item) => 'duplicate' in item).length;

@@ -8,20 +8,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoLedgerStore } from '#shared/aws/dynamodb';
 import { SETTINGS } from '#shared/settings';
-import {
-  findDeadLetter,
-  listDeadLetters,
-  listMoveTasks,
-  type MoveTaskProgress,
-  queueArnOf,
-  type ReadOptions,
-  redriveSelected,
-  startRedriveAll,
-  watchMoveTask,
-} from './dead-letters.ts';
-import { formatDetail, formatListing, formatProgress, reasonLine, toJson } from './format.ts';
-import { lookUpLetters, MarkRedrivenError, markLetterRedriven } from './ledger.ts';
+import { findDeadLetter, listDeadLetters, type ReadOptions, sqsRedriveQueue } from './dead-letters.ts';
+import { formatDetail, formatListing, formatRedrive, toJson } from './format.ts';
+import { lookUpLetters } from './ledger.ts';
 import { readStackOutputs, UsageError } from './outputs.ts';
+import { redrive } from './redrive.ts';
 
 export { UsageError };
 
@@ -31,41 +22,38 @@ export const USAGE = `Usage: npm run dlq -- <command> [options]
 Commands:
   list                    list dead-lettered events with their reason and ledger history (nothing is removed)
   show <id>               show one event in full; <id> is its event id or SQS message id
-  redrive                 move every dead-lettered event back to the main queue (SQS message move task)
+  redrive                 move every dead-lettered event back to the main queue
   redrive --ids <a,b>     move only these events (event ids or SQS message ids)
-  status                  show the dead-letter queue's recent move tasks
   help                    show this text
 
-A redrive first marks each event's ledger item redriven (a fresh attempt budget); without that the
-consumer would take the event for one it had finished and drop it. So it needs the ledger table.
+A redrive reads the dead letters one by one and, for each, first marks its ledger item redriven (a
+fresh attempt budget), then sends it back to the main queue and deletes it from the dead-letter queue:
+without the mark the consumer would take the event for one it had finished and drop it, so it needs the
+ledger table. A letter that arrives while it runs is marked and moved too, or stays for the next run.
+When the ledger cannot be read or written, the letter stays in the dead-letter queue, and so do the
+later letters of the same member (their order is kept); the others are moved; the command names each
+letter that stayed and exits 1: run it again once the ledger is back. A redriven event older than the
+newest event applied to the same member and field is not applied again: the consumer ends it
+superseded, and the redrive says so for each letter it moves.
 
 Queues and ledger (flags win over --outputs, which wins over the environment):
   --dlq-url <url>         dead-letter queue URL              env DLQ_URL
-  --queue-url <url>       main queue URL (redrive --ids)     env QUEUE_URL
-  --dlq-arn <arn>         dead-letter queue ARN              env DLQ_ARN    (else looked up from the URL)
-  --queue-arn <arn>       main queue ARN (redrive)           env QUEUE_ARN  (else looked up from the URL)
+  --queue-url <url>       main queue URL (redrive)           env QUEUE_URL
   --ledger-table <name>   event ledger table                 env LEDGER_TABLE   (list, show; redrive needs it)
-  --outputs <file>        take all five from \`cdk deploy --outputs-file <file>\`
+  --outputs <file>        take all three from \`cdk deploy --outputs-file <file>\`
   --stack <name>          the stack in that file, when it holds several
   env LEDGER_RETENTION_DAYS   days a redriven item is kept (the stack's ledgerRetentionDays); default ${SETTINGS.consumer.ledgerRetentionDays.default}
 
 Options:
   --max <n>                        read at most n messages (list, show, redrive); default 100 (redrive: 1000)
   --visibility-timeout <s>         seconds messages are hidden while read; default 30
-  --max-number-per-second <n>      redrive rate, 1-500; default: chosen by SQS
-  --no-wait                        redrive: return once the move task has started
   --json                           list, show: print JSON
 `;
 
-/**
- * Where the queues and the ledger are; unresolved ARNs are looked up from the URLs when a command needs
- * them.
- */
+/** Where the queues and the ledger are. */
 export interface QueueSettings {
   deadLetterQueueUrl?: string;
   queueUrl?: string;
-  deadLetterQueueArn?: string;
-  queueArn?: string;
   /** The event ledger's DynamoDB table name. */
   ledgerTable?: string;
 }
@@ -76,24 +64,16 @@ export type Command =
   | { kind: 'list'; queues: QueueSettings; read: ReadOptions; json: boolean }
   | { kind: 'show'; id: string; queues: QueueSettings; read: ReadOptions; json: boolean }
   | {
-      kind: 'redrive-all';
+      kind: 'redrive';
+      /** Only these events; all when absent. */
+      ids?: string[];
       queues: QueueSettings;
       read: ReadOptions;
       ledgerRetentionDays: number;
-      maxNumberOfMessagesPerSecond?: number;
-      wait: boolean;
-    }
-  | {
-      kind: 'redrive-selected';
-      ids: string[];
-      queues: QueueSettings;
-      read: ReadOptions;
-      ledgerRetentionDays: number;
-    }
-  | { kind: 'status'; queues: QueueSettings };
+    };
 
-/** Dead letters `redrive` reads (to mark their ledger items) unless `--max` says otherwise. */
-const REDRIVE_ALL_MAX = 1_000;
+/** Dead letters `redrive` reads unless `--max` says otherwise. */
+const REDRIVE_MAX = 1_000;
 
 /** An integer environment variable within a range, or `undefined` when it is unset. */
 const integerEnv = (name: string, raw: string | undefined, min: number, max: number): number | undefined => {
@@ -129,8 +109,6 @@ function queuesFromOutputs(
   return withoutUndefined({
     deadLetterQueueUrl: outputs.DlqUrl,
     queueUrl: outputs.QueueUrl,
-    deadLetterQueueArn: outputs.DlqArn,
-    queueArn: outputs.QueueArn,
     ledgerTable: outputs.LedgerTable,
   });
 }
@@ -142,8 +120,7 @@ const withoutUndefined = (settings: Record<keyof QueueSettings, string | undefin
  * Parses the command line.
  *
  * @param argv - the arguments after `dlq`, e.g. `['redrive', '--ids', 'a,b']`.
- * @param env - where `DLQ_URL`, `QUEUE_URL`, `DLQ_ARN`, `QUEUE_ARN`, `LEDGER_TABLE` and
- *   `LEDGER_RETENTION_DAYS` are read.
+ * @param env - where `DLQ_URL`, `QUEUE_URL`, `LEDGER_TABLE` and `LEDGER_RETENTION_DAYS` are read.
  * @param readFile - reads the `--outputs` file.
  * @throws {@link UsageError} for an unknown command or option, a missing argument or a bad value.
  */
@@ -168,16 +145,12 @@ export function parseCommand(
     ...withoutUndefined({
       deadLetterQueueUrl: env.DLQ_URL,
       queueUrl: env.QUEUE_URL,
-      deadLetterQueueArn: env.DLQ_ARN,
-      queueArn: env.QUEUE_ARN,
       ledgerTable: env.LEDGER_TABLE,
     }),
     ...fromOutputs,
     ...withoutUndefined({
       deadLetterQueueUrl: values['dlq-url'],
       queueUrl: values['queue-url'],
-      deadLetterQueueArn: values['dlq-arn'],
-      queueArn: values['queue-arn'],
       ledgerTable: values['ledger-table'],
     }),
   };
@@ -214,27 +187,19 @@ export function parseCommand(
       const ledgerRetentionDays =
         integerEnv('LEDGER_RETENTION_DAYS', env.LEDGER_RETENTION_DAYS, retention.min, retention.max) ??
         retention.default;
-      if (values.ids !== undefined) {
-        const ids = values.ids
-          .split(',')
-          .map((id) => id.trim())
-          .filter((id) => id !== '');
-        if (ids.length === 0) throw new UsageError('--ids needs at least one id');
-        return { kind: 'redrive-selected', ids, queues, read, ledgerRetentionDays };
-      }
-      const rate = integerOption('max-number-per-second', values['max-number-per-second'], 1, 500);
+      const ids = values.ids
+        ?.split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== '');
+      if (ids !== undefined && ids.length === 0) throw new UsageError('--ids needs at least one id');
       return {
-        kind: 'redrive-all',
+        kind: 'redrive',
+        ...(ids === undefined ? {} : { ids }),
         queues,
-        read: { max: REDRIVE_ALL_MAX, ...read },
+        read: { max: REDRIVE_MAX, ...read },
         ledgerRetentionDays,
-        wait: values['no-wait'] !== true,
-        ...(rate === undefined ? {} : { maxNumberOfMessagesPerSecond: rate }),
       };
     }
-    case 'status':
-      expectArguments(0, 'no argument');
-      return { kind: 'status', queues };
     default:
       throw new UsageError(`unknown command '${name}'`);
   }
@@ -248,16 +213,12 @@ function parse(argv: readonly string[]) {
     options: {
       'dlq-url': { type: 'string' },
       'queue-url': { type: 'string' },
-      'dlq-arn': { type: 'string' },
-      'queue-arn': { type: 'string' },
       'ledger-table': { type: 'string' },
       outputs: { type: 'string' },
       stack: { type: 'string' },
       max: { type: 'string' },
       'visibility-timeout': { type: 'string' },
-      'max-number-per-second': { type: 'string' },
       ids: { type: 'string' },
-      'no-wait': { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
@@ -270,8 +231,6 @@ export interface CliDependencies {
   dynamodb: DynamoDBClient;
   /** Prints one line of output. */
   out: (line: string) => void;
-  /** Waits between progress reports; tests pass a fake. */
-  sleep?: (ms: number) => Promise<void>;
   /** The clock of the `redriven` marks, in epoch milliseconds. @default Date.now */
   now?: () => number;
 }
@@ -284,9 +243,6 @@ const dlqUrlOf = (queues: QueueSettings): string =>
   need(queues.deadLetterQueueUrl, 'the dead-letter queue URL (--dlq-url, --outputs or DLQ_URL)');
 const queueUrlOf = (queues: QueueSettings): string =>
   need(queues.queueUrl, 'the main queue URL (--queue-url, --outputs or QUEUE_URL)');
-async function dlqArnOf(sqs: SQSClient, queues: QueueSettings): Promise<string> {
-  return queues.deadLetterQueueArn ?? queueArnOf(sqs, dlqUrlOf(queues));
-}
 /** The ledger, when a table is given. */
 const ledgerOf = (queues: QueueSettings, deps: CliDependencies): DynamoLedgerStore | undefined =>
   queues.ledgerTable === undefined ? undefined : new DynamoLedgerStore(deps.dynamodb, queues.ledgerTable);
@@ -341,91 +297,26 @@ export async function runCommand(command: Command, deps: CliDependencies): Promi
       else for (const line of formatDetail(letter, lookup)) out(line);
       return 0;
     }
-    case 'redrive-all': {
+    case 'redrive': {
       const ledger = redriveLedgerOf(command.queues, deps);
-      const deadLetterQueueArn = await dlqArnOf(sqs, command.queues);
-      const queueArn = command.queues.queueArn ?? (await queueArnOf(sqs, queueUrlOf(command.queues)));
-      // The move task moves whatever is in the queue: every letter must be read and marked first.
-      const listing = await listDeadLetters(sqs, dlqUrlOf(command.queues), command.read);
-      const unread = listing.approximateCount + listing.approximateInFlight - listing.letters.length;
-      if (unread > 0) {
-        out(
-          `Nothing was moved: the queue reports about ${listing.approximateCount + listing.approximateInFlight} dead letters (${listing.approximateInFlight} held by another reader or a move task) and ${listing.letters.length} could be read, but a redrive must mark each one redriven in the ledger before it moves. Raise --max, wait for other readers (the counts lag by about a minute), or redrive in steps with --ids (a FIFO queue shows at most 10 messages of a member at once).`,
-        );
-        return 1;
-      }
-      const nowMs = (deps.now ?? Date.now)();
-      let marked = 0;
-      for (const letter of listing.letters) {
-        try {
-          if (await markLetterRedriven(letter, ledger, { nowMs, retentionDays: command.ledgerRetentionDays }))
-            marked++;
-        } catch (error) {
-          if (!(error instanceof MarkRedrivenError)) throw error;
-          out(
-            `Nothing was moved: ${error.message}. ${marked} item(s) already marked say redriven while their events are still dead letters; redrive again once the ledger can be written.`,
-          );
-          return 1;
-        }
-      }
-      out(`Marked ${marked} event(s) redriven in the ledger.`);
-      const taskHandle = await startRedriveAll(sqs, {
-        deadLetterQueueArn,
-        queueArn,
-        ...(command.maxNumberOfMessagesPerSecond === undefined
-          ? {}
-          : { maxNumberOfMessagesPerSecond: command.maxNumberOfMessagesPerSecond }),
-      });
-      out(`Started moving ${deadLetterQueueArn} -> ${queueArn} (task handle ${taskHandle}).`);
-      if (!command.wait) {
-        out('Follow it with: npm run dlq -- status');
-        return 0;
-      }
-      let last = '';
-      const final = await watchMoveTask(sqs, deadLetterQueueArn, {
-        onProgress: (progress: MoveTaskProgress) => {
-          const line = formatProgress(progress);
-          if (line !== last) out(line);
-          last = line;
+      const result = await redrive(
+        sqsRedriveQueue(sqs, {
+          deadLetterQueueUrl: dlqUrlOf(command.queues),
+          queueUrl: queueUrlOf(command.queues),
+          ...(command.read.visibilityTimeoutSeconds === undefined
+            ? {}
+            : { visibilityTimeoutSeconds: command.read.visibilityTimeoutSeconds }),
+        }),
+        ledger,
+        {
+          ...(command.ids === undefined ? {} : { ids: command.ids }),
+          max: command.read.max ?? REDRIVE_MAX,
+          now: deps.now ?? Date.now,
+          retentionDays: command.ledgerRetentionDays,
         },
-        ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
-      });
-      return final.status === 'COMPLETED' ? 0 : 1;
-    }
-    case 'redrive-selected': {
-      const ledger = redriveLedgerOf(command.queues, deps);
-      const now = deps.now ?? Date.now;
-      const result = await redriveSelected(sqs, {
-        deadLetterQueueUrl: dlqUrlOf(command.queues),
-        queueUrl: queueUrlOf(command.queues),
-        ids: command.ids,
-        ...command.read,
-        beforeSend: async (letter) => {
-          await markLetterRedriven(letter, ledger, {
-            nowMs: now(),
-            retentionDays: command.ledgerRetentionDays,
-          });
-        },
-      });
-      for (const letter of result.moved) {
-        const group = typeof letter.event?.groupId === 'string' ? letter.event.groupId : '-';
-        out(`moved   ${letter.eventId ?? '-'} (message ${letter.messageId}), group ${group}`);
-      }
-      for (const { letter, error } of result.failed) {
-        out(`FAILED  ${letter.eventId ?? '-'} (message ${letter.messageId}): ${error}`);
-        out(`        it was dead-lettered because: ${reasonLine(letter)}`);
-      }
-      for (const id of result.notFound) out(`missing ${id}: no dead letter read has this id (see --max)`);
-      out(
-        `${result.moved.length} moved, ${result.failed.length} failed, ${result.notFound.length} not found.`,
       );
+      for (const line of formatRedrive(result)) out(line);
       return result.failed.length === 0 && result.notFound.length === 0 ? 0 : 1;
-    }
-    case 'status': {
-      const tasks = await listMoveTasks(sqs, await dlqArnOf(sqs, command.queues));
-      if (tasks.length === 0) out('No move task in the last 14 days.');
-      for (const task of tasks) out(formatProgress(task));
-      return 0;
     }
   }
 }

@@ -1,23 +1,21 @@
 /**
  * Dead-letter operations on the bridge's SQS FIFO queues: read dead-lettered events with their reason
- * without removing them, and move them back to the main queue (all of them with an SQS message move
- * task, or selected ones by hand). No argument parsing and no printing here: see `cli.ts`.
+ * without removing them, and the SQS side of a redrive (`redrive.ts` holds its rules). No argument
+ * parsing and no printing here: see `cli.ts`.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
-  ListMessageMoveTasksCommand,
-  type ListMessageMoveTasksResultEntry,
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
-  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_ATTRIBUTES, type DeadLetterReason, fromDeadLetterAttributes } from '#shared/dead-letter';
 import { messageGroupIdOf } from '#shared/queue-message';
+import type { RedriveQueue } from './redrive.ts';
 
 /** A dead-lettered event as read from the dead-letter queue. */
 export interface DeadLetter {
@@ -138,25 +136,37 @@ async function receiveInto(
 ): Promise<void> {
   const max = options.max ?? 100;
   while (held.length < max) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: Math.min(10, max - held.length),
-        VisibilityTimeout: options.visibilityTimeoutSeconds ?? 30,
-        // Long polling asks every SQS server, so an empty answer means the queue has nothing left for us.
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return;
-    for (const letter of Messages.map(toDeadLetter)) {
+    const received: DeadLetter[] = [];
+    await receiveOnce(sqs, queueUrl, { ...options, max: max - held.length }, received);
+    if (received.length === 0) return;
+    for (const letter of received) {
       // A long read can see a message again once its hold ends: keep one entry, with the newest handle.
       const seen = held.find((existing) => existing.messageId === letter.messageId);
       if (seen) seen.receiptHandle = letter.receiptHandle;
       else held.push(letter);
     }
   }
+}
+
+/** One receive of up to `max` (at most 10) messages into `into`, hidden for the read's visibility timeout. */
+async function receiveOnce(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: ReadOptions & { max: number },
+  into: DeadLetter[],
+): Promise<void> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: Math.min(10, options.max),
+      VisibilityTimeout: options.visibilityTimeoutSeconds ?? 30,
+      // Long polling asks every SQS server, so an empty answer means the queue has nothing left for us.
+      WaitTimeSeconds: 1,
+      MessageAttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
+    }),
+  );
+  into.push(...Messages.map(toDeadLetter));
 }
 
 /**
@@ -221,129 +231,15 @@ export async function findDeadLetter(
   return letters.find((letter) => matchesId(letter, id));
 }
 
-/** Looks up a queue's ARN from its URL (`GetQueueAttributes`), for callers that only know the URL. */
-export async function queueArnOf(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  if (Attributes.QueueArn === undefined) throw new Error(`SQS returned no QueueArn for ${queueUrl}`);
-  return Attributes.QueueArn;
-}
-
-/** What a redrive of everything needs. */
-export interface RedriveAllInput {
-  deadLetterQueueArn: string;
-  /**
-   * Always the main queue: messages the consumer dead-lettered itself (SendMessage) have no source queue
-   * for SQS to return them to.
-   */
-  queueArn: string;
-  /** Messages per second the task moves (1-500); SQS chooses (up to 500) when not set. */
-  maxNumberOfMessagesPerSecond?: number;
-}
-
-/**
- * Starts an SQS message move task from the dead-letter queue to the main queue. Order within a message
- * group is kept, and the messages keep their group and deduplication ids.
- * @returns the task handle (for `CancelMessageMoveTask`).
- */
-export async function startRedriveAll(sqs: SQSClient, input: RedriveAllInput): Promise<string> {
-  const { TaskHandle } = await sqs.send(
-    new StartMessageMoveTaskCommand({
-      SourceArn: input.deadLetterQueueArn,
-      DestinationArn: input.queueArn,
-      ...(input.maxNumberOfMessagesPerSecond === undefined
-        ? {}
-        : { MaxNumberOfMessagesPerSecond: input.maxNumberOfMessagesPerSecond }),
-    }),
-  );
-  return TaskHandle ?? '';
-}
-
-/** The progress of a message move task. */
-export interface MoveTaskProgress {
-  taskHandle: string | undefined;
-  status: string;
-  moved: number;
-  toMove: number | undefined;
-  failureReason: string | undefined;
-  startedAt: Date | undefined;
-}
-
-const toProgress = (entry: ListMessageMoveTasksResultEntry): MoveTaskProgress => ({
-  taskHandle: entry.TaskHandle,
-  status: entry.Status ?? 'UNKNOWN',
-  moved: entry.ApproximateNumberOfMessagesMoved ?? 0,
-  toMove: entry.ApproximateNumberOfMessagesToMove,
-  failureReason: entry.FailureReason,
-  startedAt: entry.StartedTimestamp === undefined ? undefined : new Date(entry.StartedTimestamp),
-});
-
-/** The most recent move tasks of a dead-letter queue (SQS keeps those of the last 14 days), newest first. */
-export async function listMoveTasks(
-  sqs: SQSClient,
-  deadLetterQueueArn: string,
-  maxResults = 10,
-): Promise<MoveTaskProgress[]> {
-  const { Results = [] } = await sqs.send(
-    new ListMessageMoveTasksCommand({ SourceArn: deadLetterQueueArn, MaxResults: maxResults }),
-  );
-  return Results.map(toProgress);
-}
-
-/** Statuses after which a move task does not change any more. */
-const FINAL_STATUSES = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
-
-/** How {@link watchMoveTask} polls. */
-export interface WatchOptions {
-  /** Called with each progress report, the final one included. */
-  onProgress: (progress: MoveTaskProgress) => void;
-  /**
-   * Pause between reports, in milliseconds.
-   * @default 2000
-   */
-  intervalMs?: number;
-  /** Waits; tests pass a fake. @default setTimeout */
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/** Polls the dead-letter queue's latest move task until it completes, fails or is cancelled. */
-export async function watchMoveTask(
-  sqs: SQSClient,
-  deadLetterQueueArn: string,
-  options: WatchOptions,
-): Promise<MoveTaskProgress> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (;;) {
-    const [latest] = await listMoveTasks(sqs, deadLetterQueueArn, 1);
-    if (latest === undefined) throw new Error('SQS lists no move task for this dead-letter queue');
-    options.onProgress(latest);
-    if (FINAL_STATUSES.has(latest.status)) return latest;
-    await sleep(options.intervalMs ?? 2_000);
-  }
-}
-
-/** What a redrive of selected events needs. */
-export interface RedriveSelectedInput extends ReadOptions {
+/** What the SQS side of a redrive needs. */
+export interface SqsRedriveQueueInput {
   deadLetterQueueUrl: string;
   queueUrl: string;
-  /** SQS message ids or event ids. */
-  ids: readonly string[];
   /**
-   * Runs before each dead letter is sent; if it throws, that letter is not sent (it stays here, and so do
-   * the later ones of its member) and the error is reported. The CLI marks the ledger item `redriven` here.
+   * Seconds each letter read stays hidden from the consumer and other readers while the redrive runs.
+   * @default 30
    */
-  beforeSend?: (letter: DeadLetter) => Promise<void>;
-}
-
-/** The outcome of a selected redrive. */
-export interface RedriveSelectedResult {
-  /** Dead letters sent back to the main queue and deleted from the dead-letter queue. */
-  moved: DeadLetter[];
-  /** Requested ids that matched no message read. */
-  notFound: string[];
-  /** Dead letters that could not be moved, with the error; they stay in the dead-letter queue. */
-  failed: { letter: DeadLetter; error: string }[];
+  visibilityTimeoutSeconds?: number;
 }
 
 const REASON_ATTRIBUTE_NAMES = new Set<string>(Object.values(DEAD_LETTER_ATTRIBUTES));
@@ -362,49 +258,6 @@ function forwardedAttributes(letter: DeadLetter): Record<string, MessageAttribut
   return forwarded;
 }
 
-/**
- * Moves selected dead letters back to the main queue: for each, in the order read (FIFO order within a
- * group), `beforeSend`, then `SendMessage` with the body unchanged, the same message group and a deduplication id derived
- * from the dead-letter message id (so running the command again after a crash does not enqueue twice),
- * then `DeleteMessage` from the dead-letter queue. Everything else read is released untouched.
- */
-export async function redriveSelected(
-  sqs: SQSClient,
-  input: RedriveSelectedInput,
-): Promise<RedriveSelectedResult> {
-  const letters: DeadLetter[] = [];
-  const result: RedriveSelectedResult = { moved: [], notFound: [], failed: [] };
-  // Sent but not deleted: left hidden, so that a redrive started right after cannot send it again.
-  const keptHidden = new Set<DeadLetter>();
-  // Message groups in which an event could not be moved: their later events stay, to keep the order.
-  const blocked = new Set<string>();
-  try {
-    await receiveInto(sqs, input.deadLetterQueueUrl, input, letters);
-    for (const letter of letters) {
-      if (!input.ids.some((id) => matchesId(letter, id))) continue;
-      const group = letter.groupId ?? letter.messageId;
-      if (blocked.has(group)) {
-        result.failed.push({
-          letter,
-          error: 'not moved: an earlier event of the same member could not be moved',
-        });
-        continue;
-      }
-      const outcome = await moveOne(sqs, input, letter, result);
-      if (outcome !== 'moved') blocked.add(group);
-      if (outcome === 'sent_not_deleted') keptHidden.add(letter);
-    }
-  } finally {
-    await release(
-      sqs,
-      input.deadLetterQueueUrl,
-      letters.filter((letter) => !result.moved.includes(letter) && !keptHidden.has(letter)),
-    );
-  }
-  result.notFound = input.ids.filter((id) => !letters.some((letter) => matchesId(letter, id)));
-  return result;
-}
-
 /** The bridge's message group of a dead letter: SQS's, or else the one its event belongs to. */
 function messageGroupOf(letter: DeadLetter): string | undefined {
   if (letter.groupId !== undefined) return letter.groupId;
@@ -414,64 +267,39 @@ function messageGroupOf(letter: DeadLetter): string | undefined {
     : undefined;
 }
 
-/** Sends one dead letter to the main queue, then deletes it from the dead-letter queue. */
-async function moveOne(
-  sqs: SQSClient,
-  input: RedriveSelectedInput,
-  letter: DeadLetter,
-  result: RedriveSelectedResult,
-): Promise<'moved' | 'not_sent' | 'sent_not_deleted'> {
-  const groupId = messageGroupOf(letter);
-  if (groupId === undefined) {
-    result.failed.push({ letter, error: 'no MessageGroupId to send it with' });
-    return 'not_sent';
-  }
-  try {
-    await input.beforeSend?.(letter);
-  } catch (error) {
-    result.failed.push({
-      letter,
-      error: `not moved: ${error instanceof Error ? error.message : String(error)}`,
-    });
-    return 'not_sent';
-  }
-  try {
-    const attributes = forwardedAttributes(letter);
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: input.queueUrl,
-        MessageBody: letter.body,
-        MessageGroupId: groupId,
-        MessageDeduplicationId: `redrive-${letter.messageId}`,
-        ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
-      }),
-    );
-  } catch (error) {
-    result.failed.push({ letter, error: describe(error) });
-    return 'not_sent';
-  }
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
+/**
+ * The redrive's queue operations on SQS FIFO queues: receive from the dead-letter queue (hidden for the
+ * run), `SendMessage` to the main queue with the body unchanged, the same message group, no dead-letter
+ * reason attributes and a deduplication id derived from the dead-letter message id (so that a run
+ * repeated after a crash does not enqueue twice within SQS's 5-minute window), then `DeleteMessage`.
+ */
+export function sqsRedriveQueue(sqs: SQSClient, input: SqsRedriveQueueInput): RedriveQueue {
+  const options: ReadOptions = { visibilityTimeoutSeconds: input.visibilityTimeoutSeconds ?? 30 };
+  return {
+    async receive(max) {
+      const letters: DeadLetter[] = [];
+      await receiveOnce(sqs, input.deadLetterQueueUrl, { ...options, max }, letters);
+      return letters;
+    },
+    async sendBack(letter) {
+      const groupId = messageGroupOf(letter);
+      if (groupId === undefined) throw new Error('no MessageGroupId to send it with');
+      const attributes = forwardedAttributes(letter);
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: input.queueUrl,
+          MessageBody: letter.body,
+          MessageGroupId: groupId,
+          MessageDeduplicationId: `redrive-${letter.messageId}`,
+          ...(Object.keys(attributes).length === 0 ? {} : { MessageAttributes: attributes }),
+        }),
+      );
+    },
+    async delete(letter) {
       await sqs.send(
         new DeleteMessageCommand({ QueueUrl: input.deadLetterQueueUrl, ReceiptHandle: letter.receiptHandle }),
       );
-      result.moved.push(letter);
-      return 'moved';
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  // Sent, but still here (hidden until its visibility timeout ends). Resending it within SQS's 5-minute
-  // deduplication window is harmless; later it would apply the event twice.
-  result.failed.push({
-    letter,
-    error:
-      `already back on the main queue, but not deleted from the dead-letter queue (${describe(lastError)}): ` +
-      `delete it there by hand (message ${letter.messageId}); do not redrive it again`,
-  });
-  return 'sent_not_deleted';
+    },
+    release: (letters) => release(sqs, input.deadLetterQueueUrl, letters),
+  };
 }
-
-const describe = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -1,7 +1,8 @@
 /** Human-readable rendering of dead letters and move tasks for the `dlq` command. */
 import { type HistoryEntry, type LedgerItem, toPublicItem } from '#shared/ledger';
-import type { DeadLetter, DeadLetterListing, MoveTaskProgress } from './dead-letters.ts';
-import { itemOf, type LedgerLookup } from './ledger.ts';
+import type { DeadLetter, DeadLetterListing } from './dead-letters.ts';
+import { itemOf, type LedgerLookup, outlookOf, type RedriveOutlook } from './ledger.ts';
+import type { RedriveResult } from './redrive.ts';
 
 const KIND_TEXT: Record<string, string> = {
   tencent_permanent: 'Tencent refused it (no retry can fix it)',
@@ -47,6 +48,7 @@ function ledgerLines(letter: DeadLetter, lookup: LedgerLookup, indent: string): 
   const item = itemOf(letter, lookup);
   if (missing !== undefined || item === undefined) return [`${indent}ledger ${missing ?? '-'}`];
   const lines = [`${indent}ledger ${item.status}  attempts ${item.attempts}  updated ${item.updatedAt}`];
+  lines.push(`${indent}redrive ${outlookText(outlookOf(letter, lookup))}`);
   if (item.status === 'redriven') {
     lines.push(
       `${indent}       (marked redriven but still here: a redrive has not moved it, or not yet; if none is running, redrive it again)`,
@@ -141,12 +143,44 @@ export function formatDetail(
   return lines;
 }
 
-/** One line of move task progress. */
-export function formatProgress(progress: MoveTaskProgress): string {
-  const total = progress.toMove === undefined ? '' : ` of ~${progress.toMove}`;
-  const failure = progress.failureReason === undefined ? '' : ` - ${progress.failureReason}`;
-  const started = progress.startedAt === undefined ? '' : ` (started ${progress.startedAt.toISOString()})`;
-  return `${progress.status}: ~${progress.moved}${total} moved${started}${failure}`;
+/** What the consumer will do with a letter a redrive sends back, in words. */
+export function outlookText(outlook: RedriveOutlook): string {
+  switch (outlook.kind) {
+    case 'apply':
+      return 'would apply it';
+    case 'superseded':
+      return `would not apply it: superseded by ${outlook.by}, a newer event about the same member and field that was applied`;
+    case 'finished':
+      return `would not apply it again: its event is already ${outlook.status} (the consumer acknowledges this copy)`;
+    case 'unknown':
+      return 'outcome unknown (the ledger could not say)';
+  }
+}
+
+/** The `redrive` output: a line per letter moved or left, then the counts. */
+export function formatRedrive(result: RedriveResult): string[] {
+  const lines: string[] = [];
+  for (const { letter, outlook } of result.moved) {
+    const group = typeof letter.event?.groupId === 'string' ? letter.event.groupId : '-';
+    lines.push(
+      `moved   ${letter.eventId ?? '-'} (message ${letter.messageId}), group ${group}: ${outlookText(outlook)}`,
+    );
+  }
+  for (const { letter, error } of result.failed) {
+    lines.push(`FAILED  ${letter.eventId ?? '-'} (message ${letter.messageId}): ${error}`);
+    lines.push(`        it was dead-lettered because: ${reasonLine(letter)}`);
+  }
+  for (const id of result.notFound) lines.push(`missing ${id}: no dead letter read has this id (see --max)`);
+  if (result.notReleased.length > 0) {
+    lines.push(
+      `${result.notReleased.length} letter(s) read but not moved could not be made visible again at once (${result.notReleased.join(', ')}); they reappear when their visibility timeout ends.`,
+    );
+  }
+  const superseded = result.moved.filter(({ outlook }) => outlook.kind === 'superseded').length;
+  lines.push(
+    `${result.moved.length} moved (${superseded} superseded), ${result.failed.length} left in the dead-letter queue, ${result.notFound.length} not found.`,
+  );
+  return lines;
 }
 
 /**
@@ -171,5 +205,6 @@ export function toJson(
     event: letter.event ?? null,
     body: letter.event === undefined ? letter.body : undefined,
     ledger: item === undefined ? null : toPublicItem(item),
+    redrive: outlookOf(letter, lookup),
   };
 }

@@ -1,8 +1,19 @@
 /**
  * The event ledger's side of the `dlq` command: each dead letter's ledger item (status, attempts,
- * history) for `list` and `show`, and marking the items of redriven events `redriven`. No printing here.
+ * history) and its member's record for `list`, `show` and `redrive`, what a redrive of it would do, and
+ * marking the items of redriven events `redriven`. No printing here.
  */
-import { expiresAtOf, type LedgerItem, type LedgerStore, LedgerUnavailableError } from '#shared/ledger';
+import { eventPosition, fieldsOf, memberKeyOf, standingOf } from '#shared/decisions';
+import {
+  expiresAtOf,
+  type LedgerItem,
+  type LedgerStore,
+  LedgerUnavailableError,
+  type MemberRecord,
+  type TransitionResult,
+} from '#shared/ledger';
+import { transitionOf } from '#shared/ledger-transitions';
+import { parseQueueMessage, type QueueMessage } from '#shared/queue-message';
 import type { DeadLetter } from './dead-letters.ts';
 
 /** What the ledger said about a set of dead letters. */
@@ -11,8 +22,12 @@ export type LedgerLookup =
   | { kind: 'not_configured' }
   /** The table could not be read; `error` says why. */
   | { kind: 'unavailable'; error: string }
-  /** Items by event id; an event the ledger has no item for is absent. */
-  | { kind: 'read'; items: ReadonlyMap<string, LedgerItem> };
+  /** Items by event id and member records by key; what the ledger has none of is absent. */
+  | {
+      kind: 'read';
+      items: ReadonlyMap<string, LedgerItem>;
+      members: ReadonlyMap<string, MemberRecord>;
+    };
 
 /** A ledger failure for an operator: the store's message and the AWS error behind it (never item contents). */
 export function describeLedgerError(error: unknown): string {
@@ -22,18 +37,36 @@ export function describeLedgerError(error: unknown): string {
   return `${error.message}${behind}`;
 }
 
+/** The queue message of a letter, when its body is one. */
+export function messageOf(letter: DeadLetter): QueueMessage | undefined {
+  try {
+    return parseQueueMessage(letter.body);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The ledger items of these dead letters, read in one strongly consistent batch.
+ * The ledger items of these dead letters and their members' records, read in two strongly consistent
+ * batches at once.
  * @param store - `undefined` when no table was given.
  */
 export async function lookUpLetters(
   letters: readonly DeadLetter[],
-  store: Pick<LedgerStore, 'getMany'> | undefined,
+  store: Pick<LedgerStore, 'getMany' | 'getMembers'> | undefined,
 ): Promise<LedgerLookup> {
   if (store === undefined) return { kind: 'not_configured' };
   const eventIds = letters.flatMap((letter) => (letter.eventId === undefined ? [] : [letter.eventId]));
+  const memberKeys = letters.flatMap((letter) => {
+    const message = messageOf(letter);
+    return message === undefined ? [] : [memberKeyOf(message.groupId, message.account)];
+  });
   try {
-    return { kind: 'read', items: eventIds.length === 0 ? new Map() : await store.getMany(eventIds) };
+    const [items, members] = await Promise.all([
+      eventIds.length === 0 ? new Map<string, LedgerItem>() : store.getMany(eventIds),
+      memberKeys.length === 0 ? new Map<string, MemberRecord>() : store.getMembers(memberKeys),
+    ]);
+    return { kind: 'read', items, members };
   } catch (error) {
     if (!(error instanceof LedgerUnavailableError)) throw error;
     return { kind: 'unavailable', error: describeLedgerError(error) };
@@ -47,38 +80,82 @@ export function itemOf(letter: DeadLetter, lookup: LedgerLookup): LedgerItem | u
     : undefined;
 }
 
-/** Thrown when an item could not be marked `redriven`; its message is ready to print. */
-export class MarkRedrivenError extends Error {
-  constructor(eventId: string, cause: unknown) {
-    super(`the ledger could not mark ${eventId} redriven: ${describeLedgerError(cause)}`, { cause });
-    this.name = 'MarkRedrivenError';
+/** What the consumer will do with a letter sent back to the main queue, as the ledger reads now. */
+export type RedriveOutlook =
+  /** It will be applied (unless it fails again). */
+  | { kind: 'apply' }
+  /** A newer event about the same member and field was applied: it will end superseded, with no call. */
+  | { kind: 'superseded'; by: string }
+  /** Its event is already finished otherwise (applied, expired, superseded): acknowledged with no call. */
+  | { kind: 'finished'; status: LedgerItem['status'] }
+  /** The ledger could not say (no table, not readable, or the body is not a queue message). */
+  | { kind: 'unknown' };
+
+/**
+ * What a redrive of this letter would lead to: the consumer's own rule (`standingOf`), on the ledger as
+ * read. The consumer decides when it receives the event; this is what `list`, `show` and `redrive` say.
+ */
+export function outlookOf(letter: DeadLetter, lookup: LedgerLookup): RedriveOutlook {
+  const message = messageOf(letter);
+  if (lookup.kind !== 'read' || message === undefined) return { kind: 'unknown' };
+  const item = lookup.items.get(message.eventId);
+  if (item !== undefined && item.status !== 'dead_lettered' && item.status !== 'redriven') {
+    if (item.status === 'applied' || item.status === 'expired' || item.status === 'superseded') {
+      return { kind: 'finished', status: item.status };
+    }
   }
+  const standing = standingOf(
+    message.eventId,
+    eventPosition(message, item),
+    fieldsOf(message),
+    lookup.members.get(memberKeyOf(message.groupId, message.account)),
+  );
+  return standing.kind === 'superseded' ? { kind: 'superseded', by: standing.by } : { kind: 'apply' };
 }
+
+/** What marking a letter's item `redriven` did. */
+export type MarkResult =
+  /** Marked now (or already marked by an earlier redrive that did not move the letter). */
+  | { kind: 'marked' }
+  /** Nothing to mark: no event id, no item, or an item not dead-lettered (the consumer decides). */
+  | { kind: 'unmarked'; status: LedgerItem['status'] | undefined }
+  /** The ledger could not be read or written: the letter must stay. */
+  | { kind: 'unavailable'; error: string };
 
 /**
  * Marks a dead letter's ledger item `redriven` (a fresh attempt budget), before the letter goes back to
- * the main queue: the consumer acknowledges at once a message whose item is still terminal
- * (`dead_lettered`), taking it for one it finished before a crash, so an unmarked redriven event would
- * be dropped. A letter without an event id (an unreadable message) has no item; an event the ledger
- * does not have is left alone.
+ * the main queue: the consumer acknowledges at once a message whose item is still finished
+ * (`dead_lettered`), taking it for a copy, so an unmarked redriven event would be dropped. The write is
+ * the transition table's `dead_lettered` to `redriven` by the redrive; if another writer changed the
+ * item meanwhile, it is read again and marked from what it now is.
  *
- * @returns whether an item was marked (or would have been, had the ledger had one)
- * @throws {@link MarkRedrivenError} when the ledger cannot be written
+ * @param item - the item as read (`undefined`: the ledger has none)
  */
-export async function markLetterRedriven(
+export async function markRedriven(
   letter: DeadLetter,
-  store: Pick<LedgerStore, 'markRedriven'>,
+  item: LedgerItem | undefined,
+  store: Pick<LedgerStore, 'transition' | 'getMany'>,
   options: { nowMs: number; retentionDays: number },
-): Promise<boolean> {
-  if (letter.eventId === undefined) return false;
+): Promise<MarkResult> {
+  const { eventId } = letter;
+  if (eventId === undefined) return { kind: 'unmarked', status: undefined };
+  const at = new Date(options.nowMs).toISOString();
+  const expiresAt = expiresAtOf(options.nowMs, options.retentionDays);
+  let current = item;
   try {
-    await store.markRedriven(
-      letter.eventId,
-      new Date(options.nowMs).toISOString(),
-      expiresAtOf(options.nowMs, options.retentionDays),
-    );
-    return true;
+    for (let round = 0; round < 3; round++) {
+      if (current?.status === 'redriven') return { kind: 'marked' };
+      if (current?.status !== 'dead_lettered') return { kind: 'unmarked', status: current?.status };
+      const result: TransitionResult = await store.transition(
+        eventId,
+        transitionOf(current, { by: 'redrive', to: 'redriven', at, expiresAt, attempts: 0 }),
+      );
+      if (result.kind === 'written') return { kind: 'marked' };
+      current = result.current;
+    }
+    return { kind: 'unavailable', error: 'the item kept changing while it was marked' };
   } catch (error) {
-    throw new MarkRedrivenError(letter.eventId, error);
+    if (!(error instanceof LedgerUnavailableError)) throw error;
+    return { kind: 'unavailable', error: describeLedgerError(error) };
   }
 }

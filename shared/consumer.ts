@@ -1,21 +1,23 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { backoffSeconds } from './backoff.ts';
+import { BatchLedger, deadLetterIdOf, type LedgerWriteResult } from './batch-ledger.ts';
 import { type MemberRequest, planCalls } from './coalesce.ts';
 import { runConcurrently } from './concurrency.ts';
 import type { DeadLetterReason } from './dead-letter.ts';
+import { fieldsOf, muteRunning, standingOf } from './decisions.ts';
 import { MessageFormatError } from './errors.ts';
 import {
   type LedgerItem,
   type LedgerStore,
   LedgerUnavailableError,
   type PublicLedgerItem,
-  TERMINAL_STATUSES,
   toPublicItem,
 } from './ledger.ts';
-import { toLedgerOutcome } from './ledger-outcome.ts';
+import { toLedgerWrite } from './ledger-outcome.ts';
+import { isFinished } from './ledger-transitions.ts';
 import { BRIDGE_METRICS } from './metrics.ts';
-import { parseQueueMessage, type QueueMessage, toTencentCall } from './queue-message.ts';
+import { asUnmute, parseQueueMessage, type QueueMessage, toTencentCall } from './queue-message.ts';
 import {
   applyPlannedCall,
   BatchCredentials,
@@ -54,6 +56,12 @@ export interface QueueRecord {
   messageGroupId: string | undefined;
   /** Delivery attempts so far, this one included (SQS's `ApproximateReceiveCount`). */
   receiveCount: number;
+  /**
+   * The dead-letter reason the message carries, when it has the consumer's dead-letter attributes:
+   * it is a dead letter moved back to the main queue as it was (an SQS move task), not by the redrive
+   * command, which sends letters back without them.
+   */
+  deadLetterReason?: DeadLetterReason | undefined;
 }
 
 /** A visibility change for one message. */
@@ -68,8 +76,11 @@ export interface VisibilityChange {
 export interface ConsumerQueue {
   /** Sets the visibility of several messages of the main queue. */
   changeVisibility(changes: readonly VisibilityChange[]): Promise<void>;
-  /** Sends a message to the dead-letter queue, body unchanged, with its reason; a repeated send of the same message is dropped. */
-  sendToDeadLetter(record: QueueRecord, reason: DeadLetterReason): Promise<void>;
+  /**
+   * Sends a message to the dead-letter queue, body unchanged, with its reason. A repeated send with the
+   * same `deduplicationId` (see `deadLetterIdOf`) is dropped within SQS's 5-minute window.
+   */
+  sendToDeadLetter(record: QueueRecord, reason: DeadLetterReason, deduplicationId: string): Promise<void>;
 }
 
 /** The consumer's tunables (see `ConsumerConfig` for their environment variables and defaults). */
@@ -128,7 +139,10 @@ interface Lane {
 interface Pending {
   lane: Lane;
   item: Item;
-  known: LedgerItem | undefined;
+  /** The member fields the call sets (see `fieldsOf`). */
+  fields: string[];
+  /** What the ledger's history says of fields left out of the call (a newer event set them). */
+  note?: string;
 }
 
 const names = BRIDGE_METRICS.consumer;
@@ -153,17 +167,18 @@ function fallbackRetrySeconds(
  * order; groups run concurrently, in rounds of each member's next record, and with `MUTE_API`
  * `forbid_send_msg` the round's mutes (or unmutes) of one group with the same `MuteTime` go out as one
  * call (see `coalesce.ts`). Each record ends in one of the policy's decisions:
- * - done: applied, or nothing left to apply (an expired mute);
+ * - done: applied, superseded, or nothing left to apply (an expired mute, an event already finished);
  * - retry: a failure of the event that may pass; hidden for a backoff delay, and its attempt counted;
  * - hold: the deployment cannot call Tencent (secret unreadable, or refused by Tencent); hidden for a
  *   growing delay, no attempt counted, never dead-lettered;
  * - defer: not attempted (an earlier record of its member did not finish, or no time is left); visible
  *   again at once, or after a settle delay behind an event whose last call timed out;
  * - dead_letter: moved to the dead-letter queue with its reason (and if that fails, retried).
- * Attempts are counted in the ledger, not from SQS's receive count: exact across containers. Every
- * outcome but a deferral is recorded in the ledger before the message is acknowledged; if that write
- * fails the record is retried instead (a repeated Tencent call is safe: every change is set-to-value and
- * a mute's end is absolute). A record whose ledger item is already terminal is acknowledged at once.
+ * The ledger is the authority (see `batch-ledger.ts` and `decisions.ts`): a copy of an event already
+ * finished is acknowledged with no call; an event older than the newest applied to every member field
+ * it sets is superseded with no call; attempts are counted in the ledger, not from SQS's receive count;
+ * and every outcome but a deferral is recorded before the message is acknowledged (if that write fails
+ * the record is retried instead: every change is set-to-value and a mute's end is absolute).
  */
 export async function processBatch(
   records: readonly QueueRecord[],
@@ -196,27 +211,71 @@ export async function processBatch(
   const hasTimeForACall = () =>
     budget.remainingTimeMs() >= settings.tencentTimeoutMs + settings.timeReserveMs;
   const ledger = await readLedger(items, deps);
-  // Terminal items to publish as outcome events once the batch is done, by message id.
+  // Finished items to publish as outcome events once the batch is done, by message id.
   const terminal = new Map<string, PublicLedgerItem>();
+  const retryAfter = (result: StepResult, record: QueueRecord): Decision => ({
+    kind: 'retry',
+    afterSeconds: fallbackRetrySeconds(result, record.receiveCount, settings, random),
+  });
 
   /** Records a record's result: the decision, the dead letter, the ledger, the log line and metrics. */
-  const finishRecord = async (lane: Lane, item: Item, known: LedgerItem | undefined, result: StepResult) => {
+  const finishRecord = async (lane: Lane, item: Item, result: StepResult, fields: readonly string[] = []) => {
     const { messageId, receiveCount } = item.record;
+    const { message } = item;
+    const known = message instanceof MessageFormatError ? undefined : ledger?.item(message.eventId);
     const prior = known?.attempts ?? 0;
     const attempt = countsAsAttempt(result) ? prior + 1 : prior;
     let decision = decide(result, { attempt, receiveCount }, settings, random);
     if (decision.kind === 'dead_letter') {
       decision = await deadLetter(item, result, decision, attempt, deps, now, random);
     }
-    if (!(item.message instanceof MessageFormatError) && ledger !== undefined) {
-      const recorded = await recordOutcome(item, item.message, known, result, decision, attempt, deps, now);
-      if (recorded === 'failed') {
-        decision = {
-          kind: 'retry',
-          afterSeconds: fallbackRetrySeconds(result, receiveCount, settings, random),
-        };
-      } else if (recorded !== undefined && TERMINAL_STATUSES.has(recorded.status)) {
-        terminal.set(messageId, toPublicItem(recorded));
+    if (!(message instanceof MessageFormatError) && ledger !== undefined) {
+      const nowMs = now();
+      const position = ledger.position(message);
+      const writeOf = (current: LedgerItem | undefined) =>
+        toLedgerWrite(result, decision, {
+          item: current,
+          message,
+          position,
+          attempt: countsAsAttempt(result) ? (current?.attempts ?? 0) + 1 : (current?.attempts ?? 0),
+          nowMs,
+          ledgerRetentionDays: settings.ledgerRetentionDays,
+        });
+      // An applied event (or an expired mute) is now its member's newest decision for its fields. That
+      // is recorded first: an item is finished only once its member's record has it, so that an older
+      // event (a redriven one, say) never finds a finished newer one missing from the record.
+      const decided = result.kind === 'applied' || result.kind === 'expired' ? fields : [];
+      const decisionRecorded = await ledger.recordDecision(message, decided, nowMs);
+      const recorded: LedgerWriteResult =
+        decisionRecorded.kind === 'unavailable'
+          ? { kind: 'nothing' }
+          : await ledger.transition(message.eventId, writeOf);
+      if (decisionRecorded.kind === 'recorded' && decisionRecorded.newer.length > 0) {
+        // Cannot happen while SQS FIFO hands a member's events out one batch at a time; if it does, a
+        // newer decision may have been undone at Tencent and an operator must look.
+        logger.error('a newer decision was recorded for this member while this event was applied', {
+          ...logFields(item),
+          fields: decisionRecorded.newer,
+        });
+        metrics.addMetric(names.orderConflicts, MetricUnit.Count, 1);
+      }
+      const failure =
+        decisionRecorded.kind === 'unavailable'
+          ? decisionRecorded.error
+          : recorded.kind === 'unavailable'
+            ? recorded.error
+            : undefined;
+      if (failure !== undefined) {
+        logger.error('could not record the outcome in the ledger; the event will be retried', {
+          ...logFields(item),
+          error: failure,
+        });
+        metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
+        decision = retryAfter(result, item.record);
+      } else if (recorded.kind === 'refused') {
+        decision = refused(item, recorded.current, result, deps) ?? retryAfter(result, item.record);
+      } else if (recorded.kind === 'written' && isFinished(recorded.item.status)) {
+        terminal.set(messageId, toPublicItem(recorded.item));
       }
     }
     report(item, result, decision, attempt, deps);
@@ -225,9 +284,55 @@ export async function processBatch(
   };
 
   /**
+   * A record whose event the ledger shows finished: a copy (acknowledged with no call, its member's
+   * record repaired if its decision is missing), or a dead letter moved back to the main queue without
+   * a redrive's mark (sent back to the dead-letter queue: only `npm run dlq -- redrive` takes an event
+   * out of it).
+   */
+  const finishedBefore = async (item: Item, message: QueueMessage, known: LedgerItem, view: BatchLedger) => {
+    const { record } = item;
+    if (known.status === 'dead_lettered' && record.deadLetterReason !== undefined) {
+      try {
+        await deps.queue.sendToDeadLetter(record, record.deadLetterReason, deadLetterIdOf(record));
+        logger.warn(
+          'a dead letter came back without a redrive marking it; returned to the dead-letter queue (redrive it with npm run dlq -- redrive)',
+          logFields(item),
+        );
+        metrics.addMetric(names.deadLettersReturned, MetricUnit.Count, 1);
+        decisions.set(record.messageId, { kind: 'done', outcome: 'finished_before' });
+      } catch (error) {
+        logger.error('could not return a dead letter to the dead-letter queue; will retry', {
+          ...logFields(item),
+          error: describeError(error),
+        });
+        decisions.set(record.messageId, retryAfter({ kind: 'no_time' }, record));
+      }
+      return;
+    }
+    if (known.status === 'applied' || known.status === 'expired') {
+      const repaired = await view.repairDecision(message, now());
+      if (repaired.kind === 'unavailable') {
+        logger.error("could not record the event in its member's record; will retry", {
+          ...logFields(item),
+          error: repaired.error,
+        });
+        metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
+        decisions.set(record.messageId, retryAfter({ kind: 'no_time' }, record));
+        return;
+      }
+    }
+    // Recorded already, and not acknowledged (a crash, its outcome event still to publish, or a copy).
+    logger.info('event already finished; acknowledging it', { ...logFields(item), status: known.status });
+    metrics.addMetric(names.finishedBefore, MetricUnit.Count, 1);
+    decisions.set(record.messageId, { kind: 'done', outcome: 'finished_before' });
+    terminal.set(record.messageId, toPublicItem(known));
+  };
+
+  /**
    * Takes a member on to its next record that needs a Tencent call, finishing those that need none on
-   * the way (already finished, unreadable, no ledger, no time left, a mute already over) and deferring
-   * the rest once one does not finish. Returns that record's call, or `undefined` when the member is done.
+   * the way (already finished, superseded, unreadable, no ledger, no time left, a mute already over)
+   * and deferring the rest once one does not finish. Returns that record's call, or `undefined` when
+   * the member is done.
    */
   const advance = async (lane: Lane, nowMs: number): Promise<MemberRequest<Pending> | undefined> => {
     for (let item = lane.items.shift(); item !== undefined; item = lane.items.shift()) {
@@ -237,30 +342,70 @@ export async function processBatch(
         continue;
       }
       const { message } = item;
-      const known = message instanceof MessageFormatError ? undefined : ledger?.get(message.eventId);
-      if (known && TERMINAL_STATUSES.has(known.status)) {
-        // Recorded already, and not acknowledged (a crash, or its outcome event is still to publish).
-        logger.info('event already finished; acknowledging it', { ...logFields(item), status: known.status });
-        decisions.set(item.record.messageId, { kind: 'done', outcome: 'finished_before' });
-        terminal.set(item.record.messageId, toPublicItem(known));
+      if (message instanceof MessageFormatError) {
+        await finishRecord(lane, item, { kind: 'unreadable', info: message.message });
         continue;
       }
-      const call =
-        message instanceof MessageFormatError || ledger === undefined || !hasTimeForACall()
-          ? undefined
-          : toTencentCall(message, nowMs, settings.muteApi);
-      if (call !== undefined && call.kind !== 'expired') {
-        return { member: { lane, item, known }, request: call };
+      if (ledger === undefined) {
+        await finishRecord(lane, item, {
+          kind: 'held',
+          reason: 'ledger_unavailable',
+          info: 'the event ledger cannot be read',
+        });
+        continue;
       }
-      const result: StepResult =
-        message instanceof MessageFormatError
-          ? { kind: 'unreadable', info: message.message }
-          : ledger === undefined
-            ? { kind: 'held', reason: 'ledger_unavailable', info: 'the event ledger cannot be read' }
-            : call === undefined
-              ? { kind: 'no_time' }
-              : { kind: 'expired' };
-      await finishRecord(lane, item, known, result);
+      const known = ledger.item(message.eventId);
+      if (known !== undefined && isFinished(known.status)) {
+        await finishedBefore(item, message, known, ledger);
+        continue;
+      }
+      const standing = standingOf(
+        message.eventId,
+        ledger.position(message),
+        fieldsOf(message),
+        ledger.member(message),
+      );
+      if (standing.kind === 'superseded') {
+        await finishRecord(lane, item, { kind: 'superseded', by: standing.by });
+        continue;
+      }
+      if (standing.kind === 'applied_before') {
+        await finishRecord(
+          lane,
+          item,
+          { kind: 'applied', note: "applied before its outcome was recorded (its member's record shows it)" },
+          fieldsOf(message),
+        );
+        continue;
+      }
+      let note =
+        standing.superseded.length === 0
+          ? undefined
+          : `not sent, a newer event set them: ${standing.superseded.join(', ')}`;
+      let call = hasTimeForACall()
+        ? toTencentCall(
+            message,
+            nowMs,
+            settings.muteApi,
+            standing.superseded.length === 0 ? undefined : standing.fields,
+          )
+        : undefined;
+      const running = call?.kind === 'expired' ? muteRunning(ledger.member(message), nowMs) : undefined;
+      if (message.action === 'mute' && running !== undefined) {
+        // Its end has passed, but an older, longer mute still runs: this decision ends it.
+        call = toTencentCall(asUnmute(message), nowMs, settings.muteApi);
+        note = `its end had passed, so it unmuted: the mute of ${running.eventId} it replaces ran longer`;
+      }
+      if (call === undefined) {
+        await finishRecord(lane, item, { kind: 'no_time' });
+      } else if (call.kind === 'expired') {
+        await finishRecord(lane, item, { kind: 'expired' }, standing.fields);
+      } else {
+        return {
+          member: { lane, item, fields: standing.fields, ...(note === undefined ? {} : { note }) },
+          request: call,
+        };
+      }
     }
     return undefined;
   };
@@ -279,9 +424,14 @@ export async function processBatch(
     await runConcurrently(planCalls(requests), settings.groupConcurrency, async (call) => {
       const results = await applyPlannedCall(call, step);
       await Promise.all(
-        call.parts.map(({ member }, i) =>
-          finishRecord(member.lane, member.item, member.known, results[i] ?? { kind: 'no_time' }),
-        ),
+        call.parts.map(({ member }, i) => {
+          const result = results[i] ?? { kind: 'no_time' };
+          const noted =
+            result.kind === 'applied' && member.note !== undefined
+              ? { ...result, note: member.note }
+              : result;
+          return finishRecord(member.lane, member.item, noted, member.fields);
+        }),
       );
     });
   }
@@ -290,61 +440,39 @@ export async function processBatch(
   return finish(items, decisions, deps);
 }
 
-/** The ledger items of the batch's readable messages; `undefined` when the ledger cannot be read. */
-async function readLedger(
-  items: readonly Item[],
+/**
+ * What a record whose transition the ledger refused does: the item changed since the batch read it.
+ * When another delivery finished the event meanwhile (a copy that won), the record is done; otherwise
+ * (`undefined`) it is retried, and its next delivery reads the item anew. Logged and counted either way.
+ */
+function refused(
+  item: Item,
+  current: LedgerItem | undefined,
+  result: StepResult,
   deps: ConsumerDeps,
-): Promise<Map<string, LedgerItem> | undefined> {
-  const eventIds = items.flatMap(({ message }) =>
-    message instanceof MessageFormatError ? [] : [message.eventId],
-  );
-  if (eventIds.length === 0) return new Map();
+): Decision | undefined {
+  const finished = current !== undefined && isFinished(current.status);
+  deps.logger.warn('the ledger refused the transition: the item changed since it was read', {
+    ...logFields(item),
+    current: current?.status ?? 'none',
+    resultKind: result.kind,
+    outcome: finished ? 'acknowledged: another delivery finished the event' : 'retried',
+  });
+  deps.metrics.addMetric(names.transitionsRefused, MetricUnit.Count, 1);
+  return finished ? { kind: 'done', outcome: 'finished_before' } : undefined;
+}
+
+/** The batch's ledger view; `undefined` when the ledger cannot be read. */
+async function readLedger(items: readonly Item[], deps: ConsumerDeps): Promise<BatchLedger | undefined> {
+  const messages = items.flatMap(({ message }) => (message instanceof MessageFormatError ? [] : [message]));
   try {
-    return await deps.ledger.getMany(eventIds);
+    return await BatchLedger.read(deps.ledger, messages, deps.settings.ledgerRetentionDays);
   } catch (error) {
     if (!(error instanceof LedgerUnavailableError)) throw error;
     deps.logger.error('event ledger unavailable; every event is held', { error: error.message });
     deps.metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
     return undefined;
   }
-}
-
-/**
- * Records a record's outcome in the ledger. Returns the item as recorded, `undefined` when there was
- * nothing to record, or `failed` when the write failed or lost a race (the record is then retried, not
- * acknowledged).
- */
-async function recordOutcome(
-  item: Item,
-  message: QueueMessage,
-  known: LedgerItem | undefined,
-  result: StepResult,
-  decision: Decision,
-  attempt: number,
-  deps: ConsumerDeps,
-  now: () => number,
-): Promise<LedgerItem | undefined | 'failed'> {
-  const outcome = toLedgerOutcome(result, decision, {
-    item: known,
-    message,
-    attempt,
-    nowMs: now(),
-    ledgerRetentionDays: deps.settings.ledgerRetentionDays,
-  });
-  if (outcome === undefined) return undefined;
-  try {
-    const recorded = await deps.ledger.recordOutcome(message.eventId, known?.attempts ?? 0, outcome);
-    if (recorded !== 'conflict') return recorded;
-    deps.logger.warn('the ledger item changed meanwhile; the event will be retried', logFields(item));
-  } catch (error) {
-    if (!(error instanceof LedgerUnavailableError)) throw error;
-    deps.logger.error('could not record the outcome in the ledger; the event will be retried', {
-      ...logFields(item),
-      error: error.message,
-    });
-  }
-  deps.metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
-  return 'failed';
 }
 
 /**
@@ -454,14 +582,13 @@ async function deadLetter(
     ...(item.message instanceof MessageFormatError ? {} : { eventId: item.message.eventId }),
   };
   try {
-    await deps.queue.sendToDeadLetter(item.record, reason);
+    await deps.queue.sendToDeadLetter(item.record, reason, deadLetterIdOf(item.record));
     return decision;
   } catch (error) {
     const afterSeconds = fallbackRetrySeconds(result, item.record.receiveCount, deps.settings, random);
     deps.logger.error('could not dead-letter the event; will retry', {
       ...logFields(item),
-      error:
-        error instanceof Error ? { name: error.name, message: redactText(error.message) } : String(error),
+      error: describeError(error),
       retryInSeconds: afterSeconds,
     });
     return { kind: 'retry', afterSeconds };
@@ -485,6 +612,12 @@ function report(item: Item, result: StepResult, decision: Decision, attempt: num
       } else if (decision.outcome === 'expired') {
         logger.info('mute already over; nothing to apply', fields);
         metrics.addMetric(names.expired, MetricUnit.Count, 1);
+      } else if (decision.outcome === 'superseded' && result.kind === 'superseded') {
+        logger.info('a newer event about this member was applied first; not applied', {
+          ...fields,
+          supersededBy: result.by,
+        });
+        metrics.addMetric(names.superseded, MetricUnit.Count, 1);
       }
       return;
     case 'retry':
@@ -571,4 +704,9 @@ async function finish(
     }
   }
   return { failedMessageIds };
+}
+
+/** An unexpected error, for a log line: its name and redacted message. */
+function describeError(error: unknown): unknown {
+  return error instanceof Error ? { name: error.name, message: redactText(error.message) } : String(error);
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { runConcurrently } from './concurrency.ts';
 import { isEventBatch, type ModerationEvent, RESERVED_KEYS, validateEvents } from './contract.ts';
+import { positionOf } from './decisions.ts';
 import {
   EnqueueError,
   EventConflictError,
@@ -10,6 +11,7 @@ import {
   WebhookRejectedError,
 } from './errors.ts';
 import { expiresAtOf, type LedgerItem, type LedgerStore, LedgerUnavailableError } from './ledger.ts';
+import { transitionOf } from './ledger-transitions.ts';
 import { messageGroupIdOf, toQueueMessage } from './queue-message.ts';
 import { checkContentHeaders, decodeRequestBody, receivedBody } from './request-body.ts';
 import type { AcceptedBody } from './responses.ts';
@@ -75,6 +77,8 @@ export interface IngestDeps {
   webhook?: WebhookVerifier;
   /** The clock. */
   now?: () => Date;
+  /** Told when the ledger refused a transition (for the metric): the consumer moved the event on first. */
+  onTransitionRefused?: () => void;
 }
 
 /**
@@ -149,7 +153,7 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
   });
   if (unqueueable.length > 0) throw new ValidationError(unqueueable);
 
-  const duplicates = await recordInLedger(events, receivedAt, deps);
+  const { duplicates, received } = await recordInLedger(events, receivedAt, deps);
   const toEnqueue = entries.filter((entry) => !duplicates.has(entry.eventId));
 
   const enqueued: string[] = [];
@@ -164,7 +168,7 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
     enqueued.push(...chunk.filter((entry) => !refusedIds.has(entry.eventId)).map((entry) => entry.eventId));
     if (refused.length > 0) throw enqueueFailure(toEnqueue, enqueued, deps.logger, refused);
   }
-  await confirmQueued(enqueued, deps);
+  await confirmQueued(enqueued, received, deps);
 
   for (const event of events) {
     deps.logger.info(
@@ -213,7 +217,9 @@ async function verifySender(
 /**
  * Records the events in the ledger, all or nothing for conflicts: it reads first, and writes nothing
  * when an eventId is already used for other content. Returns the duplicates (same content, confirmed
- * on the queue before), which are not enqueued again.
+ * on the queue before), which are not enqueued again, and the `received` items of the others (created
+ * now, or by an earlier request whose events never reached the queue), which keep the position of
+ * their first acceptance.
  *
  * @throws {@link EventConflictError}, {@link LedgerUnavailableError}
  */
@@ -221,14 +227,16 @@ async function recordInLedger(
   events: readonly ModerationEvent[],
   receivedAt: Date,
   deps: IngestDeps,
-): Promise<Set<string>> {
+): Promise<{ duplicates: Set<string>; received: Map<string, LedgerItem> }> {
   const known = await deps.ledger.getMany(events.map((event) => event.eventId));
   const duplicates = new Set<string>();
+  const received = new Map<string, LedgerItem>();
   const conflicts: { index: number; eventId: string }[] = [];
   const classify = (event: ModerationEvent, index: number, item: LedgerItem) => {
     if (item.fingerprint !== event.fingerprint) conflicts.push({ index, eventId: event.eventId });
     // Recorded but never confirmed on the queue: this resend enqueues it.
-    else if (item.status !== 'received') duplicates.add(event.eventId);
+    else if (item.status === 'received') received.set(event.eventId, item);
+    else duplicates.add(event.eventId);
   };
   events.forEach((event, index) => {
     const item = known.get(event.eventId);
@@ -241,7 +249,7 @@ async function recordInLedger(
   const raced: [ModerationEvent, number][] = [];
   const fresh = [...events.entries()].filter(([, event]) => !known.has(event.eventId));
   await runConcurrently(fresh, LEDGER_WRITES_AT_ONCE, async ([index, event]) => {
-    const created = await deps.ledger.create({
+    const item: LedgerItem = {
       eventId: event.eventId,
       status: 'received',
       groupId: event.groupId,
@@ -249,12 +257,15 @@ async function recordInLedger(
       action: event.action,
       fingerprint: event.fingerprint,
       acceptedAt: at,
+      position: positionOf(at, index, event.eventId),
       updatedAt: at,
       attempts: 0,
       history: [{ at, outcome: 'received' }],
       expiresAt,
-    });
-    if (created === 'exists') raced.push([event, index]);
+      version: 1,
+    };
+    if ((await deps.ledger.create(item)) === 'created') received.set(event.eventId, item);
+    else raced.push([event, index]);
   });
   // Another request recorded the same id meanwhile: it is a duplicate or a conflict like any other.
   if (raced.length > 0) {
@@ -265,18 +276,37 @@ async function recordInLedger(
     }
     if (conflicts.length > 0) throw new EventConflictError(conflicts);
   }
-  return duplicates;
+  return { duplicates, received };
 }
 
-/** Marks the enqueued events `queued`. A failure here loses nothing: the consumer records their outcome. */
-async function confirmQueued(eventIds: readonly string[], deps: IngestDeps): Promise<void> {
+/**
+ * Moves the enqueued events' items from `received` to `queued`. A failure here loses nothing: the
+ * consumer records their outcome. A refused move (the consumer already recorded one) is logged.
+ */
+async function confirmQueued(
+  eventIds: readonly string[],
+  received: ReadonlyMap<string, LedgerItem>,
+  deps: IngestDeps,
+): Promise<void> {
   const now = deps.now?.() ?? new Date();
   const at = now.toISOString();
   const expiresAt = expiresAtOf(now.getTime(), deps.ledgerRetentionDays);
   try {
-    await runConcurrently(eventIds, LEDGER_WRITES_AT_ONCE, (eventId) =>
-      deps.ledger.markQueued(eventId, at, expiresAt),
-    );
+    await runConcurrently(eventIds, LEDGER_WRITES_AT_ONCE, async (eventId) => {
+      const item = received.get(eventId);
+      if (item === undefined) return;
+      const result = await deps.ledger.transition(
+        eventId,
+        transitionOf(item, { by: 'ingest', to: 'queued', at, expiresAt }),
+      );
+      if (result.kind === 'refused') {
+        deps.logger.info('not marked queued: the consumer already moved the event on', {
+          eventId,
+          status: result.current?.status ?? 'none',
+        });
+        deps.onTransitionRefused?.();
+      }
+    });
   } catch (error) {
     if (!(error instanceof LedgerUnavailableError)) throw error;
     deps.logger.warn(

@@ -12,6 +12,8 @@ export const BRIDGE_METRICS = {
     duplicates: 'EventsDuplicate',
     /** Ledger reads or writes that failed (the request was answered 503). */
     ledgerErrors: 'LedgerErrors',
+    /** `received` to `queued` moves the ledger refused: the consumer had already recorded an outcome. */
+    transitionsRefused: 'LedgerTransitionsRefused',
   },
   consumer: {
     /** Events Tencent applied. */
@@ -22,6 +24,16 @@ export const BRIDGE_METRICS = {
     deadLettered: 'EventsDeadLettered',
     /** Mutes whose end had passed: nothing to apply. */
     expired: 'EventsExpired',
+    /** Events not applied because a newer event about the same member and field was applied first. */
+    superseded: 'EventsSuperseded',
+    /** Deliveries of events the ledger shows finished (a copy, or a crash before the acknowledgement): acknowledged with no call. */
+    finishedBefore: 'EventsFinishedBefore',
+    /** Ledger transitions refused because the item changed since it was read (a copy lost a race); the record is acknowledged or retried. */
+    transitionsRefused: 'LedgerTransitionsRefused',
+    /** Dead letters moved back to the main queue without a redrive's mark (an SQS move task): returned to the dead-letter queue. */
+    deadLettersReturned: 'DeadLettersReturned',
+    /** A newer decision was recorded for a member while an older event was being applied (cannot happen under FIFO order; alarms). */
+    orderConflicts: 'OrderConflicts',
     /** Events held for the deployment (credentials or account) to be fixed; never dead-lettered. */
     held: 'EventsHeld',
     /** Receives that found the secret unreadable or malformed. */

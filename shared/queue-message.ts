@@ -76,6 +76,21 @@ export function toQueueMessage(event: ModerationEvent, receivedAt: Date): QueueM
   }
 }
 
+/** A mute's message as the unmute of the same member, with the same identity (for a mute whose end passed). */
+export function asUnmute(message: QueueMessage): QueueMessage {
+  const { v, eventId, groupId, account, occurredAt, receivedAt, reason } = message;
+  return {
+    v,
+    eventId,
+    groupId,
+    account,
+    occurredAt,
+    receivedAt,
+    ...(reason === undefined ? {} : { reason }),
+    action: 'unmute',
+  };
+}
+
 /**
  * Reads a queue message body.
  * @throws {@link MessageFormatError} when the body is not JSON or not a message of a known version
@@ -146,11 +161,14 @@ export type TencentCall = TencentRequest | { kind: 'expired'; muteUntil: string 
  *
  * @param nowMs - the current time, in epoch milliseconds
  * @param muteApi - the API of mutes and unmutes (`MUTE_API`)
+ * @param fields - the member fields to set (see `fieldsOf`), when a newer event set some of them: a
+ *   `set_member_data` call then carries only these keys. @default all of the event's
  */
 export function toTencentCall(
   message: QueueMessage,
   nowMs: number,
   muteApi: MuteApi = 'modify_group_member_info',
+  fields?: readonly string[],
 ): TencentCall {
   const target = { GroupId: message.groupId, Member_Account: message.account };
   const muteCall = (MuteTime: number, muteUntilMs?: number): TencentRequest => {
@@ -183,7 +201,9 @@ export function toTencentCall(
         kind: 'call',
         body: {
           ...target,
-          AppMemberDefinedData: Object.entries(message.data).map(([Key, Value]) => ({ Key, Value })),
+          AppMemberDefinedData: Object.entries(message.data)
+            .filter(([key]) => fields === undefined || fields.includes(`data.${key}`))
+            .map(([Key, Value]) => ({ Key, Value })),
         },
       };
   }

@@ -47,8 +47,13 @@ export type HoldReason =
 
 /** What happened to one record in this delivery. */
 export type StepResult =
-  /** Tencent applied it. */
-  | { kind: 'applied'; ms?: number }
+  /**
+   * Tencent applied it (`ms`: how long the call took; none when the member's record showed it applied
+   * already). `note` says which of its fields a newer event had set, and so were left out of the call.
+   */
+  | { kind: 'applied'; ms?: number; note?: string }
+  /** Not attempted: a newer event about the same member and field was applied first (`by`). */
+  | { kind: 'superseded'; by: string; note?: string }
   /** A mute whose end has passed: nothing left to apply. */
   | { kind: 'expired' }
   /** The queue message cannot be read. */
@@ -66,7 +71,7 @@ export type Decision =
    * Finished: delete it from the queue. `finished_before`: the ledger already had its outcome (an
    * earlier delivery recorded it, but the message was not acknowledged).
    */
-  | { kind: 'done'; outcome: 'applied' | 'expired' | 'finished_before' }
+  | { kind: 'done'; outcome: 'applied' | 'expired' | 'superseded' | 'finished_before' }
   /** Hide it for `afterSeconds`, then try again; the attempt counted. */
   | { kind: 'retry'; afterSeconds: number }
   /** Not attempted: visible again after `afterSeconds` (usually 0: at once), to come back in order; no attempt counted. */
@@ -177,6 +182,7 @@ export function decide(
   switch (result.kind) {
     case 'applied':
     case 'expired':
+    case 'superseded':
       return { kind: 'done', outcome: result.kind };
     case 'unreadable':
       return { kind: 'dead_letter', deadLetterKind: 'invalid_message', followersWaitSeconds: 0 };

@@ -1,21 +1,42 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { withDecision } from '../decisions.ts';
 import {
+  type DecisionRecorded,
+  type FieldDecision,
   type LedgerItem,
-  type LedgerOutcome,
-  type LedgerStatus,
   type LedgerStore,
   LedgerUnavailableError,
+  type LedgerWrite,
+  type MemberRecord,
+  type TransitionResult,
 } from '../ledger.ts';
+import { allowedFrom, isAllowed } from '../ledger-transitions.ts';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;
 /** Rounds of `UnprocessedKeys` retried before giving up. */
 const UNPROCESSED_ROUNDS = 5;
+/** A member record's fields are attributes named with this prefix (`field:role`, `field:data.level`). */
+const FIELD_PREFIX = 'field:';
+/** Times a member record's conditional write is tried again after another writer changed it. */
+const DECISION_ROUNDS = 3;
+
+/** The fields of an item that a transition may set or remove, besides those every transition writes. */
+const OPTIONAL_FIELDS = [
+  'lastError',
+  'nextAttemptAt',
+  'appliedAt',
+  'deadLetteredAt',
+  'supersededBy',
+] as const;
 
 /**
- * The ledger on a DynamoDB table keyed by `eventId` (string), with TTL on `expiresAt`. Every SDK failure
- * becomes a {@link LedgerUnavailableError} naming the operation, never an item's contents.
+ * The ledger on a DynamoDB table keyed by `eventId` (string), with TTL on `expiresAt`: event items, and
+ * member records under keys no eventId can take. Every transition is one conditional `UpdateItem` whose
+ * condition comes from the transition table (`ledger-transitions.ts`): the item's status must be one the
+ * table lets the writer move on from, and its version the one the writer read. Every SDK failure becomes
+ * a {@link LedgerUnavailableError} naming the operation, never an item's contents.
  */
 export class DynamoLedgerStore implements LedgerStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -29,27 +50,18 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async getMany(eventIds: readonly string[]): Promise<Map<string, LedgerItem>> {
     const items = new Map<string, LedgerItem>();
-    const unique = [...new Set(eventIds)];
-    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] = unique
-        .slice(start, start + BATCH_GET_LIMIT)
-        .map((eventId) => ({ eventId }));
-      for (let round = 0; keys.length > 0; round++) {
-        if (round === UNPROCESSED_ROUNDS) throw new LedgerUnavailableError('ledger read throttled');
-        const output = await this.call('read', () =>
-          this.doc.send(
-            new BatchGetCommand({
-              RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
-            }),
-          ),
-        );
-        for (const item of output.Responses?.[this.tableName] ?? []) {
-          items.set(String(item.eventId), item as LedgerItem);
-        }
-        keys = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-    }
+    for (const item of await this.batchGet(eventIds))
+      items.set(String(item.eventId), item as unknown as LedgerItem);
     return items;
+  }
+
+  async getMembers(keys: readonly string[]): Promise<Map<string, MemberRecord>> {
+    const records = new Map<string, MemberRecord>();
+    for (const item of await this.batchGet(keys)) {
+      const record = toMemberRecord(item);
+      records.set(record.key, record);
+    }
+    return records;
   }
 
   async create(item: LedgerItem): Promise<'created' | 'exists'> {
@@ -57,7 +69,7 @@ export class DynamoLedgerStore implements LedgerStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: item,
+          Item: { ...item, version: 1 },
           ConditionExpression: 'attribute_not_exists(eventId)',
         }),
       );
@@ -68,52 +80,62 @@ export class DynamoLedgerStore implements LedgerStore {
     }
   }
 
-  markQueued(eventId: string, at: string, expiresAt: number): Promise<void> {
-    // Unless the consumer already recorded an outcome: then there is nothing to confirm.
-    return this.transition(eventId, 'received', 'queued', at, expiresAt);
-  }
-
-  async recordOutcome(
-    eventId: string,
-    priorAttempts: number,
-    outcome: LedgerOutcome,
-  ): Promise<LedgerItem | 'conflict'> {
-    const set: string[] = [
-      '#status = :status',
+  async transition(eventId: string, write: LedgerWrite): Promise<TransitionResult> {
+    if (!isAllowed(write.read?.status, write.to, write.by)) {
+      return { kind: 'refused', why: 'not_allowed', current: await this.getOne(eventId) };
+    }
+    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
+    const values: Record<string, unknown> = {
+      ':to': write.to,
+      ':at': write.at,
+      ':history': write.history,
+      ':expiresAt': write.expiresAt,
+      ':attempts': write.attempts,
+      ':version': (write.read?.version ?? 0) + 1,
+    };
+    const set = [
+      '#status = :to',
       'updatedAt = :at',
       'history = :history',
       'expiresAt = :expiresAt',
       'attempts = :attempts',
-      // The item's identity, for an item the ledger did not have yet.
-      'groupId = if_not_exists(groupId, :groupId)',
-      'account = if_not_exists(account, :account)',
-      '#action = if_not_exists(#action, :action)',
-      'fingerprint = if_not_exists(fingerprint, :fingerprint)',
-      'acceptedAt = if_not_exists(acceptedAt, :acceptedAt)',
+      '#version = :version',
     ];
-    const values: Record<string, unknown> = {
-      ':status': outcome.status,
-      ':at': outcome.at,
-      ':history': outcome.history,
-      ':expiresAt': outcome.expiresAt,
-      ':attempts': priorAttempts + (outcome.attempted ? 1 : 0),
-      ':prior': priorAttempts,
-      ':groupId': outcome.base.groupId,
-      ':account': outcome.base.account,
-      ':action': outcome.base.action,
-      ':fingerprint': outcome.base.fingerprint,
-      ':acceptedAt': outcome.base.acceptedAt,
-    };
     const remove: string[] = [];
-    for (const field of ['lastError', 'nextAttemptAt', 'appliedAt', 'deadLetteredAt'] as const) {
-      const value = outcome[field];
-      if (value === undefined) {
-        // A retry clears `nextAttemptAt` once it has happened; the others stay as they were.
-        if (field === 'nextAttemptAt') remove.push(field);
-      } else {
+    for (const field of OPTIONAL_FIELDS) {
+      const value = write.set[field];
+      if (value !== undefined) {
         set.push(`${field} = :${field}`);
         values[`:${field}`] = value;
+      } else if (field === 'nextAttemptAt') {
+        // Set by a retry or a hold for the next receive; gone once that has happened.
+        remove.push(field);
       }
+    }
+    let condition: string;
+    if (write.read === undefined) {
+      // No item was read: this write creates it, with the event's identity.
+      condition = 'attribute_not_exists(eventId)';
+      const { base } = write;
+      for (const [field, value] of Object.entries(base ?? {})) {
+        if (value === undefined) continue;
+        // By placeholder: `action` and `position` are DynamoDB reserved words.
+        names[`#base_${field}`] = field;
+        set.push(`#base_${field} = :base_${field}`);
+        values[`:base_${field}`] = value;
+      }
+    } else {
+      // The table's statuses, and the version as read (items from before versions have none: 0).
+      const from = allowedFrom(write.to, write.by).filter((status) => status !== 'absent');
+      from.forEach((status, i) => {
+        values[`:from${i}`] = status;
+      });
+      let version = 'attribute_not_exists(#version)';
+      if (write.read.version > 0) {
+        version = '#version = :read';
+        values[':read'] = write.read.version;
+      }
+      condition = `#status IN (${from.map((_, i) => `:from${i}`).join(', ')}) AND ${version}`;
     }
     try {
       const output = await this.doc.send(
@@ -121,56 +143,102 @@ export class DynamoLedgerStore implements LedgerStore {
           TableName: this.tableName,
           Key: { eventId },
           UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_not_exists(eventId) OR attempts = :prior',
-          ExpressionAttributeNames: { '#status': 'status', '#action': 'action' },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return output.Attributes as LedgerItem;
+      return { kind: 'written', item: output.Attributes as LedgerItem };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'conflict';
+      if (error instanceof ConditionalCheckFailedException) {
+        return { kind: 'refused', why: 'changed', current: await this.getOne(eventId) };
+      }
       throw new LedgerUnavailableError('ledger write failed', { cause: error });
     }
   }
 
-  markRedriven(eventId: string, at: string, expiresAt: number): Promise<void> {
-    // Only a dead letter: a late mark must never overwrite a newer outcome. A fresh attempt budget.
-    return this.transition(eventId, 'dead_lettered', 'redriven', at, expiresAt, { attempts: 0 });
-  }
-
-  /** Moves an item from one status to another, with a history entry; does nothing from any other status. */
-  private async transition(
-    eventId: string,
-    from: LedgerStatus,
-    to: LedgerStatus,
-    at: string,
+  async recordDecision(
+    member: Pick<MemberRecord, 'key' | 'groupId' | 'account'>,
+    fields: readonly string[],
+    decision: FieldDecision,
     expiresAt: number,
-    set: { attempts?: number } = {},
-  ): Promise<void> {
-    const resets = set.attempts === undefined ? '' : ', attempts = :attempts';
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { eventId },
-          UpdateExpression: `SET #status = :to, updatedAt = :at, expiresAt = :expiresAt, history = list_append(history, :entry)${resets} REMOVE nextAttemptAt`,
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':from': from,
-            ':to': to,
-            ':at': at,
-            ':expiresAt': expiresAt,
-            ':entry': [{ at, outcome: to }],
-            ...(set.attempts === undefined ? {} : { ':attempts': set.attempts }),
-          },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw new LedgerUnavailableError('ledger write failed', { cause: error });
+  ): Promise<DecisionRecorded> {
+    let toWrite = [...fields];
+    const newer: string[] = [];
+    for (let round = 0; round < DECISION_ROUNDS; round++) {
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {
+        ':decision': decision,
+        ':position': decision.position,
+        ':groupId': member.groupId,
+        ':account': member.account,
+        ':expiresAt': expiresAt,
+      };
+      const set = ['groupId = :groupId', 'account = :account', 'expiresAt = :expiresAt'];
+      const conditions: string[] = [];
+      names['#position'] = 'position';
+      toWrite.forEach((field, i) => {
+        names[`#f${i}`] = `${FIELD_PREFIX}${field}`;
+        set.push(`#f${i} = :decision`);
+        // A decision at a later position stays; the same one again is harmless.
+        conditions.push(`(attribute_not_exists(#f${i}) OR #f${i}.#position <= :position)`);
+      });
+      try {
+        const output = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { eventId: member.key },
+            UpdateExpression: `SET ${set.join(', ')}`,
+            ...(conditions.length === 0 ? {} : { ConditionExpression: conditions.join(' AND ') }),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { record: toMemberRecord(output.Attributes ?? {}), newer };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) {
+          throw new LedgerUnavailableError('ledger write failed', { cause: error });
+        }
+      }
+      // Another writer recorded a newer decision for some field: keep it, write the others.
+      const current = (await this.getMembers([member.key])).get(member.key) ?? {
+        ...member,
+        fields: {},
+      };
+      const outcome = withDecision(current, toWrite, decision);
+      newer.push(...outcome.newer);
+      toWrite = toWrite.filter((field) => !outcome.newer.includes(field));
     }
+    throw new LedgerUnavailableError('ledger write kept conflicting');
+  }
+
+  private async getOne(eventId: string): Promise<LedgerItem | undefined> {
+    return (await this.getMany([eventId])).get(eventId);
+  }
+
+  private async batchGet(keys: readonly string[]): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    const unique = [...new Set(keys)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      let batch: Record<string, unknown>[] = unique
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((eventId) => ({ eventId }));
+      for (let round = 0; batch.length > 0; round++) {
+        if (round === UNPROCESSED_ROUNDS) throw new LedgerUnavailableError('ledger read throttled');
+        const output = await this.call('read', () =>
+          this.doc.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: batch, ConsistentRead: true } },
+            }),
+          ),
+        );
+        found.push(...(output.Responses?.[this.tableName] ?? []));
+        batch = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
   }
 
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
@@ -180,4 +248,18 @@ export class DynamoLedgerStore implements LedgerStore {
       throw new LedgerUnavailableError(`ledger ${operation} failed`, { cause: error });
     }
   }
+}
+
+/** A stored member record as the domain reads it. */
+function toMemberRecord(item: Record<string, unknown>): MemberRecord {
+  const fields: Record<string, FieldDecision> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(FIELD_PREFIX)) fields[name.slice(FIELD_PREFIX.length)] = value as FieldDecision;
+  }
+  return {
+    key: String(item.eventId),
+    groupId: String(item.groupId ?? ''),
+    account: String(item.account ?? ''),
+    fields,
+  };
 }

@@ -13,6 +13,7 @@ export const OUTCOME_DETAIL_TYPES = {
   applied: 'Moderation Event Applied',
   dead_lettered: 'Moderation Event Dead-Lettered',
   expired: 'Moderation Event Expired',
+  superseded: 'Moderation Event Superseded',
 } as const;
 
 /** Outcome events on an EventBridge bus: `detail` is the ledger item without its history. */

@@ -74,17 +74,20 @@ export class SqsConsumerQueue implements ConsumerQueue {
     if (failures.length > 0) throw new Error(`visibility not changed for ${failures.join(', ')}`);
   }
 
-  async sendToDeadLetter(record: QueueRecord, reason: DeadLetterReason): Promise<void> {
+  async sendToDeadLetter(
+    record: QueueRecord,
+    reason: DeadLetterReason,
+    deduplicationId: string,
+  ): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.deadLetterQueueUrl,
         MessageBody: record.body,
         MessageAttributes: toDeadLetterAttributes(reason),
         MessageGroupId: record.messageGroupId ?? record.messageId,
-        // One dead-letter record per message: a retried send (after a lost answer, or a crash before the
-        // message was deleted) is dropped within SQS's 5-minute window. A redriven event is a new message
-        // with a new id, so it can be dead-lettered again.
-        MessageDeduplicationId: record.messageId,
+        // One letter per delivery (see `deadLetterIdOf`): a send retried within the delivery is dropped
+        // within SQS's 5-minute window; the same event dead-lettered by a later delivery is not.
+        MessageDeduplicationId: deduplicationId,
       }),
     );
   }

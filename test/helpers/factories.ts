@@ -31,12 +31,24 @@ export function moderationEvent(fields: Record<string, unknown>, receivedAt = ne
   return event;
 }
 
+let lastAcceptedAt = 0;
+
+/**
+ * Now, as the ingest would have accepted an event: a millisecond after the last one at least, so that
+ * events made one after the other are ordered as accepted one after the other (their position, which
+ * the consumer derives from the time of acceptance when the ledger has no item for them).
+ */
+export function acceptedNow(): Date {
+  lastAcceptedAt = Math.max(Date.now(), lastAcceptedAt + 1);
+  return new Date(lastAcceptedAt);
+}
+
 /** An SQS record carrying the queue message of an event, as the Lambda event source delivers it. */
 export function sqsRecord(
   fields: Record<string, unknown>,
   options: { receiveCount?: number; messageId?: string; body?: string; receivedAt?: Date } = {},
 ): SQSRecord {
-  const receivedAt = options.receivedAt ?? new Date();
+  const receivedAt = options.receivedAt ?? acceptedNow();
   const event = moderationEvent(fields, receivedAt);
   const messageId = options.messageId ?? `msg-${event.eventId}`;
   return {

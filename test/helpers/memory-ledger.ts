@@ -1,28 +1,44 @@
+import { withDecision } from '#shared/decisions';
 import {
+  type DecisionRecorded,
+  type FieldDecision,
   type LedgerItem,
-  type LedgerOutcome,
   type LedgerStore,
   LedgerUnavailableError,
+  type LedgerWrite,
+  type MemberRecord,
+  type TransitionResult,
 } from '#shared/ledger';
+import { applyWrite, refusalOf } from '#shared/ledger-transitions';
+
+/** The store operations `failNext` can make fail. */
+export type LedgerOperation = 'getMany' | 'create' | 'transition' | 'getMembers' | 'recordDecision';
 
 /**
- * An in-memory {@link LedgerStore} for unit tests, with the DynamoDB store's conditions (checked to
- * behave alike in `test/integration/ledger-store.test.ts`). `failNext` makes the next calls throw
- * {@link LedgerUnavailableError}, as an unreachable table would.
+ * An in-memory {@link LedgerStore} for unit tests and the benchmark, with the DynamoDB store's
+ * conditions: both take them from the transition table (`refusalOf` and `applyWrite` of
+ * `ledger-transitions.ts`), and `test/integration/ledger-store.test.ts` runs the same scenarios on both.
+ * `failNext` makes the next calls throw {@link LedgerUnavailableError}, as an unreachable table would;
+ * `latencyMs` makes every call wait, as a remote table would.
  */
 export class MemoryLedgerStore implements LedgerStore {
   readonly items = new Map<string, LedgerItem>();
+  readonly members = new Map<string, MemberRecord>();
   /** Operations made, in order, e.g. `create:evt-1`. */
   readonly log: string[] = [];
-  private failures: { operation: string; count: number } | undefined;
+  /** Every transition written, in order: what the property tests check the table against. */
+  readonly written: { eventId: string; from: LedgerItem['status'] | undefined; write: LedgerWrite }[] = [];
+  private failures: { operation: LedgerOperation | 'any'; count: number } | undefined;
+
+  constructor(private readonly options: { latencyMs?: number } = {}) {}
 
   /** The next `count` calls of `operation` (or of any, with `'any'`) fail as if the table were unreachable. */
-  failNext(operation: 'getMany' | 'create' | 'markQueued' | 'recordOutcome' | 'any', count = 1): void {
+  failNext(operation: LedgerOperation | 'any', count = 1): void {
     this.failures = { operation, count };
   }
 
   async getMany(eventIds: readonly string[]): Promise<Map<string, LedgerItem>> {
-    this.check('getMany');
+    await this.check('getMany');
     const found = new Map<string, LedgerItem>();
     for (const eventId of eventIds) {
       const item = this.items.get(eventId);
@@ -32,84 +48,53 @@ export class MemoryLedgerStore implements LedgerStore {
   }
 
   async create(item: LedgerItem): Promise<'created' | 'exists'> {
-    this.check('create', item.eventId);
+    await this.check('create', item.eventId);
     if (this.items.has(item.eventId)) return 'exists';
-    this.items.set(item.eventId, structuredClone(item));
+    this.items.set(item.eventId, structuredClone({ ...item, version: 1 }));
     return 'created';
   }
 
-  async markQueued(eventId: string, at: string, expiresAt: number): Promise<void> {
-    this.check('markQueued', eventId);
-    const item = this.items.get(eventId);
-    if (item?.status !== 'received') return;
-    this.items.set(eventId, {
-      ...item,
-      status: 'queued',
-      updatedAt: at,
-      expiresAt,
-      history: [...item.history, { at, outcome: 'queued' }],
-    });
+  async transition(eventId: string, write: LedgerWrite): Promise<TransitionResult> {
+    await this.check('transition', eventId);
+    const current = this.items.get(eventId);
+    const refusal = refusalOf(current, write);
+    if (refusal !== undefined) {
+      return { kind: 'refused', why: refusal, current: current && structuredClone(current) };
+    }
+    const item = applyWrite(eventId, current, write);
+    this.items.set(eventId, item);
+    this.written.push({ eventId, from: current?.status, write: structuredClone(write) });
+    return { kind: 'written', item: structuredClone(item) };
   }
 
-  async recordOutcome(
-    eventId: string,
-    priorAttempts: number,
-    outcome: LedgerOutcome,
-  ): Promise<LedgerItem | 'conflict'> {
-    this.check('recordOutcome', eventId);
-    const item = this.items.get(eventId);
-    if (item && item.attempts !== priorAttempts) return 'conflict';
-    const previous: LedgerItem = item ?? {
-      eventId,
-      ...outcome.base,
-      status: outcome.status,
-      updatedAt: outcome.at,
-      attempts: 0,
-      history: [],
-      expiresAt: outcome.expiresAt,
-    };
-    // As the DynamoDB store: given fields are set, others kept, and `nextAttemptAt` dropped when not given.
-    const lastError = outcome.lastError ?? previous.lastError;
-    const appliedAt = outcome.appliedAt ?? previous.appliedAt;
-    const deadLetteredAt = outcome.deadLetteredAt ?? previous.deadLetteredAt;
-    const recorded: LedgerItem = {
-      eventId,
-      status: outcome.status,
-      groupId: previous.groupId,
-      account: previous.account,
-      action: previous.action,
-      fingerprint: previous.fingerprint,
-      acceptedAt: previous.acceptedAt,
-      updatedAt: outcome.at,
-      attempts: priorAttempts + (outcome.attempted ? 1 : 0),
-      history: outcome.history,
-      expiresAt: outcome.expiresAt,
-      ...(lastError === undefined ? {} : { lastError }),
-      ...(outcome.nextAttemptAt === undefined ? {} : { nextAttemptAt: outcome.nextAttemptAt }),
-      ...(appliedAt === undefined ? {} : { appliedAt }),
-      ...(deadLetteredAt === undefined ? {} : { deadLetteredAt }),
-    };
-    this.items.set(eventId, recorded);
-    return structuredClone(recorded);
+  async getMembers(keys: readonly string[]): Promise<Map<string, MemberRecord>> {
+    await this.check('getMembers');
+    const found = new Map<string, MemberRecord>();
+    for (const key of keys) {
+      const record = this.members.get(key);
+      if (record) found.set(key, structuredClone(record));
+    }
+    return found;
   }
 
-  async markRedriven(eventId: string, at: string, expiresAt: number): Promise<void> {
-    this.check('markRedriven', eventId);
-    const item = this.items.get(eventId);
-    if (item?.status !== 'dead_lettered') return;
-    const { nextAttemptAt: _next, ...kept } = item;
-    this.items.set(eventId, {
-      ...kept,
-      status: 'redriven',
-      updatedAt: at,
-      expiresAt,
-      attempts: 0,
-      history: [...item.history, { at, outcome: 'redriven' }],
-    });
+  async recordDecision(
+    member: Pick<MemberRecord, 'key' | 'groupId' | 'account'>,
+    fields: readonly string[],
+    decision: FieldDecision,
+    _expiresAt: number,
+  ): Promise<DecisionRecorded> {
+    await this.check('recordDecision', member.key);
+    const current = this.members.get(member.key) ?? { ...member, fields: {} };
+    const { record, newer } = withDecision(current, fields, decision);
+    this.members.set(member.key, record);
+    return { record: structuredClone(record), newer };
   }
 
-  private check(operation: string, eventId?: string): void {
-    this.log.push(eventId === undefined ? operation : `${operation}:${eventId}`);
+  private async check(operation: LedgerOperation, key?: string): Promise<void> {
+    this.log.push(key === undefined ? operation : `${operation}:${key}`);
+    if (this.options.latencyMs !== undefined) {
+      await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
+    }
     const failures = this.failures;
     if (
       failures &&

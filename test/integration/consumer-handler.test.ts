@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { deadLetterIdOf } from '#shared/batch-ledger';
 import { lambdaContext, sqsRecord } from '../helpers/factories';
 import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
 import { TencentStandIn } from '../helpers/tencent-standin';
@@ -207,8 +208,8 @@ describe('consumer handler', () => {
         QueueUrl: process.env.DLQ_URL,
         MessageBody: record.body,
         MessageGroupId: record.attributes.MessageGroupId,
-        // The message's own id, whatever its receive count: a retried send cannot write a second record.
-        MessageDeduplicationId: id('m1'),
+        // The delivery (the message and its receive count): a send retried within it writes one record.
+        MessageDeduplicationId: deadLetterIdOf({ messageId: id('m1'), receiveCount: 10 }),
         attributes: {
           'bridge.errorKind': 'retries_exhausted',
           'bridge.errorCode': '10002',

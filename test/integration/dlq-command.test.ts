@@ -1,10 +1,12 @@
 /**
  * `npm run dlq` against the local stack: the listing shows each dead letter's ledger history, and a
- * redrive (by id, then of everything with a move task) marks each event redriven before it reaches the
- * main queue, so that the consumer applies it instead of taking it for one it had finished.
+ * redrive (by id, then of everything) marks each event redriven before it reaches the main queue, so
+ * that the consumer applies it instead of taking it for one it had finished. A letter moved back
+ * without the mark (an SQS move task, as the console's "Start DLQ redrive" makes) goes back to the
+ * dead-letter queue instead of being dropped.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack';
 import { type CliDependencies, parseCommand, runCommand } from '../../ops/cli';
 import { deadLetters, postEvents, queueDrained, waitFor } from '../helpers/local-stack';
@@ -22,13 +24,10 @@ beforeAll(async () => {
     sqs: new SQSClient({}),
     dynamodb: new DynamoDBClient({}),
     out: (line) => lines.push(line),
-    sleep: async () => {},
   };
   env = {
     DLQ_URL: stack.deadLetterQueueUrl,
     QUEUE_URL: stack.queueUrl,
-    DLQ_ARN: stack.sqs.queueArn(LOCAL_NAMES.deadLetterQueue),
-    QUEUE_ARN: stack.sqs.queueArn(LOCAL_NAMES.queue),
     LEDGER_TABLE: stack.ledger.tableName,
   };
 });
@@ -69,7 +68,7 @@ it('lists dead letters with their ledger history, and applies them once redriven
   expect(listed.output).toMatch(/ {5}\S+ {2}dead_lettered {2}attempt 1 {2}Tencent 10010 /);
   expect(deadLetters(stack)).toHaveLength(3);
 
-  // Act: the group now exists; redrive one by id, then the rest with a move task.
+  // Act: the group now exists; redrive one by id, then the rest.
   stack.simulator?.state.putGroup({
     groupId: GROUP,
     type: 'Private',
@@ -89,11 +88,11 @@ it('lists dead letters with their ledger history, and applies them once redriven
   // Assess
   expect(selected).toMatchObject({
     code: 0,
-    output: expect.stringContaining('1 moved, 0 failed, 0 not found.'),
+    output: expect.stringContaining('1 moved (0 superseded), 0 left in the dead-letter queue, 0 not found.'),
   });
   expect(all).toMatchObject({
     code: 0,
-    output: expect.stringContaining('Marked 2 event(s) redriven in the ledger.'),
+    output: expect.stringContaining('2 moved (0 superseded), 0 left in the dead-letter queue, 0 not found.'),
   });
   expect(deadLetters(stack)).toEqual([]);
   for (const account of ['bob', 'carol', 'dave']) {
@@ -104,4 +103,33 @@ it('lists dead letters with their ledger history, and applies them once redriven
     expect(outcomes[0]).toBe('received');
     expect(outcomes.slice(-3)).toEqual(['dead_lettered', 'redriven', 'applied']);
   }
+});
+
+it('sends back to the dead-letter queue, with no call, a letter an SQS move task moved without a redrive mark', async () => {
+  // Prepare: an event dead-lettered for a group Tencent does not know.
+  const event = {
+    eventId: 'card-erin',
+    groupId: 'unknown-group',
+    account: 'erin',
+    action: 'set_name_card',
+    nameCard: 'x',
+  };
+  expect((await postEvents(stack, event)).status).toBe(202);
+  await waitFor(() => queueDrained(stack) && deadLetters(stack).length === 1, 10_000, 'one dead letter');
+  const calls = stack.simulator?.calls.length ?? 0;
+
+  // Act: a move task, as the console's "Start DLQ redrive" starts, moves it back unmarked.
+  await deps.sqs.send(
+    new StartMessageMoveTaskCommand({
+      SourceArn: stack.sqs.queueArn(LOCAL_NAMES.deadLetterQueue),
+      DestinationArn: stack.sqs.queueArn(LOCAL_NAMES.queue),
+    }),
+  );
+  await waitFor(() => queueDrained(stack) && deadLetters(stack).length === 1, 10_000, 'the letter back');
+
+  // Assess: still a dead letter, never called again, the item unchanged.
+  expect(stack.simulator?.calls.length).toBe(calls);
+  expect(await stack.ledgerItem('card-erin')).toMatchObject({ status: 'dead_lettered', attempts: 1 });
+  const listed = await dlq('show', 'card-erin');
+  expect(listed.output).toContain('Tencent 10010');
 });

@@ -1,11 +1,19 @@
-import type { LedgerStore } from '#shared/ledger';
-import { ledgerItem as item, retryingOutcome as outcome } from '../helpers/ledger-items';
+import {
+  LEDGER_ACTORS,
+  LEDGER_STATUSES,
+  type LedgerItem,
+  type LedgerStatus,
+  type LedgerStore,
+  MAX_HISTORY,
+} from '#shared/ledger';
+import { isAllowed, TRANSITIONS, transitionOf } from '#shared/ledger-transitions';
+import { appliedWrite, ledgerItem as item, retryingWrite } from '../helpers/ledger-items';
 import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
 import { MemoryLedgerStore } from '../helpers/memory-ledger';
 
 /**
  * The ledger store's contract, run against the DynamoDB store on dynalite and against the in-memory
- * store the unit tests use, so that both keep the same conditions.
+ * store the unit tests use, so that both keep the same conditions: the transition table's.
  */
 
 let table: LedgerTable;
@@ -19,23 +27,27 @@ afterAll(async () => {
 let n = 0;
 const fresh = (name: string) => `${name}-${++n}`;
 
+/** Reads one item back. */
+const read = async (store: LedgerStore, id: string): Promise<LedgerItem | undefined> =>
+  (await store.getMany([id])).get(id);
+
 describe.each<[string, () => LedgerStore]>([
   ['DynamoLedgerStore on dynalite', () => table.store],
   ['MemoryLedgerStore', () => new MemoryLedgerStore()],
 ])('%s', (_name, storeOf) => {
-  it('creates an item once, and reads items back by id, absent ones left out', async () => {
+  it('creates an item once, at version 1, and reads items back by id, absent ones left out', async () => {
     // Prepare
     const store = storeOf();
     const id = fresh('c');
 
     // Act
-    const first = await store.create(item(id));
+    const first = await store.create(item(id, { version: undefined }));
     const second = await store.create(item(id, { fingerprint: 'other' }));
-    const read = await store.getMany([id, fresh('missing')]);
+    const found = await store.getMany([id, fresh('missing')]);
 
     // Assess
     expect([first, second]).toEqual(['created', 'exists']);
-    expect([...read.values()]).toEqual([item(id)]);
+    expect([...found.values()]).toEqual([item(id)]);
   });
 
   it('reads more ids than one BatchGetItem call takes', async () => {
@@ -45,118 +57,253 @@ describe.each<[string, () => LedgerStore]>([
     for (const id of ids.slice(0, 120)) await store.create(item(id));
 
     // Act
-    const read = await store.getMany(ids);
+    const found = await store.getMany(ids);
 
     // Assess
-    expect(read.size).toBe(120);
+    expect(found.size).toBe(120);
   });
 
-  it('marks a received item queued, and leaves an item the consumer moved on alone', async () => {
-    // Prepare
-    const store = storeOf();
-    const [received, applied] = [fresh('q'), fresh('q')];
-    await store.create(item(received));
-    await store.create(item(applied, { status: 'applied' }));
-
-    // Act
-    await store.markQueued(received, '2026-12-01T10:00:01.000Z', 1_800_000_001);
-    await store.markQueued(applied, '2026-12-01T10:00:01.000Z', 1_800_000_001);
-    const read = await store.getMany([received, applied]);
-
-    // Assess
-    expect(read.get(received)).toMatchObject({
-      status: 'queued',
-      updatedAt: '2026-12-01T10:00:01.000Z',
-      history: [
-        { at: '2026-12-01T10:00:00.000Z', outcome: 'received' },
-        { at: '2026-12-01T10:00:01.000Z', outcome: 'queued' },
-      ],
-    });
-    expect(read.get(applied)?.status).toBe('applied');
-  });
-
-  it('records an outcome only while the attempts are as read, counting the attempt', async () => {
-    // Prepare
+  it('writes a transition only while the item is the version its writer read', async () => {
+    // Prepare: two writers read the same queued item.
     const store = storeOf();
     const id = fresh('o');
-    await store.create(item(id));
+    await store.create(item(id, { status: 'queued' }));
+    const asRead = await read(store, id);
 
     // Act
-    const recorded = await store.recordOutcome(id, 0, outcome());
-    const stale = await store.recordOutcome(id, 0, outcome());
+    const first = await store.transition(id, retryingWrite(asRead));
+    const second = await store.transition(id, retryingWrite(asRead));
 
-    // Assess: the second writer read attempts 0 too, but the item has 1 now.
-    expect(recorded).toMatchObject({
-      status: 'retrying',
-      attempts: 1,
-      lastError: { code: 10002 },
-      nextAttemptAt: '2026-12-01T10:01:02.000Z',
-      fingerprint: 'fp',
+    // Assess: the second is refused, and says how the item now is.
+    expect(first).toMatchObject({
+      kind: 'written',
+      item: { status: 'retrying', attempts: 1, version: 2, lastError: { code: 10002 }, fingerprint: 'fp' },
     });
-    expect(stale).toBe('conflict');
+    expect(second).toMatchObject({
+      kind: 'refused',
+      why: 'changed',
+      current: { status: 'retrying', version: 2 },
+    });
   });
 
-  it('drops nextAttemptAt and keeps lastError when an outcome gives neither', async () => {
+  it('moves a received item to queued for the ingest, and leaves an item the consumer moved on alone', async () => {
+    // Prepare
+    const store = storeOf();
+    const [received, moved] = [fresh('q'), fresh('q')];
+    await store.create(item(received));
+    await store.create(item(moved));
+    const stale = await read(store, moved);
+    await store.transition(moved, retryingWrite(stale));
+    const queued = (i: LedgerItem | undefined) =>
+      transitionOf(i, {
+        by: 'ingest',
+        to: 'queued',
+        at: '2026-12-01T10:00:01.000Z',
+        expiresAt: 1_800_000_001,
+      });
+
+    // Act
+    const marked = await store.transition(received, queued(await read(store, received)));
+    const late = await store.transition(moved, queued(stale));
+
+    // Assess
+    expect(marked).toMatchObject({
+      kind: 'written',
+      item: {
+        status: 'queued',
+        updatedAt: '2026-12-01T10:00:01.000Z',
+        history: [
+          { at: '2026-12-01T10:00:00.000Z', outcome: 'received' },
+          { at: '2026-12-01T10:00:01.000Z', outcome: 'queued' },
+        ],
+      },
+    });
+    expect(late).toMatchObject({ kind: 'refused', why: 'changed', current: { status: 'retrying' } });
+  });
+
+  it('drops nextAttemptAt and keeps lastError when a transition gives neither', async () => {
     // Prepare
     const store = storeOf();
     const id = fresh('k');
     await store.create(item(id));
-    await store.recordOutcome(id, 0, outcome());
+    await store.transition(id, retryingWrite(await read(store, id)));
 
     // Act
-    const {
-      lastError: _lastError,
-      nextAttemptAt: _next,
-      ...applied
-    } = outcome({
-      status: 'applied',
-      appliedAt: '2026-12-01T10:02:00.000Z',
-    });
-    const recorded = await store.recordOutcome(id, 1, applied);
-
-    // Assess
-    expect(recorded).toMatchObject({ status: 'applied', attempts: 2, lastError: { code: 10002 } });
-    expect(recorded === 'conflict' ? 'conflict' : recorded.nextAttemptAt).toBeUndefined();
-  });
-
-  it('creates the item from the outcome when the ledger has none', async () => {
-    // Prepare
-    const store = storeOf();
-    const id = fresh('none');
-
-    // Act
-    const recorded = await store.recordOutcome(id, 0, outcome({ status: 'applied', lastError: undefined }));
+    const recorded = await store.transition(id, appliedWrite(await read(store, id)));
 
     // Assess
     expect(recorded).toMatchObject({
-      eventId: id,
-      status: 'applied',
-      attempts: 1,
-      groupId: 'g1',
-      fingerprint: '',
+      kind: 'written',
+      item: { status: 'applied', attempts: 2, lastError: { code: 10002 } },
     });
+    expect(recorded.kind === 'written' ? recorded.item.nextAttemptAt : 'refused').toBeUndefined();
   });
 
-  it('marks a dead letter redriven with a fresh attempt budget, and leaves other items alone', async () => {
+  it('creates the item from the consumer outcome when the ledger has none, unless one appears first', async () => {
     // Prepare
     const store = storeOf();
-    const [id, applied] = [fresh('r'), fresh('r')];
-    await store.create(item(id, { status: 'dead_lettered', attempts: 10 }));
-    await store.create(item(applied, { status: 'applied', attempts: 2 }));
+    const [id, raced] = [fresh('none'), fresh('none')];
+    await store.create(item(raced));
 
     // Act
-    await store.markRedriven(id, '2026-12-02T00:00:00.000Z', 1_800_100_000);
-    await store.markRedriven(applied, '2026-12-02T00:00:00.000Z', 1_800_100_000);
-    await store.markRedriven(fresh('unknown'), '2026-12-02T00:00:00.000Z', 1_800_100_000);
-    const read = await store.getMany([id, applied]);
-    expect(read.get(applied)).toMatchObject({ status: 'applied', attempts: 2 });
+    const recorded = await store.transition(id, appliedWrite(undefined));
+    const refused = await store.transition(raced, appliedWrite(undefined));
 
     // Assess
-    expect(read.get(id)).toMatchObject({
-      status: 'redriven',
-      attempts: 0,
-      updatedAt: '2026-12-02T00:00:00.000Z',
+    expect(recorded).toMatchObject({
+      kind: 'written',
+      item: { eventId: id, status: 'applied', attempts: 1, groupId: 'g1', fingerprint: '', version: 1 },
     });
-    expect(read.get(id)?.history.at(-1)).toEqual({ at: '2026-12-02T00:00:00.000Z', outcome: 'redriven' });
+    expect(refused).toMatchObject({ kind: 'refused', why: 'changed', current: { status: 'received' } });
+  });
+
+  it('never moves a finished item back: an applied item refuses held', async () => {
+    // Prepare: an item applied by one delivery, while another still holds the queued read of it.
+    const store = storeOf();
+    const id = fresh('f');
+    await store.create(item(id, { status: 'queued' }));
+    const stale = await read(store, id);
+    await store.transition(id, appliedWrite(stale));
+    const applied = await read(store, id);
+
+    // Act: a hold from the stale read, and one from a read of the applied item.
+    const held = (from: LedgerItem | undefined) =>
+      transitionOf(from, {
+        by: 'consumer',
+        to: 'held',
+        at: '2026-12-01T10:03:00.000Z',
+        expiresAt: 1_800_000_180,
+      });
+    const late = await store.transition(id, held(stale));
+    const backwards = await store.transition(id, held(applied));
+
+    // Assess
+    expect(late).toMatchObject({ kind: 'refused', why: 'changed' });
+    expect(backwards).toMatchObject({ kind: 'refused', why: 'not_allowed', current: { status: 'applied' } });
+    expect(await read(store, id)).toMatchObject({ status: 'applied', attempts: 1 });
+  });
+
+  it('refuses, where it is stored, a transition whose read status is allowed but whose item is not in one', async () => {
+    // Prepare: the item is applied at version 2; the write claims to have read it queued at version 2.
+    const store = storeOf();
+    const id = fresh('lie');
+    await store.create(item(id, { status: 'queued' }));
+    await store.transition(id, appliedWrite(await read(store, id)));
+    const forged = {
+      ...retryingWrite(await read(store, id)),
+      read: { status: 'queued' as const, version: 2 },
+    };
+
+    // Act
+    const result = await store.transition(id, forged);
+
+    // Assess
+    expect(result).toMatchObject({ kind: 'refused', why: 'changed', current: { status: 'applied' } });
+  });
+
+  it('marks a dead letter redriven with a fresh attempt budget, keeping the last 20 history entries', async () => {
+    // Prepare: a dead letter whose history is full.
+    const store = storeOf();
+    const history = Array.from({ length: MAX_HISTORY }, (_, i) => ({
+      at: `2026-12-01T10:${String(i).padStart(2, '0')}:00.000Z`,
+      outcome: 'retrying' as const,
+      attempt: i + 1,
+    }));
+    const id = fresh('r');
+    await store.create(item(id, { status: 'dead_lettered', attempts: 10, history }));
+    const dead = await read(store, id);
+
+    // Act
+    const result = await store.transition(
+      id,
+      transitionOf(dead, {
+        by: 'redrive',
+        to: 'redriven',
+        at: '2026-12-02T00:00:00.000Z',
+        expiresAt: 1_800_100_000,
+        attempts: 0,
+      }),
+    );
+    const after = await read(store, id);
+
+    // Assess
+    expect(result.kind).toBe('written');
+    expect(after).toMatchObject({ status: 'redriven', attempts: 0, updatedAt: '2026-12-02T00:00:00.000Z' });
+    expect(after?.history).toHaveLength(MAX_HISTORY);
+    expect(after?.history[0]).toEqual(history[1]);
+    expect(after?.history.at(-1)).toEqual({ at: '2026-12-02T00:00:00.000Z', outcome: 'redriven' });
+  });
+
+  it('writes exactly the transitions the table allows, for every status, status and writer', async () => {
+    // Prepare: an item in each status, and a write to each status by each writer.
+    const store = storeOf();
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+
+    // Act
+    for (const from of LEDGER_STATUSES) {
+      for (const to of LEDGER_STATUSES) {
+        for (const by of LEDGER_ACTORS) {
+          const id = fresh('t');
+          await store.create(item(id, { status: from }));
+          const result = await store.transition(
+            id,
+            transitionOf(await read(store, id), {
+              by,
+              to,
+              at: '2026-12-03T00:00:00.000Z',
+              expiresAt: 1_800_200_000,
+            }),
+          );
+          outcomes.push(`${from}->${to} by ${by}: ${result.kind}`);
+          expected.push(`${from}->${to} by ${by}: ${isAllowed(from, to, by) ? 'written' : 'refused'}`);
+        }
+      }
+    }
+
+    // Assess: the table's own rows, too.
+    expect(outcomes).toEqual(expected);
+    const finished: LedgerStatus[] = ['applied', 'expired', 'superseded', 'dead_lettered'];
+    for (const status of finished) {
+      const leaving = LEDGER_STATUSES.filter((to) => TRANSITIONS[to].from.includes(status));
+      expect([status, leaving]).toEqual([status, status === 'dead_lettered' ? ['redriven'] : []]);
+    }
+  });
+
+  it("records a member's newest decision per field, keeping a newer one and taking the same one again", async () => {
+    // Prepare
+    const store = storeOf();
+    const member = { key: `member#${fresh('m')}`, groupId: 'g1', account: 'bob' };
+    const decision = (position: string, eventId: string) => ({
+      position,
+      eventId,
+      at: '2026-12-01T10:00:00.000Z',
+    });
+
+    // Act
+    const first = await store.recordDecision(
+      member,
+      ['role', 'data.level'],
+      decision('p2', 'e2'),
+      1_800_000_000,
+    );
+    const older = await store.recordDecision(member, ['role', 'mute'], decision('p1', 'e1'), 1_800_000_001);
+    const again = await store.recordDecision(member, ['mute'], decision('p1', 'e1'), 1_800_000_002);
+    const found = await store.getMembers([member.key, 'member#none']);
+
+    // Assess
+    expect(first.newer).toEqual([]);
+    expect(older.newer).toEqual(['role']);
+    expect(again.newer).toEqual([]);
+    expect([...found.values()]).toEqual([
+      {
+        ...member,
+        fields: {
+          role: decision('p2', 'e2'),
+          'data.level': decision('p2', 'e2'),
+          mute: decision('p1', 'e1'),
+        },
+      },
+    ]);
   });
 });

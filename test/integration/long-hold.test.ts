@@ -74,7 +74,8 @@ it('holds events through a 14-day credential fault: no dead letter, one call per
       const event = moderationEvent({ account, action: 'set_name_card', nameCard: `${account}-${n}` });
       return {
         Id: `${account}${n}`,
-        MessageBody: JSON.stringify(toQueueMessage(event, new Date(clock))),
+        // Accepted one after the other: a millisecond apart.
+        MessageBody: JSON.stringify(toQueueMessage(event, new Date(clock + n))),
         MessageGroupId: messageGroupIdOf(event.groupId, event.account),
         MessageDeduplicationId: event.eventId,
       };
@@ -105,8 +106,11 @@ it('holds events through a 14-day credential fault: no dead letter, one call per
         for (const change of changes) visibleAt.set(change.messageId, clock + change.seconds * 1000);
         await queue.changeVisibility(changes);
       },
-      sendToDeadLetter: (record: QueueRecord, reason: Parameters<SqsConsumerQueue['sendToDeadLetter']>[1]) =>
-        queue.sendToDeadLetter(record, reason),
+      sendToDeadLetter: (
+        record: QueueRecord,
+        reason: Parameters<SqsConsumerQueue['sendToDeadLetter']>[1],
+        deduplicationId: string,
+      ) => queue.sendToDeadLetter(record, reason, deduplicationId),
     },
     logger: new Logger({ logLevel: 'SILENT' }),
     metrics: new Metrics({

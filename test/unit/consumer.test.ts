@@ -6,7 +6,7 @@ import { CredentialsError, TencentApiError, TencentTransportError } from '#share
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
 import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody } from '#shared/tencent/client';
 import { consumerSettings } from '../helpers/consumer-settings';
-import { moderationEvent } from '../helpers/factories';
+import { acceptedNow, moderationEvent } from '../helpers/factories';
 import { MemoryLedgerStore } from '../helpers/memory-ledger';
 
 const settings = consumerSettings({
@@ -104,7 +104,7 @@ const record = (account: string, messageId: string, receiveCount: number, nameCa
   return {
     messageId,
     receiptHandle: `rh-${messageId}-${receiveCount}`,
-    body: JSON.stringify(toQueueMessage(event, new Date())),
+    body: JSON.stringify(toQueueMessage(event, acceptedNow())),
     messageGroupId: messageGroupIdOf(event.groupId, event.account),
     receiveCount,
   };
@@ -315,13 +315,31 @@ describe('processBatch: the ledger', () => {
   it('retries, not acknowledges, an applied event whose outcome could not be recorded', async () => {
     // Prepare
     const { deps, ledger, calls } = harness();
-    ledger.failNext('recordOutcome');
+    ledger.failNext('transition');
+    const delivery = record('bob', 'm1', 1);
 
     // Act
-    const first = await processBatch([record('bob', 'm1', 1)], deps, budget);
-    const second = await processBatch([record('bob', 'm1', 2)], deps, budget);
+    const first = await processBatch([delivery], deps, budget);
+    const second = await processBatch([{ ...delivery, receiveCount: 2 }], deps, budget);
 
-    // Assess: called again (a set-to-value change is safe to repeat), and recorded the second time.
+    // Assess: recorded the second time, from the member's record, which shows it applied: no second call.
+    expect(first.failedMessageIds).toEqual(['m1']);
+    expect(second.failedMessageIds).toEqual([]);
+    expect(calls).toHaveLength(1);
+    expect(ledger.items.get('m1')?.status).toBe('applied');
+  });
+
+  it('calls again an applied event whose member record could not be written', async () => {
+    // Prepare
+    const { deps, ledger, calls } = harness();
+    ledger.failNext('recordDecision');
+    const delivery = record('bob', 'm1', 1);
+
+    // Act
+    const first = await processBatch([delivery], deps, budget);
+    const second = await processBatch([{ ...delivery, receiveCount: 2 }], deps, budget);
+
+    // Assess: not finished the first time (a set-to-value change is safe to repeat).
     expect(first.failedMessageIds).toEqual(['m1']);
     expect(second.failedMessageIds).toEqual([]);
     expect(calls).toHaveLength(2);
@@ -332,7 +350,7 @@ describe('processBatch: the ledger', () => {
     // Prepare: the call times out (it may still be applied late), then the ledger write fails.
     const { deps, ledger, replies, visibility } = harness();
     replies.push('timeout');
-    ledger.failNext('recordOutcome');
+    ledger.failNext('transition');
 
     // Act
     const result = await processBatch([record('bob', 'm1', 1), record('bob', 'm2', 1)], deps, budget);

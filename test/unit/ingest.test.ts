@@ -518,7 +518,7 @@ describe('acceptEvents: the ledger', () => {
   it('still answers 202 when the events are enqueued but cannot be marked queued', async () => {
     // Prepare
     const { ledger, sent, post } = ingest();
-    ledger.failNext('markQueued');
+    ledger.failNext('transition');
 
     // Act
     const result = await post(mute);

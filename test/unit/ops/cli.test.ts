@@ -3,14 +3,13 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
-  ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
-  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { memberKeyOf } from '#shared/decisions';
 import { type Command, parseCommand, runCommand, UsageError } from '../../../ops/cli.ts';
 import { deadLetterMessage, LEDGER_TABLE, ledgerItem, QUEUES } from './factories.ts';
 
@@ -45,7 +44,6 @@ const run = async (
     sqs,
     dynamodb,
     out: (line) => lines.push(line),
-    sleep: async () => {},
     now: () => NOW,
   });
   return { code, output: lines.join('\n') };
@@ -95,12 +93,12 @@ describe('parseCommand', () => {
     expect(parseCommand([], {})).toEqual({ kind: 'help' });
   });
 
-  it('takes queue URLs and ARNs from the environment, and flags over them', () => {
+  it('takes queue URLs from the environment, and flags over them', () => {
     // Act
-    const command = parseCommand(['list', '--dlq-url', 'https://flag/dlq.fifo', '--max', '20', '--json'], {
-      ...ENV,
-      QUEUE_ARN: QUEUES.queueArn,
-    });
+    const command = parseCommand(
+      ['list', '--dlq-url', 'https://flag/dlq.fifo', '--max', '20', '--json'],
+      ENV,
+    );
 
     // Assess
     expect(command).toEqual<Command>({
@@ -108,7 +106,6 @@ describe('parseCommand', () => {
       queues: {
         deadLetterQueueUrl: 'https://flag/dlq.fifo',
         queueUrl: QUEUES.queueUrl,
-        queueArn: QUEUES.queueArn,
         ledgerTable: LEDGER_TABLE,
       },
       read: { max: 20 },
@@ -130,21 +127,21 @@ describe('parseCommand', () => {
     });
 
     // Act
-    const command = parseCommand(['status', '--outputs', 'out.json'], {}, (path) => {
+    const command = parseCommand(['list', '--outputs', 'out.json'], {}, (path) => {
       expect(path).toBe('out.json');
       return outputs;
     });
 
     // Assess
     expect(command).toEqual<Command>({
-      kind: 'status',
+      kind: 'list',
       queues: {
         deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
-        deadLetterQueueArn: QUEUES.deadLetterQueueArn,
         queueUrl: QUEUES.queueUrl,
-        queueArn: QUEUES.queueArn,
         ledgerTable: LEDGER_TABLE,
       },
+      read: {},
+      json: false,
     });
   });
 
@@ -176,8 +173,8 @@ describe('parseCommand', () => {
     const set = parseCommand(['redrive'], { ...ENV, LEDGER_RETENTION_DAYS: '90' });
 
     // Assess
-    expect(byDefault).toMatchObject({ kind: 'redrive-selected', ledgerRetentionDays: 14 });
-    expect(set).toMatchObject({ kind: 'redrive-all', ledgerRetentionDays: 90 });
+    expect(byDefault).toMatchObject({ kind: 'redrive', ids: ['evt-1'], ledgerRetentionDays: 14 });
+    expect(set).toMatchObject({ kind: 'redrive', ledgerRetentionDays: 90 });
     expect(() => parseCommand(['redrive'], { ...ENV, LEDGER_RETENTION_DAYS: '7' })).toThrow(
       "LEDGER_RETENTION_DAYS must be an integer from 14 to 3650, got '7'",
     );
@@ -188,14 +185,14 @@ describe('parseCommand', () => {
     const outputs = JSON.stringify({ 'ModerationBridge-dev-tokyo': {}, 'ModerationBridge-dev-seoul': {} });
 
     // Act
-    const attempt = () => parseCommand(['status', '--outputs', 'out.json'], {}, () => outputs);
+    const attempt = () => parseCommand(['list', '--outputs', 'out.json'], {}, () => outputs);
     const chosen = parseCommand(
-      ['status', '--outputs', 'out.json', '--stack', 'ModerationBridge-dev-seoul'],
+      ['list', '--outputs', 'out.json', '--stack', 'ModerationBridge-dev-seoul'],
       {},
       () =>
         JSON.stringify({
           'ModerationBridge-dev-tokyo': {},
-          'ModerationBridge-dev-seoul': { DlqArn: 'arn:seoul' },
+          'ModerationBridge-dev-seoul': { DlqUrl: 'https://seoul/dlq.fifo' },
         }),
     );
 
@@ -203,13 +200,13 @@ describe('parseCommand', () => {
     expect(attempt).toThrow(
       'choose a stack with --stack; out.json holds: ModerationBridge-dev-tokyo, ModerationBridge-dev-seoul',
     );
-    expect(chosen).toEqual({ kind: 'status', queues: { deadLetterQueueArn: 'arn:seoul' } });
+    expect(chosen).toMatchObject({ kind: 'list', queues: { deadLetterQueueUrl: 'https://seoul/dlq.fifo' } });
   });
 
-  it('parses a redrive of everything, with a rate, reading up to 1000 dead letters to mark them', () => {
+  it('parses a redrive of everything, reading up to 1000 dead letters', () => {
     // Act & Assess
-    expect(parseCommand(['redrive', '--max-number-per-second', '50', '--no-wait'], ENV)).toEqual<Command>({
-      kind: 'redrive-all',
+    expect(parseCommand(['redrive'], ENV)).toEqual<Command>({
+      kind: 'redrive',
       queues: {
         deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
         queueUrl: QUEUES.queueUrl,
@@ -217,8 +214,6 @@ describe('parseCommand', () => {
       },
       read: { max: 1_000 },
       ledgerRetentionDays: 14,
-      maxNumberOfMessagesPerSecond: 50,
-      wait: false,
     });
     expect(parseCommand(['redrive', '--max', '5000'], ENV)).toMatchObject({ read: { max: 5_000 } });
   });
@@ -226,7 +221,7 @@ describe('parseCommand', () => {
   it('parses a redrive of selected ids', () => {
     // Act & Assess
     expect(parseCommand(['redrive', '--ids', 'evt-1, m2,'], ENV)).toMatchObject({
-      kind: 'redrive-selected',
+      kind: 'redrive',
       ids: ['evt-1', 'm2'],
     });
   });
@@ -236,10 +231,8 @@ describe('parseCommand', () => {
     [['list', '--colour'], "Unknown option '--colour'"],
     [['show'], 'show takes one id; got none'],
     [['show', 'a', 'b'], 'show takes one id; got a b'],
-    [
-      ['redrive', '--max-number-per-second', '501'],
-      "--max-number-per-second must be an integer from 1 to 500, got '501'",
-    ],
+    [['redrive', '--no-wait'], "Unknown option '--no-wait'"],
+    [['status'], "unknown command 'status'"],
     [['list', '--max', '0'], "--max must be an integer from 1 to 10000, got '0'"],
     [['redrive', '--ids', ' , '], '--ids needs at least one id'],
   ])('rejects %j', (argv, message) => {
@@ -316,69 +309,58 @@ describe('runCommand', () => {
     expect(output).toContain("No dead letter with event id or message id 'evt-404'");
   });
 
-  it('redrives everything, looking up the ARNs and reporting progress until done', async () => {
-    // Prepare
-    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
-    sqsMock
-      .on(ListMessageMoveTasksCommand)
-      .resolvesOnce({
-        Results: [
-          { Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 1, ApproximateNumberOfMessagesToMove: 2 },
-        ],
-      })
-      .resolvesOnce({
-        Results: [
-          { Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 1, ApproximateNumberOfMessagesToMove: 2 },
-        ],
-      })
-      .resolves({
-        Results: [
-          { Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 2, ApproximateNumberOfMessagesToMove: 2 },
-        ],
-      });
+  it('redrives everything: marks each letter, sends it back, deletes it, and says what the consumer will do', async () => {
+    // Prepare: evt-1 is dead-lettered; evt-2 has no ledger item (SQS's redrive policy moved it).
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'new' });
+    sqsMock.on(DeleteMessageCommand).resolves({});
 
     // Act
-    const { code, output } = await run(['redrive', '--max-number-per-second', '10']);
+    const { code, output } = await run(['redrive']);
 
     // Assess
     expect(code).toBe(0);
-    expect(sqsMock).toHaveReceivedCommandWith(StartMessageMoveTaskCommand, {
-      SourceArn: QUEUES.deadLetterQueueArn,
-      DestinationArn: QUEUES.queueArn,
-      MaxNumberOfMessagesPerSecond: 10,
-    });
+    expect(marks().map((mark) => mark.eventId)).toEqual(['evt-1']);
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 2);
+    expect(sqsMock).toHaveReceivedCommandTimes(DeleteMessageCommand, 2);
     expect(output.split('\n')).toEqual([
-      'Marked 2 event(s) redriven in the ledger.',
-      `Started moving ${QUEUES.deadLetterQueueArn} -> ${QUEUES.queueArn} (task handle task-1).`,
-      'RUNNING: ~1 of ~2 moved',
-      'COMPLETED: ~2 of ~2 moved',
+      'moved   evt-1 (message m1), group g1: would apply it',
+      'moved   evt-2 (message m2), group g2: would apply it',
+      '2 moved (0 superseded), 0 left in the dead-letter queue, 0 not found.',
     ]);
   });
 
-  it('exits 1 when the move task fails', async () => {
-    // Prepare
-    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
-    sqsMock
-      .on(ListMessageMoveTasksCommand)
-      .resolves({ Results: [{ Status: 'FAILED', FailureReason: 'AccessDenied' }] });
+  it('says which redriven letters a newer event supersedes', async () => {
+    // Prepare: the member's record shows a newer mute decision than evt-1's.
+    const member = {
+      eventId: memberKeyOf('g1', 'user_42'),
+      groupId: 'g1',
+      account: 'user_42',
+      'field:mute': {
+        position: '2025-11-21T00:00:00.000Z/000/evt-9',
+        eventId: 'evt-9',
+        at: '2025-11-21T00:00:00.000Z',
+      },
+    };
+    ledgerMock.on(BatchGetCommand).resolves({ Responses: { [LEDGER_TABLE]: [ledgerItem('evt-1'), member] } });
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'new' });
+    sqsMock.on(DeleteMessageCommand).resolves({});
 
     // Act
-    const { code, output } = await run(['redrive'], {
-      ...ENV,
-      DLQ_ARN: QUEUES.deadLetterQueueArn,
-      QUEUE_ARN: QUEUES.queueArn,
-    });
+    const { code, output } = await run(['redrive', '--ids', 'evt-1']);
 
     // Assess
-    expect(code).toBe(1);
-    expect(output).toContain('FAILED: ~0 moved - AccessDenied');
-    expect(sqsMock).not.toHaveReceivedCommandWith(GetQueueAttributesCommand, {
-      AttributeNames: ['QueueArn'],
-    });
+    expect(code).toBe(0);
+    expect(output).toContain(
+      'moved   evt-1 (message m1), group g1: would not apply it: superseded by evt-9, a newer event about the same member and field that was applied',
+    );
+    expect(output).toContain('1 moved (1 superseded)');
   });
 
   it('redrives selected events and exits 1 when one is missing', async () => {
     // Prepare
+    ledgerMock
+      .on(BatchGetCommand)
+      .resolves({ Responses: { [LEDGER_TABLE]: [ledgerItem('evt-1'), ledgerItem('evt-2')] } });
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'new' });
     sqsMock.on(DeleteMessageCommand).resolves({});
 
@@ -389,35 +371,12 @@ describe('runCommand', () => {
     expect(code).toBe(1);
     expect(output).toContain('moved   evt-2 (message m2), group g2');
     expect(output).toContain('missing evt-404');
-    expect(output).toContain('1 moved, 0 failed, 1 not found.');
+    expect(output).toContain('1 moved (0 superseded), 0 left in the dead-letter queue, 1 not found.');
     expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, {
       MessageGroupId: 'g2',
       QueueUrl: QUEUES.queueUrl,
     });
     expect(marks().map((mark) => mark.eventId)).toEqual(['evt-2']);
-  });
-
-  it('shows the recent move tasks', async () => {
-    // Prepare
-    sqsMock.on(ListMessageMoveTasksCommand).resolves({
-      Results: [
-        {
-          Status: 'COMPLETED',
-          ApproximateNumberOfMessagesMoved: 4,
-          ApproximateNumberOfMessagesToMove: 4,
-          StartedTimestamp: Date.parse('2025-11-21T08:00:00.000Z'),
-        },
-      ],
-    });
-
-    // Act
-    const { output } = await run(['status']);
-
-    // Assess
-    expect(output).toBe('COMPLETED: ~4 of ~4 moved (started 2025-11-21T08:00:00.000Z)');
-    expect(sqsMock).toHaveReceivedCommandWith(ListMessageMoveTasksCommand, {
-      SourceArn: QUEUES.deadLetterQueueArn,
-    });
   });
 
   it("lists each dead letter's ledger status, attempts and history, read in one consistent batch", async () => {
@@ -426,15 +385,24 @@ describe('runCommand', () => {
 
     // Assess
     expect(code).toBe(0);
-    expect(ledgerMock).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    expect(ledgerMock).toHaveReceivedCommandTimes(BatchGetCommand, 2);
     expect(ledgerMock).toHaveReceivedCommandWith(BatchGetCommand, {
       RequestItems: {
         [LEDGER_TABLE]: { Keys: [{ eventId: 'evt-1' }, { eventId: 'evt-2' }], ConsistentRead: true },
       },
     });
+    expect(ledgerMock).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [LEDGER_TABLE]: {
+          Keys: [{ eventId: memberKeyOf('g1', 'user_42') }, { eventId: memberKeyOf('g2', 'user_42') }],
+          ConsistentRead: true,
+        },
+      },
+    });
     expect(output).toContain(
       [
         '   ledger dead_lettered  attempts 3  updated 2025-11-20T10:00:00.000Z',
+        '   redrive would apply it',
         '   last error Tencent 10007: no permission to modify this member (2025-11-20T10:00:00.000Z)',
         '   history (oldest first):',
         '     2025-11-20T09:59:59.100Z  queued',
@@ -553,77 +521,17 @@ describe('runCommand', () => {
     expect(ledgerMock).toHaveReceivedCommandWith(UpdateCommand, { TableName: LEDGER_TABLE });
   });
 
-  it('does not send an event whose item cannot be marked redriven, and says why', async () => {
-    // Prepare
+  it('keeps in the dead-letter queue a letter whose item cannot be marked redriven, moves the others, and says why', async () => {
+    // Prepare: evt-2 has an item too; marking evt-1 fails.
+    ledgerMock
+      .on(BatchGetCommand)
+      .resolves({ Responses: { [LEDGER_TABLE]: [ledgerItem('evt-1'), ledgerItem('evt-2')] } });
     ledgerMock
       .on(UpdateCommand)
-      .rejects(
-        Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }),
-      );
-
-    // Act
-    const { code, output } = await run(['redrive', '--ids', 'evt-1']);
-
-    // Assess
-    expect(code).toBe(1);
-    expect(output).toContain(
-      'FAILED  evt-1 (message m1): not moved: the ledger could not mark evt-1 redriven: ledger write failed (ResourceNotFoundException: Requested resource not found)',
-    );
-    expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
-    expect(sqsMock).not.toHaveReceivedCommand(DeleteMessageCommand);
-  });
-
-  it('marks every dead letter redriven before it starts the move task', async () => {
-    // Prepare
-    const calls: string[] = [];
-    ledgerMock.on(UpdateCommand).callsFake((input: { Key: { eventId: string } }) => {
-      calls.push(`mark ${input.Key.eventId}`);
-      return {};
-    });
-    sqsMock.on(StartMessageMoveTaskCommand).callsFake(() => {
-      calls.push('start');
-      return { TaskHandle: 'task-1' };
-    });
-    sqsMock.on(ListMessageMoveTasksCommand).resolves({ Results: [{ Status: 'COMPLETED' }] });
-
-    // Act
-    const { code, output } = await run(['redrive', '--no-wait']);
-
-    // Assess
-    expect(code).toBe(0);
-    expect(calls).toEqual(['mark evt-1', 'mark evt-2', 'start']);
-    expect(output).toContain('Marked 2 event(s) redriven in the ledger.');
-    expect(sqsMock).toHaveReceivedCommandWith(ReceiveMessageCommand, { QueueUrl: QUEUES.deadLetterQueueUrl });
-  });
-
-  it('moves nothing when it cannot read every dead letter to mark it', async () => {
-    // Prepare: 12 in the queue, 2 readable (a member's later messages stay hidden behind its first ten).
-    sqsMock
-      .on(GetQueueAttributesCommand, {
-        QueueUrl: QUEUES.deadLetterQueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      })
-      .resolves({
-        Attributes: { ApproximateNumberOfMessages: '12', ApproximateNumberOfMessagesNotVisible: '0' },
-      });
-
-    // Act
-    const { code, output } = await run(['redrive']);
-
-    // Assess
-    expect(code).toBe(1);
-    expect(output).toContain('Nothing was moved: the queue reports about 12 dead letters');
-    expect(output).toContain('redrive in steps with --ids');
-    expect(sqsMock).not.toHaveReceivedCommand(StartMessageMoveTaskCommand);
-    expect(marks()).toEqual([]);
-  });
-
-  it('moves nothing when the ledger cannot be written', async () => {
-    // Prepare
-    ledgerMock
-      .on(UpdateCommand)
-      .resolvesOnce({})
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({});
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'new' });
+    sqsMock.on(DeleteMessageCommand).resolves({});
 
     // Act
     const { code, output } = await run(['redrive']);
@@ -631,9 +539,13 @@ describe('runCommand', () => {
     // Assess
     expect(code).toBe(1);
     expect(output).toContain(
-      'Nothing was moved: the ledger could not mark evt-2 redriven: ledger write failed (ThrottlingException: Rate exceeded). 1 item(s) already marked',
+      'FAILED  evt-1 (message m1): not moved: the ledger could not mark it redriven (ledger write failed (ThrottlingException: Rate exceeded))',
     );
-    expect(sqsMock).not.toHaveReceivedCommand(StartMessageMoveTaskCommand);
+    expect(output).toContain('1 moved (0 superseded), 1 left in the dead-letter queue, 0 not found.');
+    expect(sqsMock).not.toHaveReceivedCommandWith(SendMessageCommand, {
+      MessageDeduplicationId: 'redrive-m1',
+    });
+    expect(sqsMock).toHaveReceivedCommandWith(SendMessageCommand, { MessageDeduplicationId: 'redrive-m2' });
   });
 
   it.each([[['redrive']], [['redrive', '--ids', 'evt-1']]])(
@@ -647,7 +559,6 @@ describe('runCommand', () => {
         'the ledger table (--ledger-table, --outputs or LEDGER_TABLE), which a redrive marks each event redriven in first, is not set',
       );
       expect(sqsMock).not.toHaveReceivedCommand(SendMessageCommand);
-      expect(sqsMock).not.toHaveReceivedCommand(StartMessageMoveTaskCommand);
     },
   );
 

@@ -2,23 +2,15 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
-  ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
-  StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  findDeadLetter,
-  listDeadLetters,
-  type MoveTaskProgress,
-  queueArnOf,
-  redriveSelected,
-  startRedriveAll,
-  watchMoveTask,
-} from '../../../ops/dead-letters.ts';
-import { deadLetterMessage, QUEUES } from './factories.ts';
+import { findDeadLetter, listDeadLetters, sqsRedriveQueue } from '../../../ops/dead-letters.ts';
+import { redrive } from '../../../ops/redrive.ts';
+import { MemoryLedgerStore } from '../../helpers/memory-ledger.ts';
+import { deadLetterMessage, ledgerItem, QUEUES } from './factories.ts';
 
 const sqsMock = mockClient(SQSClient);
 const sqs = new SQSClient({});
@@ -221,7 +213,27 @@ describe('findDeadLetter', () => {
   });
 });
 
-describe('redriveSelected', () => {
+/** A ledger with a dead-lettered item for each event id. */
+function deadLedger(...eventIds: string[]): MemoryLedgerStore {
+  const ledger = new MemoryLedgerStore();
+  for (const eventId of eventIds) ledger.items.set(eventId, ledgerItem(eventId, { version: 4 }));
+  return ledger;
+}
+
+/** Runs a redrive over the mocked SQS queues. */
+const redriveOverSqs = (ledger: MemoryLedgerStore, ids?: string[]) =>
+  redrive(
+    sqsRedriveQueue(sqs, { deadLetterQueueUrl: QUEUES.deadLetterQueueUrl, queueUrl: QUEUES.queueUrl }),
+    ledger,
+    {
+      ...(ids === undefined ? {} : { ids }),
+      max: 100,
+      now: () => Date.parse('2025-11-21T08:00:00.000Z'),
+      retentionDays: 14,
+    },
+  );
+
+describe('redrive over SQS', () => {
   beforeEach(() => {
     sqsMock
       .on(ReceiveMessageCommand)
@@ -244,18 +256,22 @@ describe('redriveSelected', () => {
     sqsMock.on(DeleteMessageCommand).resolves({});
   });
 
-  it('sends the chosen events to the main queue in their group, deletes them here and releases the rest', async () => {
+  it('marks the chosen events redriven, sends them to the main queue in their group, deletes them here and releases the rest', async () => {
+    // Prepare
+    const ledger = deadLedger('evt-1', 'evt-2', 'evt-3');
+
     // Act
-    const result = await redriveSelected(sqs, {
-      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
-      queueUrl: QUEUES.queueUrl,
-      ids: ['evt-2', 'm3', 'evt-404'],
-    });
+    const result = await redriveOverSqs(ledger, ['evt-2', 'm3', 'evt-404']);
 
     // Assess
-    expect(result.moved.map((letter) => letter.messageId)).toEqual(['m2', 'm3']);
+    expect(result.moved.map(({ letter }) => letter.messageId)).toEqual(['m2', 'm3']);
     expect(result.notFound).toEqual(['evt-404']);
     expect(result.failed).toEqual([]);
+    expect(['evt-1', 'evt-2', 'evt-3'].map((id) => ledger.items.get(id)?.status)).toEqual([
+      'dead_lettered',
+      'redriven',
+      'redriven',
+    ]);
     const sent = sqsMock.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
     expect(sent).toEqual([
       {
@@ -279,6 +295,26 @@ describe('redriveSelected', () => {
     expect(releasedHandles()).toEqual(['receipt-m1']);
   });
 
+  it('moves every letter, reading until the queue has no more, letters that arrive meanwhile included', async () => {
+    // Prepare: a letter is dead-lettered while the redrive runs (the second receive finds it).
+    const ledger = deadLedger('evt-1', 'evt-2', 'evt-3', 'evt-late');
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [deadLetterMessage({ messageId: 'm1', eventId: 'evt-1', groupId: 'g1' })] })
+      .resolvesOnce({
+        Messages: [deadLetterMessage({ messageId: 'm9', eventId: 'evt-late', groupId: 'g9' })],
+      })
+      .resolves({});
+
+    // Act
+    const result = await redriveOverSqs(ledger);
+
+    // Assess: each marked before it was sent; none moved unmarked.
+    expect(result.moved.map(({ letter }) => letter.messageId)).toEqual(['m1', 'm9']);
+    expect(ledger.items.get('evt-late')?.status).toBe('redriven');
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 2);
+  });
+
   it('keeps an event whose send fails in the dead-letter queue and says why', async () => {
     // Prepare
     sqsMock
@@ -286,16 +322,12 @@ describe('redriveSelected', () => {
       .rejects(new Error('access denied'));
 
     // Act
-    const result = await redriveSelected(sqs, {
-      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
-      queueUrl: QUEUES.queueUrl,
-      ids: ['evt-1', 'evt-3'],
-    });
+    const result = await redriveOverSqs(deadLedger('evt-1', 'evt-3'), ['evt-1', 'evt-3']);
 
     // Assess
-    expect(result.moved.map((letter) => letter.messageId)).toEqual(['m3']);
+    expect(result.moved.map(({ letter }) => letter.messageId)).toEqual(['m3']);
     expect(result.failed).toEqual([
-      { letter: expect.objectContaining({ messageId: 'm1' }), error: 'Error: access denied' },
+      { letter: expect.objectContaining({ messageId: 'm1' }), error: 'not moved: Error: access denied' },
     ]);
     expect(sqsMock).not.toHaveReceivedCommandWith(DeleteMessageCommand, { ReceiptHandle: 'receipt-m1' });
     expect(releasedHandles().sort()).toEqual(['receipt-m1', 'receipt-m2']);
@@ -306,11 +338,7 @@ describe('redriveSelected', () => {
     sqsMock.on(DeleteMessageCommand).rejects(new Error('receipt handle expired'));
 
     // Act
-    const result = await redriveSelected(sqs, {
-      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
-      queueUrl: QUEUES.queueUrl,
-      ids: ['evt-1'],
-    });
+    const result = await redriveOverSqs(deadLedger('evt-1'), ['evt-1']);
 
     // Assess: three tries to delete, then it is reported and left hidden (not released for a second send).
     expect(result.moved).toEqual([]);
@@ -319,7 +347,7 @@ describe('redriveSelected', () => {
         letter: expect.objectContaining({ messageId: 'm1' }),
         error:
           'already back on the main queue, but not deleted from the dead-letter queue (Error: receipt handle ' +
-          'expired): delete it there by hand (message m1); do not redrive it again',
+          'expired): delete it there by hand (message m1); a redrive of it again is acknowledged as a copy once the event has finished',
       },
     ]);
     expect(sqsMock).toHaveReceivedCommandTimes(DeleteMessageCommand, 3);
@@ -333,17 +361,13 @@ describe('redriveSelected', () => {
       .rejects(new Error('access denied'));
 
     // Act
-    const result = await redriveSelected(sqs, {
-      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
-      queueUrl: QUEUES.queueUrl,
-      ids: ['evt-1', 'evt-2', 'evt-3'],
-    });
+    const result = await redriveOverSqs(deadLedger('evt-1', 'evt-2', 'evt-3'));
 
     // Assess
-    expect(result.moved.map((letter) => letter.messageId)).toEqual(['m3']);
+    expect(result.moved.map(({ letter }) => letter.messageId)).toEqual(['m3']);
     expect(result.failed.map(({ letter, error }) => [letter.messageId, error])).toEqual([
-      ['m1', 'Error: access denied'],
-      ['m2', 'not moved: an earlier event of the same member could not be moved'],
+      ['m1', 'not moved: Error: access denied'],
+      ['m2', 'not moved: an earlier letter of the same member could not be moved'],
     ]);
     expect(sqsMock).not.toHaveReceivedCommandWith(SendMessageCommand, {
       MessageDeduplicationId: 'redrive-m2',
@@ -351,143 +375,22 @@ describe('redriveSelected', () => {
     expect(releasedHandles().sort()).toEqual(['receipt-m1', 'receipt-m2']);
   });
 
-  it("runs beforeSend before each send, and keeps a letter whose hook throws, with its member's later ones", async () => {
-    // Prepare: m1 and m2 belong to one member (group g1); m3 to another.
-    const seen: string[] = [];
-    const beforeSend = async (letter: { messageId: string; eventId: string | undefined }) => {
-      seen.push(`${letter.messageId} sent ${sqsMock.commandCalls(SendMessageCommand).length}`);
-      if (letter.eventId === 'evt-1') throw new Error('the ledger could not mark evt-1 redriven');
-    };
+  it("keeps a letter whose ledger item cannot be marked, with its member's later ones, and sends nothing of them", async () => {
+    // Prepare: m1 and m2 belong to one member (group g1); m3 to another; the first mark fails.
+    const ledger = deadLedger('evt-1', 'evt-2', 'evt-3');
+    ledger.failNext('transition');
 
     // Act
-    const result = await redriveSelected(sqs, {
-      deadLetterQueueUrl: QUEUES.deadLetterQueueUrl,
-      queueUrl: QUEUES.queueUrl,
-      ids: ['evt-1', 'evt-2', 'evt-3'],
-      beforeSend,
-    });
+    const result = await redriveOverSqs(ledger);
 
-    // Assess: the hook ran before any send; m2 never reached it.
-    expect(seen).toEqual(['m1 sent 0', 'm3 sent 0']);
-    expect(result.moved.map((letter) => letter.messageId)).toEqual(['m3']);
+    // Assess
+    expect(result.moved.map(({ letter }) => letter.messageId)).toEqual(['m3']);
     expect(result.failed.map(({ letter, error }) => [letter.messageId, error])).toEqual([
-      ['m1', 'not moved: the ledger could not mark evt-1 redriven'],
-      ['m2', 'not moved: an earlier event of the same member could not be moved'],
+      ['m1', 'not moved: the ledger could not mark it redriven (ledger transition failed)'],
+      ['m2', 'not moved: an earlier letter of the same member could not be moved'],
     ]);
+    expect(ledger.items.get('evt-1')?.status).toBe('dead_lettered');
     expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
     expect(releasedHandles().sort()).toEqual(['receipt-m1', 'receipt-m2']);
-  });
-});
-
-describe('startRedriveAll', () => {
-  it('starts a message move task from the dead-letter queue to the main queue', async () => {
-    // Prepare
-    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
-
-    // Act
-    const handle = await startRedriveAll(sqs, {
-      deadLetterQueueArn: QUEUES.deadLetterQueueArn,
-      queueArn: QUEUES.queueArn,
-      maxNumberOfMessagesPerSecond: 20,
-    });
-
-    // Assess
-    expect(handle).toBe('task-1');
-    expect(sqsMock).toHaveReceivedCommandWith(StartMessageMoveTaskCommand, {
-      SourceArn: QUEUES.deadLetterQueueArn,
-      DestinationArn: QUEUES.queueArn,
-      MaxNumberOfMessagesPerSecond: 20,
-    });
-  });
-
-  it('leaves the rate to SQS when none is given', async () => {
-    // Prepare
-    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-2' });
-
-    // Act
-    await startRedriveAll(sqs, { deadLetterQueueArn: QUEUES.deadLetterQueueArn, queueArn: QUEUES.queueArn });
-
-    // Assess
-    const [call] = sqsMock.commandCalls(StartMessageMoveTaskCommand);
-    expect(call?.args[0].input).toEqual({
-      SourceArn: QUEUES.deadLetterQueueArn,
-      DestinationArn: QUEUES.queueArn,
-    });
-  });
-});
-
-describe('watchMoveTask', () => {
-  it('reports progress until the task completes', async () => {
-    // Prepare
-    sqsMock
-      .on(ListMessageMoveTasksCommand)
-      .resolvesOnce({
-        Results: [
-          { Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 0, ApproximateNumberOfMessagesToMove: 3 },
-        ],
-      })
-      .resolvesOnce({
-        Results: [
-          { Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 2, ApproximateNumberOfMessagesToMove: 3 },
-        ],
-      })
-      .resolves({
-        Results: [
-          { Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 3, ApproximateNumberOfMessagesToMove: 3 },
-        ],
-      });
-    const reports: MoveTaskProgress[] = [];
-    const sleep = jest.fn(async (_ms: number) => {});
-
-    // Act
-    const final = await watchMoveTask(sqs, QUEUES.deadLetterQueueArn, {
-      onProgress: (progress) => reports.push(progress),
-      intervalMs: 500,
-      sleep,
-    });
-
-    // Assess
-    expect(final.status).toBe('COMPLETED');
-    expect(reports.map((report) => [report.status, report.moved])).toEqual([
-      ['RUNNING', 0],
-      ['RUNNING', 2],
-      ['COMPLETED', 3],
-    ]);
-    expect(sleep.mock.calls).toEqual([[500], [500]]);
-    expect(sqsMock).toHaveReceivedCommandWith(ListMessageMoveTasksCommand, {
-      SourceArn: QUEUES.deadLetterQueueArn,
-      MaxResults: 1,
-    });
-  });
-
-  it('returns a failed task with its reason', async () => {
-    // Prepare
-    sqsMock.on(ListMessageMoveTasksCommand).resolves({
-      Results: [{ Status: 'FAILED', FailureReason: 'AWS.SimpleQueueService.NonExistentQueue' }],
-    });
-
-    // Act
-    const final = await watchMoveTask(sqs, QUEUES.deadLetterQueueArn, {
-      onProgress: () => {},
-      sleep: async () => {},
-    });
-
-    // Assess
-    expect(final).toMatchObject({
-      status: 'FAILED',
-      failureReason: 'AWS.SimpleQueueService.NonExistentQueue',
-    });
-  });
-});
-
-describe('queueArnOf', () => {
-  it('looks the ARN up from the queue URL', async () => {
-    // Prepare
-    sqsMock
-      .on(GetQueueAttributesCommand, { QueueUrl: QUEUES.queueUrl, AttributeNames: ['QueueArn'] })
-      .resolves({ Attributes: { QueueArn: QUEUES.queueArn } });
-
-    // Act & Assess
-    await expect(queueArnOf(sqs, QUEUES.queueUrl)).resolves.toBe(QUEUES.queueArn);
   });
 });

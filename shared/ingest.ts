@@ -162,7 +162,7 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
     try {
       ({ refused } = await deps.queue.send(chunk));
     } catch (error) {
-      throw enqueueFailure(entries, enqueued, deps.logger, error);
+      throw enqueueFailure(toEnqueue, enqueued, deps.logger, error);
     }
     const refusedIds = new Set(refused.map((entry) => entry.eventId));
     enqueued.push(...chunk.filter((entry) => !refusedIds.has(entry.eventId)).map((entry) => entry.eventId));

@@ -496,6 +496,22 @@ describe('acceptEvents: the ledger', () => {
     expect(ledger.items.get('evt-1')?.status).toBe('queued');
   });
 
+  it('names in a 503 only the events it tried to enqueue, not the duplicates of the request', async () => {
+    // Prepare: evt-1 is on the queue already; then the queue fails.
+    const { post, setQueueFailing } = ingest();
+    await post(mute);
+    setQueueFailing(true);
+
+    // Act: a resend of evt-1 with a new event.
+    const error = await post({ events: [mute, { ...mute, eventId: 'evt-2', account: 'dave' }] }).catch(
+      (caught: unknown) => caught,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(EnqueueError);
+    expect(error instanceof EnqueueError ? [error.enqueued, error.notEnqueued] : []).toEqual([[], ['evt-2']]);
+  });
+
   it('answers 503 and enqueues nothing when the ledger cannot be reached', async () => {
     // Prepare
     const { ledger, sent, post } = ingest();

@@ -9,6 +9,7 @@ import { receivesNeeded } from '../shared/retry-policy.ts';
 import {
   CHOICE_SETTINGS,
   type ChoiceValues,
+  hasQueryOrFragment,
   type IntegerRange,
   type IntegerSetting,
   NAME_SETTINGS,
@@ -340,7 +341,8 @@ function readBaseUrl(reader: ContextReader, key: string, example: string): strin
     return value;
   }
   const hasPath = url.pathname !== '/' && url.pathname !== '';
-  if (url.protocol !== 'https:' || url.search || url.hash || url.username || url.password || hasPath) {
+  const queryOrFragment = url.search || url.hash || hasQueryOrFragment(value);
+  if (url.protocol !== 'https:' || queryOrFragment || url.username || url.password || hasPath) {
     reader.problems.push(
       `${key} must be an https base URL (scheme and host only: the API path is added by the consumer) without credentials, path, query or fragment; got '${value}'`,
     );

@@ -4,6 +4,7 @@ import {
   type ChoiceRows,
   type ChoiceSetting,
   type ChoiceValues,
+  hasQueryOrFragment,
   type IntegerSetting,
   NAME_SETTINGS,
   type NameSetting,
@@ -117,8 +118,10 @@ class EnvReader {
     if (url.pathname !== '/' && url.pathname !== '') {
       this.problems.push(`${name} must be a base URL without a path (the API path is added), got '${raw}'`);
     }
-    if (url.search || url.hash) {
-      this.problems.push(`${name} must be a base URL without query or fragment, got '${raw}'`);
+    if (url.search || url.hash || hasQueryOrFragment(raw)) {
+      this.problems.push(
+        `${name} must be a base URL without query or fragment (no '?' or '#'), got '${raw}'`,
+      );
     }
     return raw.replace(/\/+$/, '');
   }

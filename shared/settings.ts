@@ -185,6 +185,13 @@ export interface UrlSetting {
   readonly off: string;
 }
 
+/**
+ * Whether a base-URL setting holds a query or a fragment, even an empty one: `URL` reads a bare
+ * `https://host?` or `https://host#` as having none, but the consumer appends the API path and its
+ * query to the text, which would then land in the query or the fragment.
+ */
+export const hasQueryOrFragment = (raw: string): boolean => /[?#]/.test(raw);
+
 /** The consumer's optional base-URL settings. The comment on a row documents its config field. */
 export const URL_SETTINGS = {
   consumer: {

@@ -314,6 +314,8 @@ describe('loadBridgeConfig', () => {
     ['http://adminapisgp.im.qcloud.com', 'https base URL'],
     ['https://adminapisgp.im.qcloud.com/?x=1', 'https base URL'],
     ['https://adminapisgp.my-imcloud.com/v4/', 'without credentials, path, query or fragment'],
+    ['https://adminapisgp.im.qcloud.com?', 'imEndpoint must be an https base URL'],
+    ['https://adminapisgp.im.qcloud.com/#', 'imEndpoint must be an https base URL'],
     ['adminapisgp.im.qcloud.com', 'absolute https URL'],
   ])('rejects imEndpoint %s', (imEndpoint, expected) => {
     // Act

@@ -167,6 +167,16 @@ describe('loadConsumerConfig', () => {
   ])('rejects IM_ENDPOINT %s', (value) => {
     expect(() => loadConsumerConfig({ ...consumerEnv, IM_ENDPOINT: value })).toThrow(/IM_ENDPOINT must/);
   });
+
+  it.each([
+    'https://adminapisgp.im.qcloud.com?',
+    'https://adminapisgp.im.qcloud.com/#',
+    'http://127.0.0.1:8090?',
+  ])('rejects IM_ENDPOINT %s, ending in a bare ? or #, naming the setting', (value) => {
+    expect(() => loadConsumerConfig({ ...consumerEnv, IM_ENDPOINT: value })).toThrow(
+      `IM_ENDPOINT must be a base URL without query or fragment (no '?' or '#'), got '${value}'`,
+    );
+  });
 });
 
 describe('loadConsumerConfig: IM_BACKUP_ENDPOINT', () => {
@@ -191,6 +201,8 @@ describe('loadConsumerConfig: IM_BACKUP_ENDPOINT', () => {
     'not a url',
     'http://adminapisgp.my-imcloud.com',
     'https://x.test/?usersig=1',
+    'https://adminapisgp.my-imcloud.com?',
+    'https://adminapisgp.my-imcloud.com#',
     'https://user:pw@adminapisgp.my-imcloud.com',
     'https://x.test/v4',
   ])('refuses %s with the rule IM_ENDPOINT is checked by', (value) => {

@@ -233,6 +233,12 @@ export class BridgeMonitoring extends Construct {
         1,
         'The event ledger failed: reads or writes the functions gave up on (the ingest answered 503 and nothing was enqueued; the consumer left the records on the queue to retry), or DynamoDB throttled or failed requests. Events are not lost, but they wait, and GET /v1/events/{eventId} may answer 503.',
       ),
+      orderConflicts: alarm(
+        'OrderConflicts',
+        emf(consumerMetrics.orderConflicts, Stats.SUM, 'order conflicts', fiveMinutes),
+        1,
+        "While the consumer applied an event, a newer decision about the same member's field was recorded: the older call may have undone it at Tencent. Under SQS FIFO this cannot happen; find the member in the consumer log ('a newer decision was recorded for this member') and send its newest decision again.",
+      ),
       ...(props.outcomeEvents === true
         ? {
             outcomeEvents: alarm(
@@ -333,6 +339,7 @@ export class BridgeMonitoring extends Construct {
           emf(consumerMetrics.deadLettered, Stats.SUM),
           emf(consumerMetrics.expired, Stats.SUM),
           emf(consumerMetrics.held, Stats.SUM),
+          emf(consumerMetrics.superseded, Stats.SUM),
         ],
         width: 8,
       }),
@@ -364,7 +371,17 @@ export class BridgeMonitoring extends Construct {
           emf(consumerMetrics.tencentFailover, Stats.SUM, 'failed over to the other domain'),
           emf(consumerMetrics.tencentUnreachable, Stats.SUM, 'reached no domain (events held)'),
         ],
-        width: 24,
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'The ledger as the authority (per minute)',
+        left: [
+          emf(consumerMetrics.finishedBefore, Stats.SUM, 'copies of finished events acknowledged'),
+          emf(consumerMetrics.transitionsRefused, Stats.SUM, 'transitions refused (both functions)'),
+          emf(consumerMetrics.deadLettersReturned, Stats.SUM, 'dead letters moved back unmarked, returned'),
+          emf(consumerMetrics.orderConflicts, Stats.SUM, 'order conflicts'),
+        ],
+        width: 12,
       }),
     );
     this.dashboard.addWidgets(

@@ -538,7 +538,7 @@ describe('alarms and dashboard', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as CfnResourceJson[];
 
     // Assess
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(11);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topicId }],
@@ -602,6 +602,27 @@ describe('alarms and dashboard', () => {
       ],
       Statistic: 'Sum',
       Threshold: 1,
+    });
+  });
+
+  it('alarms on any order conflict: a newer decision recorded while an older event was applied', () => {
+    // Assess
+    expect(alarmNamed('OrderConflicts')).toMatchObject({
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      Metrics: [
+        expect.objectContaining({
+          MetricStat: {
+            Metric: {
+              Namespace: 'ModerationBridge',
+              MetricName: 'OrderConflicts',
+              Dimensions: [{ Name: 'service', Value: 'moderation-bridge-dev-singapore' }],
+            },
+            Period: 300,
+            Stat: 'Sum',
+          },
+        }),
+      ],
     });
   });
 
@@ -773,10 +794,17 @@ describe('alarms and dashboard', () => {
       emf('EventsDeadLettered', 'Sum'),
       emf('EventsExpired', 'Sum'),
       emf('EventsHeld', 'Sum'),
+      emf('EventsSuperseded', 'Sum'),
     ]);
     expect(metricsOf('Tencent reach: backup-domain failover (calls per minute)')).toEqual([
       emf('TencentFailover', 'Sum'),
       emf('TencentUnreachable', 'Sum'),
+    ]);
+    expect(metricsOf('The ledger as the authority (per minute)')).toEqual([
+      emf('EventsFinishedBefore', 'Sum'),
+      emf('LedgerTransitionsRefused', 'Sum'),
+      emf('DeadLettersReturned', 'Sum'),
+      emf('OrderConflicts', 'Sum'),
     ]);
     expect(metricsOf('Tencent latency (ms)')).toEqual([
       emf('TencentLatency', 'p50'),
@@ -943,7 +971,7 @@ describe('outcome events', () => {
         Statistic: 'Sum',
         Threshold: 1,
       });
-      synthesized.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+      synthesized.resourceCountIs('AWS::CloudWatch::Alarm', 12);
       expect(nagFindings(stack)).toEqual([]);
     },
   );

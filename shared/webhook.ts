@@ -12,11 +12,12 @@ import { CredentialsError } from './errors.ts';
  * answers as values rather than exceptions.
  *
  * The HMAC is Node's (`node:crypto`), not the `standardwebhooks` package's `verify`: with the API public,
- * every forged request costs a check, and the package hashes in pure JavaScript (`fast-sha256`), about
- * 5 ms of CPU per 256 KiB body and signing secret, so 10 secrets made one rejection cost some 50 ms.
- * Node's native HMAC takes a small fraction of that, and the scheme is small enough to write out (see
- * {@link WebhookVerifier.verify}); the package still validates the secrets (`parseSigningSecrets`), and the
- * tests sign with it to check that what it signs verifies here.
+ * every forged request costs a check, and the package hashes in pure JavaScript (`fast-sha256`), 3 to 5 ms
+ * of CPU per 256 KiB body and signing secret, so 10 secrets made one rejection cost 34 to 51 ms (`npm run
+ * bench -- --only webhook`; issue 17). Node's native HMAC takes about a twentieth of that (under 2 ms for
+ * the 10), and the scheme is small enough to write out (see {@link WebhookVerifier.verify}); the package
+ * still validates the secrets (`parseSigningSecrets`), and the tests sign with it to check that what it
+ * signs verifies here.
  */
 
 /** The three headers of a Standard Webhooks delivery, as HTTP header names (lower case). */

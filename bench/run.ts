@@ -12,6 +12,10 @@
  *
  * Prints a table, writes `bench-results/latest.json` and a chart `bench-results/applied-per-second.html`.
  * Targets are reported, never enforced: this is a measurement, not a test.
+ *
+ * `npm run bench -- --only <part>` runs one part alone, in seconds to minutes instead of the whole run:
+ * `webhook` (the CPU cost of refusing a forged webhook request, `bench/webhook.ts`) or `raid`
+ * (`bench/raid.ts`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -39,6 +43,7 @@ import { powertoolsFifoHandler } from './baseline-consumer.ts';
 import { failoverReport, measureFailover } from './failover.ts';
 import { machine, round } from './figures.ts';
 import { raidBench } from './raid.ts';
+import { measureWebhookRejection, webhookBench, webhookReport } from './webhook.ts';
 
 const OUT = resolve('bench-results');
 const TENCENT_LIMIT = 200;
@@ -499,6 +504,8 @@ async function main(): Promise<void> {
   const cpu = await consumerCpu();
   process.stderr.write('measuring backup-domain failover latency...\n');
   const failover = await measureFailover();
+  process.stderr.write('measuring the CPU cost of refusing a forged webhook request...\n');
+  const webhook = await measureWebhookRejection();
 
   // Errors only: the functions' warnings (such as an invocation with no metrics to publish) would flood the table.
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
@@ -614,6 +621,7 @@ async function main(): Promise<void> {
       consumer: { ...cpu, tenMembersMs: headlineSummary.tenMembersMs.ours.median },
       bundles: bundleFigures,
       failover,
+      webhookRejection: { cpuMsPerRequest: webhook.cpuMsPerRequest, beforeOverNow: webhook.beforeOverNow },
       runs,
       durationSeconds: round((Date.now() - started) / 1000),
     };
@@ -624,6 +632,7 @@ async function main(): Promise<void> {
     );
     report(figures);
     console.log(failoverReport(failover));
+    console.log(webhookReport(webhook));
   } finally {
     await stack.close();
   }
@@ -757,7 +766,48 @@ function report(f: {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
+/** Arguments the bench does not take: printed as a message, without a stack. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The parts `--only <part>` runs alone. */
+const PARTS = new Map<string, () => Promise<unknown>>([
+  ['webhook', () => webhookBench()],
+  ['raid', () => raidBench()],
+]);
+
+/**
+ * The part `--only <part>` (or `--only=<part>`) names, `undefined` for the whole bench.
+ * @throws {@link UsageError} naming the parts, for any other arguments
+ */
+function onlyPart(args: readonly string[]): (() => Promise<unknown>) | undefined {
+  if (args.length === 0) return undefined;
+  const [first, second] = args;
+  const name =
+    args.length === 1 && first?.startsWith('--only=')
+      ? first.slice('--only='.length)
+      : args.length === 2 && first === '--only'
+        ? second
+        : undefined;
+  const part = name === undefined ? undefined : PARTS.get(name);
+  if (part === undefined) {
+    throw new UsageError(
+      `usage: npm run bench [-- --only ${[...PARTS.keys()].join('|')}]; got '${args.join(' ')}'`,
+    );
+  }
+  return part;
+}
+
+async function run(): Promise<void> {
+  const part = onlyPart(process.argv.slice(2));
+  if (part === undefined) return main();
+  await part();
+  // A part alone ends here, as `npx tsx bench/<part>.ts` does.
+  process.exit(0);
+}
+
+run().catch((error: unknown) => {
+  console.error(error instanceof UsageError ? error.message : error);
   process.exit(1);
 });

@@ -128,7 +128,7 @@ export const STACK_SETTINGS = {
   /** Days the functions' and the API's logs are kept; one of {@link LOG_RETENTION_DAYS}. */
   logRetentionDays: { default: 30, min: 1, max: 3_653 },
   /**
-   * Requests one IP address may make in 5 minutes before the web ACL blocks it (`waf=true` only):
+   * Requests one IP address may make in 5 minutes before the web ACL blocks it (with the web ACL only):
    * the limit of its rate-based rule, within what AWS WAF accepts (10 to 2,000,000,000).
    */
   wafRatePer5Min: { default: 3_000, min: 10, max: 2_000_000_000 },
@@ -199,7 +199,8 @@ export interface BridgeConfig {
   readonly apiAuth: ApiAuthMode;
   /**
    * Whether an AWS WAF web ACL (a rate-based rule per IP and AWS's common rule set) protects the API
-   * stage (`-c waf=true`); advised in `webhook` mode, where the API is public.
+   * stage. Default {@link wafDefault}: on in `webhook` mode, where the API is public (`-c waf=false` opts
+   * out, with a warning in the synth output); off in the other modes (`-c waf=true` adds one).
    */
   readonly waf: boolean;
   /** E-mail address subscribed to the alarm topic, if any. */
@@ -383,6 +384,16 @@ function readBackupEndpoint(
 }
 
 /**
+ * Whether the API gets the WAF web ACL unless the context says (`waf`): in `webhook` mode, yes. There
+ * anyone can reach `POST /v1/events`, and every request, signed or not, costs an ingest invocation, so a
+ * rate limit per IP address is the default; the callers of the other modes authenticate to API Gateway
+ * first, and a web ACL would add cost without adding a control they lack.
+ */
+export function wafDefault(apiAuth: ApiAuthMode): boolean {
+  return apiAuth === 'webhook';
+}
+
+/**
  * Reads and validates the deployment settings.
  *
  * @param source - usually `app.node`; tests pass a stub.
@@ -416,7 +427,7 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     'an AWS region code such as ap-southeast-1',
   );
   const apiAuth = reader.choice('apiAuth', API_AUTH_MODES, 'iam');
-  const waf = reader.boolean('waf', false);
+  const waf = reader.boolean('waf', wafDefault(apiAuth));
   const alarmEmail = reader.matching('alarmEmail', EMAIL_PATTERN, 'an e-mail address');
   const apiGatewayCloudWatchRole = reader.boolean('apiGatewayCloudWatchRole', true);
   const outcomeEvents = reader.boolean('outcomeEvents', false);

@@ -242,7 +242,7 @@ function gatewayResponses(
       ? ['unsigned or wrongly signed, or not allowed `execute-api:Invoke` (IAM)']
       : []),
     ...(schemes.includes('apiKey') ? ['no valid API key'] : []),
-    ...(waf ? ['blocked by the WAF web ACL (webhook mode with `-c waf=true`)'] : []),
+    ...(waf ? ['blocked by the WAF web ACL (webhook mode, unless deployed with `-c waf=false`)'] : []),
   ];
   const apiKey = schemes.includes('apiKey');
   out['403'] = response(`API Gateway refused the request: ${refusals.join('; ')}.`, ref('Message'), {

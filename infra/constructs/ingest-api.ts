@@ -16,6 +16,13 @@ import { Construct } from 'constructs';
 import { type ApiAuthMode, statusRouteAuth } from '../../shared/api-auth.ts';
 import { ApiWebAcl } from './api-web-acl.ts';
 
+/**
+ * The id of the synth warning a `webhook`-mode API without the web ACL gets (`-c waf=false`). The CLI
+ * prints it with the rule to acknowledge it by, `Annotation::` and this id
+ * (`Validations.of(stage).acknowledge`).
+ */
+export const WEBHOOK_WITHOUT_WAF_WARNING = 'moderation-bridge:WebhookWithoutWaf';
+
 /** Properties of {@link IngestApi}. */
 export interface IngestApiProps {
   /** Name of the REST API and prefix of its log group and usage plan. */
@@ -35,8 +42,9 @@ export interface IngestApiProps {
   readonly authMode?: ApiAuthMode;
   /**
    * An AWS WAF web ACL on the stage: a rate-based rule per IP address (`ratePer5Min` requests in 5
-   * minutes) and AWS's common rule set.
-   * @default none: the stage throttling alone
+   * minutes) and AWS's common rule set. Without one in `webhook` mode, the synth output warns
+   * ({@link WEBHOOK_WITHOUT_WAF_WARNING}): the public endpoint then has no per-IP rate limit.
+   * @default none: the stage throttling alone (the app's config turns it on in `webhook` mode)
    */
   readonly waf?: { readonly ratePer5Min: number };
   /** Steady-state requests per second of the stage and of the usage plan. */
@@ -187,9 +195,16 @@ export class IngestApi extends Construct {
         id: 'AwsSolutions-APIG3',
         reason:
           authMode === 'webhook'
-            ? 'No WAF, as chosen by context (waf=false): every request must carry a Standard Webhooks signature the ingest function verifies before reading the body, the stage throttles, the function bounds the body size. Deploy with -c waf=true for a rate limit per IP and the AWS common rule set.'
+            ? 'No WAF, as chosen by context (waf=false, against the webhook-mode default; the synth warns): every request must carry a Standard Webhooks signature the ingest function verifies before reading the body, the stage throttles, the function bounds the body size. Deploy without -c waf=false for a rate limit per IP and the AWS common rule set.'
             : 'No WAF: callers authenticate (IAM or API key), the stage and usage plan throttle, the function bounds the body size; a web ACL would add cost without adding a control this machine-to-machine API lacks (-c waf=true adds one).',
       });
+    }
+    if (this.webAcl === undefined && authMode === 'webhook') {
+      // Shown by `cdk synth` and `cdk deploy` (and fails `--strict`), in the cdk-nag findings' place.
+      Validations.of(this.api.deploymentStage).addWarning(
+        WEBHOOK_WITHOUT_WAF_WARNING,
+        'The public webhook endpoint POST /v1/events has no per-IP rate limit (waf=false): anyone can send it requests, each costs an ingest invocation (a forged signature is refused only there), and one sender can use up the stage throttling (apiRateLimit, apiBurstLimit) for every sender. Deploy without -c waf=false to attach the WAF web ACL (a rate limit per IP address and the AWS common rule set).',
+      );
     }
     for (const method of [post, get]) {
       Validations.of(method).acknowledge({

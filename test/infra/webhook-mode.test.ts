@@ -1,10 +1,12 @@
 /**
- * Webhook mode (`-c apiAuth=webhook`) and the optional web ACL (`-c waf=true`): the settings, and the
- * template each gives.
+ * Webhook mode (`-c apiAuth=webhook`) and the web ACL (on by default in webhook mode, `-c waf=false`
+ * to opt out with a synth warning; `-c waf=true` in the other modes): the settings, and the template
+ * each gives.
  */
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { loadIngestConfig } from '#shared/config';
-import { ContextError, loadBridgeConfig } from '../../infra/config.ts';
+import { API_AUTH_MODES, ContextError, loadBridgeConfig } from '../../infra/config.ts';
+import { WEBHOOK_WITHOUT_WAF_WARNING } from '../../infra/constructs/ingest-api.ts';
 import {
   acknowledgments,
   type CfnResourceJson,
@@ -70,9 +72,27 @@ describe('webhook settings', () => {
       apiAuth: 'webhook',
       imSecretName: 'moderation-bridge/prod/tokyo',
       webhookSecretName: 'moderation-bridge/prod/tokyo/webhook',
-      waf: false,
     });
     expect(config.settings.wafRatePer5Min).toBe(3_000);
+  });
+
+  it.each([
+    ['webhook', true],
+    ['iam', false],
+    ['apiKey', false],
+  ])('defaults waf in %s mode to %p (on where the API is public)', (apiAuth, waf) => {
+    expect(configOf({ apiAuth }).waf).toBe(waf);
+  });
+
+  it.each(API_AUTH_MODES)('takes waf=false and waf=true from the context in %s mode', (apiAuth) => {
+    expect([configOf({ apiAuth, waf: 'false' }).waf, configOf({ apiAuth, waf: true }).waf]).toEqual([
+      false,
+      true,
+    ]);
+  });
+
+  it('leaves waf off without apiAuth (the cdk.json default, iam)', () => {
+    expect(configOf({}).waf).toBe(false);
   });
 
   it('takes webhookSecretName, waf and wafRatePer5Min from the context, as -c strings or cdk.json values', () => {
@@ -173,12 +193,19 @@ describe('webhook mode', () => {
     template.hasOutput('WebhookSecretName', { Value: 'moderation-bridge/dev/singapore/webhook' });
   });
 
-  it('attaches no web ACL unless waf=true', () => {
-    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
-    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+  it('attaches the web ACL by default, with the default rate, and warns of nothing', () => {
+    // Prepare
+    const rules = onlyResource(template, 'AWS::WAFv2::WebACL').resource.Properties.Rules as {
+      Statement: { RateBasedStatement?: { Limit: number } };
+    }[];
+
+    // Assess
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    expect(rules[0]?.Statement.RateBasedStatement?.Limit).toBe(3_000);
+    expect(Annotations.fromStack(bridge.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
-  it('passes cdk-nag, acknowledging the open POST and the missing WAF with their reasons', () => {
+  it('passes cdk-nag, acknowledging the open POST with its reason, and not the WAF rule', () => {
     // Act
     const acknowledged = acknowledgments(bridge.stack);
 
@@ -189,7 +216,64 @@ describe('webhook mode', () => {
         'the ingest function verifies the Standard Webhooks signature of every request',
       ),
     ]);
-    expect(acknowledged.get('AwsSolutions-APIG3')).toEqual([expect.stringContaining('-c waf=true')]);
+    expect(acknowledged.has('AwsSolutions-APIG3')).toBe(false);
+  });
+});
+
+describe('webhook mode with waf=false', () => {
+  let bridge: SynthesizedBridge;
+
+  beforeAll(() => {
+    bridge = synthBridge({ apiAuth: 'webhook', waf: 'false' });
+  });
+
+  it('attaches no web ACL', () => {
+    bridge.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    bridge.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+  });
+
+  it('warns in the synth output, on the API stage, that the public endpoint has no per-IP rate limit', () => {
+    // Act
+    const warnings = Annotations.fromStack(bridge.stack).findWarning('*', Match.anyValue());
+
+    // Assess: the CLI prints it with the id that acknowledges it.
+    expect(
+      warnings.map((warning) =>
+        String(warning.entry.data).endsWith(`[ack: Annotation::${WEBHOOK_WITHOUT_WAF_WARNING}]`),
+      ),
+    ).toEqual([true]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        id: '/ModerationBridge-dev-singapore/Api/Api/DeploymentStage.dev',
+        entry: expect.objectContaining({
+          data: expect.stringMatching(
+            /^The public webhook endpoint POST \/v1\/events has no per-IP rate limit \(waf=false\): .* Deploy without -c waf=false /,
+          ),
+        }),
+      }),
+    ]);
+  });
+
+  it('passes cdk-nag, acknowledging the missing WAF with the opt-out as its reason', () => {
+    // Act
+    const acknowledged = acknowledgments(bridge.stack);
+
+    // Assess
+    expect(nagFindings(bridge.stack)).toEqual([]);
+    expect(acknowledged.get('AwsSolutions-APIG3')).toEqual([
+      expect.stringContaining('waf=false, against the webhook-mode default'),
+    ]);
+  });
+});
+
+describe('no warning without webhook mode', () => {
+  it.each(['iam', 'apiKey'])('warns of nothing in %s mode without a web ACL (the default)', (apiAuth) => {
+    // Act
+    const bridge = synthBridge({ apiAuth });
+
+    // Assess
+    bridge.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    expect(Annotations.fromStack(bridge.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 });
 

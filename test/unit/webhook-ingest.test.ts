@@ -3,6 +3,7 @@
  * a refused request leaves nothing behind, and events sent without an eventId take theirs from the
  * `webhook-id`, so that a sender's retry of a delivery is a duplicate.
  */
+import crypto from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   CredentialsError,
@@ -75,6 +76,10 @@ function webhookIngest(secretJson = webhookSecretJson(SECRET)) {
 }
 
 describe('acceptEvents in webhook mode', () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
   it('gives a single event without an eventId the webhook-id as its eventId', async () => {
     // Prepare
     const ingest = webhookIngest();
@@ -208,6 +213,30 @@ describe('acceptEvents in webhook mode', () => {
     // Assess
     expect(error).toBeInstanceOf(PayloadTooLargeError);
   });
+
+  it.each([
+    ['as text', false],
+    ['in base64', true],
+  ])(
+    'refuses a signed body over the size limit %s with 413, reading no secret and hashing nothing',
+    async (_, base64) => {
+      // Prepare: well-formed, signed headers, so that only the size can refuse the request.
+      const ingest = webhookIngest();
+      const body = JSON.stringify(event({ reason: 'x'.repeat(5_000) }));
+      const headers = signedHeaders(SECRET, body);
+      const createHmac = jest.spyOn(crypto, 'createHmac');
+
+      // Act
+      const { error } = await ingest.post(base64 ? Buffer.from(body).toString('base64') : body, headers, {
+        isBase64Encoded: base64,
+      });
+
+      // Assess
+      expect(error).toBeInstanceOf(PayloadTooLargeError);
+      expect(ingest.secrets.reads).toEqual([]);
+      expect(createHmac).not.toHaveBeenCalled();
+    },
+  );
 
   it('verifies a base64 body over its bytes, then reads it as usual', async () => {
     // Prepare

@@ -1,3 +1,5 @@
+import crypto, { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { CredentialsError } from '#shared/errors';
 import {
   parseSigningSecrets,
@@ -397,15 +399,21 @@ describe('parseSigningSecrets', () => {
     expect(message).not.toContain(key.slice(6, 20));
   });
 
-  it('takes one Webhook per signing secret, ignoring other keys', () => {
+  it('takes the key bytes of each signing secret (base64 after whsec_), ignoring other keys', () => {
+    // Prepare
+    const other = signingSecret();
+
     // Act
     const parsed = parseSigningSecrets(
-      JSON.stringify({ signingSecrets: [key, signingSecret()], note: 'rotated 2026-01' }),
+      JSON.stringify({ signingSecrets: [key, other], note: 'rotated 2026-01' }),
       "'w'",
     );
 
     // Assess
-    expect(Array.isArray(parsed) && parsed.length).toBe(2);
+    expect(Array.isArray(parsed) && parsed.map((bytes) => bytes.toString('base64'))).toEqual([
+      key.slice(6),
+      other.slice(6),
+    ]);
   });
 });
 
@@ -420,5 +428,277 @@ describe('webhookHeadersOf', () => {
       }),
     ).toEqual({ 'webhook-id': 'msg_1', 'webhook-timestamp': '1700000000', 'webhook-signature': 'v1,abc' });
     expect(webhookHeadersOf(null)).toEqual({});
+  });
+});
+
+/**
+ * What a rejection costs: with the API public (webhook mode), every forged request is checked, so what
+ * can be refused without an HMAC is, and each distinct signing secret is hashed at most once per request
+ * (Node's native HMAC; the `standardwebhooks` package's pure-JavaScript one is not used to verify).
+ */
+describe('WebhookVerifier, the cost of a check', () => {
+  /** Every HMAC the verifier computes goes through `createHmac`; its calls give the keys it was keyed with. */
+  let createHmac: jest.SpyInstance;
+  /** The package's signing (its `verify` signs to compare): a call would be a pure-JavaScript HMAC. */
+  let packageSign: jest.SpyInstance;
+  const keysHashed = () =>
+    createHmac.mock.calls.map(([, key]) => Buffer.from(key as Buffer).toString('base64'));
+  const BIG_BODY = JSON.stringify({
+    groupId: '@TGS#2CLUZEAEJ',
+    account: 'bob',
+    action: 'mute',
+    durationSeconds: 600,
+    reason: 'x'.repeat(256 * 1024 - 100),
+  });
+  /** A well-formed signature no signing secret gives: `v1,` and 32 random bytes in base64. */
+  const forgedSignature = () => `v1,${randomBytes(32).toString('base64')}`;
+
+  /** Spies on both HMACs once a test has prepared its requests (the package signs them). */
+  const countHashes = () => {
+    createHmac = jest.spyOn(crypto, 'createHmac');
+    packageSign = jest.spyOn(Webhook.prototype, 'sign');
+  };
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('hashes each of 10 signing secrets once to refuse a forged 256 KiB request, and only the secret the forced re-read adds after them', async () => {
+    // Prepare: the cache holds 10 secrets; the re-read the mismatch forces finds 9 of them and a new one.
+    const first = signingSecret();
+    const secrets = [first, ...Array.from({ length: 9 }, () => signingSecret())];
+    const added = signingSecret();
+    const { verifier, set, reads } = verifierOf(...secrets);
+    const headers = {
+      ...signedHeaders(signingSecret(), BIG_BODY),
+      'webhook-signature': forgedSignature(),
+    };
+    await verifier.verify(signedHeaders(first, BODY), BODY);
+    set(webhookSecretJson(...secrets.slice(1), added));
+    countHashes();
+
+    // Act
+    const check = await verifier.verify(headers, BIG_BODY);
+
+    // Assess
+    expect(failureOf(check)).toBe('bad_signature');
+    expect(reads).toEqual(['cached', 'cached', 'forced']);
+    expect(keysHashed()).toHaveLength(11);
+    expect(new Set(keysHashed())).toEqual(new Set([...secrets, added].map((secret) => secret.slice(6))));
+    expect(packageSign).not.toHaveBeenCalled();
+  });
+
+  it('hashes a secret the re-read adds once, and verifies a request it signed, without hashing the others again', async () => {
+    // Prepare
+    const first = signingSecret();
+    const secrets = [first, ...Array.from({ length: 9 }, () => signingSecret())];
+    const added = signingSecret();
+    const { verifier, set } = verifierOf(...secrets);
+    await verifier.verify(signedHeaders(first, BODY), BODY);
+    set(webhookSecretJson(...secrets.slice(1), added));
+    const headers = signedHeaders(added, BIG_BODY);
+    countHashes();
+
+    // Act
+    const check = await verifier.verify(headers, BIG_BODY);
+
+    // Assess
+    expect(check.kind).toBe('verified');
+    expect(keysHashed()).toHaveLength(11);
+    expect(keysHashed().at(-1)).toBe(added.slice(6));
+    expect(packageSign).not.toHaveBeenCalled();
+  });
+
+  it('hashes a secret listed twice once, and stops at the first secret that matches', async () => {
+    // Prepare
+    const [first, second] = [signingSecret(), signingSecret()];
+    const { verifier } = verifierOf(first, first, second);
+    const byFirst = signedHeaders(first, BODY);
+    const forged = { ...signedHeaders(second, BODY), 'webhook-signature': forgedSignature() };
+    countHashes();
+
+    // Act
+    const verified = await verifier.verify(byFirst, BODY);
+    const hashedToVerify = keysHashed().length;
+    const refused = await verifier.verify(forged, BODY);
+
+    // Assess: one HMAC to verify; the forged request hashes both distinct keys, once each.
+    expect([verified.kind, failureOf(refused)]).toEqual(['verified', 'bad_signature']);
+    expect(hashedToVerify).toBe(1);
+    expect(keysHashed().slice(1)).toEqual([first.slice(6), second.slice(6)]);
+  });
+
+  it.each([
+    ['no webhook-id', { 'webhook-id': undefined }, 'missing_headers'],
+    ['an empty webhook-signature', { 'webhook-signature': '' }, 'missing_headers'],
+    ['a timestamp that is not whole seconds', { 'webhook-timestamp': '17e8' }, 'invalid_timestamp'],
+    [
+      'a timestamp 6 minutes old',
+      { 'webhook-timestamp': String(Math.floor(Date.now() / 1000) - 360) },
+      'timestamp_too_old',
+    ],
+    [
+      'a timestamp 6 minutes ahead',
+      { 'webhook-timestamp': String(Math.floor(Date.now() / 1000) + 360) },
+      'timestamp_too_new',
+    ],
+    [
+      'a v2 signature only',
+      { 'webhook-signature': `v2,${randomBytes(32).toString('base64')}` },
+      'bad_signature',
+    ],
+    [
+      'a v1 signature of 31 bytes',
+      { 'webhook-signature': `v1,${randomBytes(31).toString('base64')}` },
+      'bad_signature',
+    ],
+    [
+      'a v1 signature of 33 bytes',
+      { 'webhook-signature': `v1,${randomBytes(33).toString('base64')}` },
+      'bad_signature',
+    ],
+    [
+      'a v1 signature without its padding',
+      { 'webhook-signature': `v1,${randomBytes(32).toString('base64').slice(0, -1)}` },
+      'bad_signature',
+    ],
+    [
+      'a v1 signature in base64url',
+      { 'webhook-signature': 'v1,__________________________________________8=' },
+      'bad_signature',
+    ],
+    [
+      'a v1 signature with trailing bits set (not canonical)',
+      { 'webhook-signature': `v1,${'A'.repeat(42)}B=` },
+      'bad_signature',
+    ],
+    [
+      'a v1 signature followed by more',
+      { 'webhook-signature': `v1,${randomBytes(32).toString('base64')},v1` },
+      'bad_signature',
+    ],
+    ['no signature, only junk', { 'webhook-signature': 'v1, v1,= , ,,' }, 'bad_signature'],
+  ])('refuses a request with %s before reading the secret, hashing nothing', async (_, change, failure) => {
+    // Prepare: a 256 KiB body, 10 secrets.
+    const secrets = Array.from({ length: 10 }, () => signingSecret());
+    const { verifier, reads } = verifierOf(...secrets);
+    const headers: Record<string, string | undefined> = {
+      ...signedHeaders(signingSecret(), BIG_BODY),
+      ...change,
+    };
+    countHashes();
+
+    // Act
+    const check = await verifier.verify(headers, BIG_BODY);
+
+    // Assess
+    expect(failureOf(check)).toBe(failure);
+    expect(reads).toEqual([]);
+    expect(createHmac).not.toHaveBeenCalled();
+    expect(packageSign).not.toHaveBeenCalled();
+  });
+
+  it('still hashes a request whose header mixes junk with one well-formed v1 signature, and verifies it', async () => {
+    // Prepare
+    const secret = signingSecret();
+    const { verifier } = verifierOf(secret);
+    const good = signedHeaders(secret, BODY);
+    countHashes();
+
+    // Act
+    const check = await verifier.verify(
+      { ...good, 'webhook-signature': `v2,abc v1,short ${good['webhook-signature']} v1,` },
+      BODY,
+    );
+
+    // Assess
+    expect(check.kind).toBe('verified');
+    expect(createHmac).toHaveBeenCalledTimes(1);
+  });
+});
+
+/**
+ * The `standardwebhooks` package as an independent implementation of the scheme: what its signer signs
+ * verifies here, and on the same requests (good and tampered) our verdict is its `verify`'s.
+ */
+describe('WebhookVerifier against the standardwebhooks package', () => {
+  const secret = signingSecret();
+  const otherSecret = signingSecret();
+  const now = () => new Date();
+  const bodies: [string, string | Buffer][] = [
+    ['a JSON body', BODY],
+    [
+      'a body with non-ASCII text',
+      '{"groupId":"@TGS#2CLUZEAEJ","account":"bøb","action":"set_name_card","nameCard":"小明 🚫"}',
+    ],
+    ['the bytes of a base64 body', Buffer.from('{"account":"bøb","action":"unmute"}', 'utf8')],
+    ['a 256 KiB body', `{"reason":"${'é'.repeat(128 * 1024)}"}`],
+    ['an empty body', ''],
+  ];
+
+  /** The package's own verdict on a request, with the signing secret the bridge holds. */
+  const packageVerdict = (headers: SignedHeaders, body: string | Buffer): 'verified' | 'rejected' => {
+    try {
+      new Webhook(secret).verify(body, headers, { jsonParse: false });
+      return 'verified';
+    } catch {
+      return 'rejected';
+    }
+  };
+
+  it.each(bodies)('verifies %s as the package signs it', async (_, body) => {
+    // Prepare
+    const { verifier } = verifierOf(secret);
+    const id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
+    const headers = {
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': new Webhook(secret).sign(id, now(), body),
+    };
+
+    // Act
+    const check = await verifier.verify(headers, body);
+
+    // Assess
+    expect(check).toEqual({ kind: 'verified', webhookId: id });
+  });
+
+  it.each(bodies)('gives the package’s verdict on %s, signed, tampered and forged', async (_, body) => {
+    // Prepare
+    const { verifier } = verifierOf(secret);
+    const good = signedHeaders(secret, body, { id: 'msg_1' });
+    const altered = typeof body === 'string' ? `${body} ` : Buffer.concat([body, Buffer.from(' ')]);
+    const cases: [SignedHeaders, string | Buffer][] = [
+      [good, body],
+      [good, altered],
+      [{ ...good, 'webhook-id': 'msg_2' }, body],
+      [{ ...good, 'webhook-timestamp': String(Number(good['webhook-timestamp']) - 1) }, body],
+      [signedHeaders(otherSecret, body, { id: 'msg_1' }), body],
+      [
+        {
+          ...good,
+          'webhook-signature': `${signedHeaders(otherSecret, body, { id: 'msg_1' })['webhook-signature']} ${good['webhook-signature']}`,
+        },
+        body,
+      ],
+      [{ ...good, 'webhook-signature': good['webhook-signature'].replace('v1,', 'v1a,') }, body],
+    ];
+
+    // Act
+    const ours = await Promise.all(cases.map(([headers, sent]) => verifier.verify(headers, sent)));
+
+    // Assess
+    expect(ours.map((check) => check.kind)).toEqual(
+      cases.map(([headers, sent]) => packageVerdict(headers, sent)),
+    );
+    expect(ours.map((check) => check.kind)).toEqual([
+      'verified',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'verified',
+      'rejected',
+    ]);
   });
 });

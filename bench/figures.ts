@@ -12,3 +12,11 @@ export function machine(): { cpus: number; cpuModel: string; memoryGiB: number; 
     node: process.version,
   };
 }
+
+/**
+ * The machine of a figures file in one line, the Node.js version first: the bench prints it with its
+ * figures, since the same code measures differently on another Node.
+ */
+export function machineLine(m: ReturnType<typeof machine>): string {
+  return `Node.js ${m.node}, ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB`;
+}

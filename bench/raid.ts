@@ -33,7 +33,7 @@ import {
 } from '../local/simulator/index.ts';
 import { consumerSettings } from '../test/helpers/consumer-settings.ts';
 import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
-import { machine, round } from './figures.ts';
+import { machine, machineLine, round } from './figures.ts';
 
 const OUT = resolve('bench-results');
 const MEMBERS = 10_000;
@@ -230,11 +230,11 @@ export async function raidBench(runs = RUNS) {
   };
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'raid.json'), `${JSON.stringify(figures, null, 2)}\n`);
-  report(figures.results, runs);
+  report(figures.results, runs, figures.machine);
   return figures;
 }
 
-function report(results: Results, runs: number) {
+function report(results: Results, runs: number, on: ReturnType<typeof machine>) {
   const cell = (api: MuteApi, name: (typeof MEASURES)[number], unit = '') => {
     const s = results[api][name];
     return `${s.median}${unit} (${s.min}-${s.max})`;
@@ -265,7 +265,7 @@ function report(results: Results, runs: number) {
       `~${LATENCY_MS} ms a call; consumer paced at ${CONFIGURED_RATE} calls/s, ${INVOCATIONS} invocations of ${BATCH_SIZE} records`,
   );
   for (const cells of rows) console.log(cells.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  '));
-  console.log('(figures in bench-results/raid.json)');
+  console.log(`(measured on ${machineLine(on)}; figures in bench-results/raid.json)`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve('bench/raid.ts')) {

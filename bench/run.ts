@@ -30,6 +30,7 @@ import { validateEvents } from '#shared/contract';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
 import { RateLimiter } from '#shared/rate-limiter';
 import { HttpGroupMemberApi, type TencentCredentials } from '#shared/tencent/client';
+import { esbuildTarget, STACK_CHOICES } from '../infra/config.ts';
 import { localContext } from '../local/api-gateway.ts';
 import {
   DEFAULT_ADMIN,
@@ -41,7 +42,7 @@ import { type LocalStack, startLocalStack } from '../local/stack.ts';
 import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
 import { powertoolsFifoHandler } from './baseline-consumer.ts';
 import { failoverReport, measureFailover } from './failover.ts';
-import { machine, round } from './figures.ts';
+import { machine, machineLine, round } from './figures.ts';
 import { raidBench } from './raid.ts';
 import { measureWebhookRejection, webhookBench, webhookReport } from './webhook.ts';
 
@@ -85,7 +86,10 @@ async function quietly<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Bundles each handler as the CDK stack does (esbuild, minified, ESM) and times a cold import. */
+/**
+ * Bundles each handler as the CDK stack does (esbuild, minified, ESM, the default runtime's target) and
+ * times a cold import, on the Node.js running the bench.
+ */
 async function bundles() {
   const results: Record<string, { bytes: number; gzipBytes: number; coldImportMs: number }> = {};
   for (const name of ['ingest', 'consumer']) {
@@ -96,7 +100,7 @@ async function bundles() {
       bundle: true,
       minify: true,
       platform: 'node',
-      target: 'node22',
+      target: esbuildTarget(STACK_CHOICES.nodeRuntime.default),
       format: 'esm',
       mainFields: ['module', 'main'],
       banner: {
@@ -666,6 +670,7 @@ function report(f: {
   consumer: { cpuMicrosPerEvent: number };
   bundles: Record<string, { bytes: number; gzipBytes: number; coldImportMs: number }>;
   durationSeconds: number;
+  machine: ReturnType<typeof machine>;
 }) {
   const spread = (s: Spread, unit: string) => `${s.median}${unit} (${s.min}-${s.max})`;
   /** How many times better ours is: a rate is better higher, a time lower; a count has no ratio when either is 0. */
@@ -715,6 +720,7 @@ function report(f: {
   ];
   const widths = header.map((_, i) => Math.max(...[header, ...side].map((row) => row[i]?.length ?? 0)));
   const line = (row: readonly string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(`\nfigures measured on ${machineLine(f.machine)}`);
   console.log(`\n${line(header)}`);
   for (const row of side) console.log(line(row));
 

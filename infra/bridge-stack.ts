@@ -5,7 +5,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { NAME_SETTINGS, SETTINGS, URL_SETTINGS } from '../shared/settings.ts';
 import type { BridgeConfig } from './config.ts';
-import { BridgeFunction } from './constructs/bridge-function.ts';
+import { BridgeFunction, LAMBDA_RUNTIMES } from './constructs/bridge-function.ts';
 import { BridgeMonitoring } from './constructs/bridge-monitoring.ts';
 import { EventLedger, LEDGER_ACTIONS } from './constructs/event-ledger.ts';
 import { EventQueues } from './constructs/event-queues.ts';
@@ -74,6 +74,8 @@ export class BridgeStack extends Stack {
       });
     const webhookMode = config.apiAuth === 'webhook';
 
+    // `nodeRuntime`: the same runtime, and so the same esbuild target, for all three functions.
+    const runtime = LAMBDA_RUNTIMES[config.stackChoices.nodeRuntime];
     const powertools = {
       POWERTOOLS_SERVICE_NAME: prefix,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -86,6 +88,7 @@ export class BridgeStack extends Stack {
 
     this.ingest = new BridgeFunction(this, 'Ingest', {
       functionName: `${prefix}-ingest`,
+      runtime,
       description: 'POST /v1/events: validates moderation events and enqueues them on the FIFO queue',
       entry: FUNCTION_ENTRIES.ingest,
       logGroupRetention,
@@ -120,6 +123,7 @@ export class BridgeStack extends Stack {
 
     this.consumer = new BridgeFunction(this, 'Consumer', {
       functionName: `${prefix}-consumer`,
+      runtime,
       description: `Applies queued moderation events with Tencent Cloud Chat modify_group_member_info (${config.imRegion})`,
       entry: FUNCTION_ENTRIES.consumer,
       timeout: consumerTimeout,
@@ -174,6 +178,7 @@ export class BridgeStack extends Stack {
 
     this.status = new BridgeFunction(this, 'Status', {
       functionName: `${prefix}-status`,
+      runtime,
       description: 'GET /v1/events/{eventId}: what became of an event, read from the event ledger',
       entry: FUNCTION_ENTRIES.status,
       logGroupRetention,

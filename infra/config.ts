@@ -137,6 +137,41 @@ export const STACK_SETTINGS = {
 /** The name of a stack setting's context key. */
 export type StackSetting = keyof typeof STACK_SETTINGS;
 
+/** One row of {@link STACK_CHOICES}: a default and every valid value (the default among them). */
+export interface StackChoice<T extends string = string> {
+  readonly default: T;
+  readonly values: readonly T[];
+}
+
+/**
+ * The Lambda runtimes the bridge is built and tested for, newest first: `.ci/run` runs the tests on
+ * Node.js 24 and on the machine's Node, and `bash .ci/with-node 22 npm test` runs them on 22.
+ */
+export const NODE_RUNTIMES = ['nodejs24.x', 'nodejs22.x'] as const;
+
+/** A value of `nodeRuntime`. */
+export type NodeRuntime = (typeof NODE_RUNTIMES)[number];
+
+/**
+ * The stack's own choices: context key, default and valid values, written once like
+ * {@link STACK_SETTINGS}. They reach no function's environment: they shape the stack itself.
+ */
+export const STACK_CHOICES = {
+  /**
+   * The Lambda runtime of the three functions: `nodejs24.x` (Node.js 24, Lambda's LTS runtime) or
+   * `nodejs22.x`. The bundles' esbuild target follows it (`node24`, `node22`).
+   */
+  nodeRuntime: { default: 'nodejs24.x', values: NODE_RUNTIMES },
+} as const satisfies Record<string, StackChoice>;
+
+/** esbuild's target for a runtime, as `NodejsFunction` derives it when given none: `nodejs24.x` -> `node24`. */
+export const esbuildTarget = (runtime: NodeRuntime): string => runtime.replace(/^nodejs(\d+)\.x$/, 'node$1');
+
+/** The stack's choices, resolved, by context key (`nodeRuntime`). */
+export type StackChoices = {
+  readonly [K in keyof typeof STACK_CHOICES]: (typeof STACK_CHOICES)[K]['values'][number];
+};
+
 /** Context keys this app reads. Any other key without `:` or a leading `@` is reported as a typo. */
 export const CONTEXT_KEYS = [
   'stage',
@@ -153,6 +188,7 @@ export const CONTEXT_KEYS = [
   'waf',
   ...Object.values(NAME_SETTINGS.ingest).map((row) => row.context),
   ...Object.keys(STACK_SETTINGS),
+  ...Object.keys(STACK_CHOICES),
   // `ledgerRetentionDays` is a row of both functions: listed once.
   ...new Set([...Object.keys(INGEST_TUNABLES), ...Object.keys(CONSUMER_TUNABLES)]),
   ...Object.values(CONSUMER_CHOICES).map((row) => row.context),
@@ -221,6 +257,8 @@ export interface BridgeConfig {
   readonly tunables: { readonly [K in ConsumerTunable]: number };
   /** Every consumer choice, resolved (defaults applied). */
   readonly choices: ConsumerChoices;
+  /** The stack's own choices, resolved (defaults applied): `nodeRuntime`. */
+  readonly stackChoices: StackChoices;
   /** Only the tunables and choices the context sets, as the consumer's environment variables. */
   readonly consumerTunableEnvironment: Readonly<Record<string, string>>;
   /** `moderation-bridge-<stage>-<imRegion>`: the prefix of every physical resource name. */
@@ -453,6 +491,11 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     if (value !== undefined) consumerTunableEnvironment[row.env] = choices[field];
   }
 
+  const stackChoices = {} as { -readonly [K in keyof StackChoices]: StackChoices[K] };
+  for (const [key, row] of entriesOf(STACK_CHOICES)) {
+    stackChoices[key] = reader.choice(key, row.values, row.default);
+  }
+
   const settings = {} as Record<StackSetting | IngestTunable, number>;
   for (const [key, rule] of [...entriesOf(STACK_SETTINGS), ...entriesOf(INGEST_TUNABLES)]) {
     settings[key] = reader.integer(key, rule) ?? rule.default;
@@ -477,6 +520,7 @@ export function loadBridgeConfig(source: ContextSource): BridgeConfig {
     settings,
     tunables,
     choices,
+    stackChoices,
     consumerTunableEnvironment,
     resourcePrefix,
     stackName: `ModerationBridge-${stage}-${imRegion}`,

@@ -9,16 +9,23 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type ILogGroupRef, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { NODE_RUNTIMES, type NodeRuntime, STACK_CHOICES } from '../config.ts';
 import { LOCK_FILE, REPO_ROOT } from '../paths.ts';
+
+/** The Lambda runtime of each `nodeRuntime` value (`STACK_CHOICES` in `infra/config.ts`). */
+export const LAMBDA_RUNTIMES: Readonly<Record<NodeRuntime, Runtime>> = {
+  'nodejs24.x': Runtime.NODEJS_24_X,
+  'nodejs22.x': Runtime.NODEJS_22_X,
+};
 
 /**
  * Bundling every function shares. ESM output (tree-shaken, top-level await) with the `require` shim
  * that CommonJS dependencies bundled into ESM need, such as `tls-sig-api-v2` requiring `crypto`.
+ * No `target`: `NodejsFunction` then takes esbuild's target from the runtime (`node24` for `nodejs24.x`).
  */
 export const DEFAULT_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   mainFields: ['module', 'main'],
-  target: 'node22',
   minify: true,
   // Minifying renames classes; the error hierarchy relies on `new.target.name` in logs and metrics.
   keepNames: true,
@@ -51,7 +58,8 @@ export interface BridgeFunctionProps extends NodejsFunctionProps {
 
 /**
  * A `NodejsFunction` with the bridge's defaults; every default yields to what the caller passes:
- * - `runtime` Node.js 22, `architecture` arm64, `tracing` active (X-Ray), `timeout` 10 s, `memorySize` 256 MB;
+ * - `runtime` Node.js 24 (the default of `nodeRuntime`), `architecture` arm64, `tracing` active (X-Ray),
+ *   `timeout` 10 s, `memorySize` 256 MB;
  * - `projectRoot` the repository root and `depsLockFilePath` its `package-lock.json`;
  * - `bundling` {@link DEFAULT_BUNDLING}, merged key by key with the caller's `bundling`;
  * - `environment` `NODE_OPTIONS=--enable-source-maps`, merged with the caller's `environment`;
@@ -89,7 +97,7 @@ export class BridgeFunction extends NodejsFunction {
     }
 
     super(scope, id, {
-      runtime: Runtime.NODEJS_22_X,
+      runtime: LAMBDA_RUNTIMES[STACK_CHOICES.nodeRuntime.default],
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
       timeout: Duration.seconds(10),
@@ -103,11 +111,13 @@ export class BridgeFunction extends NodejsFunction {
       logGroup,
       role,
     });
-    if (props.runtime === undefined) {
+    // Pinned rather than `Runtime.NODEJS_LATEST`: that one follows aws-cdk-lib, so a CDK upgrade would move
+    // the functions to a runtime nothing has tested them on.
+    if ((NODE_RUNTIMES as readonly string[]).includes(this.runtime.name)) {
       Validations.of(this).acknowledge({
         id: 'AwsSolutions-L1',
         reason:
-          'Pinned to Node.js 22, the runtime the bridge is built and tested for (esbuild target node22); moving to a newer runtime is a deliberate, tested change rather than a side effect of a CDK upgrade.',
+          'Pinned to a runtime the bridge is tested on (nodeRuntime: nodejs24.x, the default, or nodejs22.x; CI runs the tests on Node.js 24), with the esbuild target following it; a newer runtime is a deliberate, tested change (a value of nodeRuntime), not a side effect of a CDK upgrade.',
       });
     }
   }

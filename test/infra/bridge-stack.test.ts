@@ -51,6 +51,15 @@ const variablesOf = (fn: { resource: CfnResourceJson }): Record<string, unknown>
   (fn.resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 const functionNamed = (name: string): { resource: CfnResourceJson } =>
   ({ ingest, consumer, status })[name as 'ingest' | 'consumer' | 'status'];
+/** Every option that adds resources, in apiKey mode. */
+const ALL_OPTIONS_API_KEY = {
+  apiAuth: 'apiKey',
+  alarmEmail: 'oncall@example.com',
+  outcomeEvents: true,
+  outcomeBusName: 'moderation',
+};
+/** Every option that adds resources, in webhook mode. */
+const ALL_OPTIONS_WEBHOOK = { apiAuth: 'webhook', waf: true, apiGatewayCloudWatchRole: false };
 /** What the stack sets from resources; any value stands in for a reference resolved at deploy time. */
 const CONSUMER_REQUIRED_ENV = {
   QUEUE_URL: 'q',
@@ -95,18 +104,38 @@ describe('stack', () => {
 });
 
 describe('functions', () => {
-  it.each(['ingest', 'consumer', 'status'])('runs %s on Node.js 22 on arm64 with X-Ray tracing', (name) => {
+  it.each(['ingest', 'consumer', 'status'])('runs %s on Node.js 24 on arm64 with X-Ray tracing', (name) => {
     // Prepare
     const fn = functionNamed(name);
 
     // Assess
     expect(fn.resource.Properties).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
       Handler: 'index.handler',
     });
     expect(variablesOf(fn).NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+
+  // A construct that brings a function of its own (log retention, S3 auto-delete, a custom resource's
+  // provider) would add one here, on a runtime CDK chooses: the count and the runtimes would say so.
+  it.each([
+    ['the defaults', {}, 'nodejs24.x'],
+    ['apiKey mode with outcome events and an alarm e-mail', ALL_OPTIONS_API_KEY, 'nodejs24.x'],
+    ['webhook mode with WAF, no API Gateway role', ALL_OPTIONS_WEBHOOK, 'nodejs24.x'],
+    ['-c nodeRuntime=nodejs22.x', { nodeRuntime: 'nodejs22.x' }, 'nodejs22.x'],
+  ])('has only its three functions, all on the chosen runtime, with %s', (_, context, runtime) => {
+    // Act
+    const synthesized = Object.keys(context).length === 0 ? template : synthBridge(context).template;
+    const functions = Object.values(synthesized.findResources('AWS::Lambda::Function')) as CfnResourceJson[];
+    const customResources = Object.values(synthesized.toJSON().Resources as Record<string, CfnResourceJson>)
+      .map((resource) => resource.Type)
+      .filter((type) => type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource');
+
+    // Assess
+    expect(functions.map((fn) => fn.Properties.Runtime)).toEqual([runtime, runtime, runtime]);
+    expect(customResources).toEqual([]);
   });
 
   it.each(['ingest', 'consumer', 'status'])('sends %s logs to its own log group with a retention', (name) => {

@@ -1,14 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ConsumerConfig, loadConsumerConfig, loadIngestConfig } from '#shared/config';
 import { type IntegerSetting, SETTINGS } from '#shared/settings';
 import {
+  CONTEXT_KEYS,
   type ConsumerTunable,
   ContextError,
   IM_REGION_BACKUP_DOMAINS,
   IM_REGION_DOMAINS,
   IM_REGIONS,
   loadBridgeConfig,
+  NODE_RUNTIMES,
+  STACK_CHOICES,
   TENCENT_RATE_LIMIT,
 } from '../../infra/config.ts';
+import { REPO_ROOT } from '../../infra/paths.ts';
 import { CDK_JSON_CONTEXT, onlyResource, synthBridge } from './helpers.ts';
 
 /** A context source over a plain object, as `app.node` would present `-c` values and `cdk.json`. */
@@ -234,6 +240,35 @@ describe('loadBridgeConfig', () => {
       `muteApi must be one of modify_group_member_info, forbid_send_msg; got '${muteApi}'`,
     ]);
   });
+
+  it('defaults nodeRuntime to nodejs24.x', () => {
+    // Act
+    const config = loadBridgeConfig(contextOf(CDK_JSON_CONTEXT));
+
+    // Assess
+    expect(config.stackChoices).toEqual({ nodeRuntime: 'nodejs24.x' });
+    expect(STACK_CHOICES.nodeRuntime.values).toContain(STACK_CHOICES.nodeRuntime.default);
+  });
+
+  it.each(NODE_RUNTIMES)('takes -c nodeRuntime=%s, and no function setting from it', (nodeRuntime) => {
+    // Act
+    const config = loadBridgeConfig(contextOf({ nodeRuntime }));
+
+    // Assess
+    expect(config.stackChoices.nodeRuntime).toBe(nodeRuntime);
+    expect(config.consumerTunableEnvironment).toEqual({});
+  });
+
+  it.each(['nodejs20.x', 'nodejs26.x', 'node24', 'NODEJS_24_X', 24])(
+    'refuses nodeRuntime %j, listing the valid values',
+    (nodeRuntime) => {
+      // Act
+      const problems = problemsOf({ nodeRuntime });
+
+      // Assess
+      expect(problems).toEqual([`nodeRuntime must be one of nodejs24.x, nodejs22.x; got '${nodeRuntime}'`]);
+    },
+  );
 
   it('puts MUTE_API into the synthesized consumer environment, where the consumer reads it', () => {
     // Act
@@ -500,5 +535,33 @@ describe('loadBridgeConfig', () => {
     expect(problems).toEqual([
       'maxConcurrency (11) must not exceed tencentCallsPerSecond (10): each consumer invocation paces itself to tencentCallsPerSecond / maxConcurrency calls per second',
     ]);
+  });
+});
+
+describe("the README's Context keys", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n### Context keys\n');
+  const table = readme.slice(start, readme.indexOf('\n### ', start + 1));
+  const rowOf = (key: string): string =>
+    table.split('\n').find((line) => line.startsWith(`| \`${key}\` |`)) ?? '';
+  const settings = readme.slice(readme.indexOf('\n## Settings\n'), readme.indexOf('\n### Staying under'));
+
+  it.each(Object.entries(STACK_CHOICES))(
+    'lists the stack choice %s with its default and every valid value',
+    (key, row) => {
+      // Act
+      const line = rowOf(key);
+
+      // Assess
+      expect(line.startsWith(`| \`${key}\` | \`${row.default}\` | `)).toBe(true);
+      for (const value of row.values) expect(line).toContain(`\`${value}\``);
+    },
+  );
+
+  it.each(CONTEXT_KEYS)('names %s in the Context keys table or as a context key of Settings', (key) => {
+    // Assess
+    const named =
+      rowOf(key) !== '' || new RegExp(`\\| \`[A-Z_]+\` \\| [a-z ]+ \\| [^|]*\`${key}\``).test(settings);
+    expect(named).toBe(true);
   });
 });

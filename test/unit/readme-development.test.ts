@@ -1,6 +1,7 @@
 /**
  * The README's Development section against the repository: every npm script in its table and every
- * source folder in its Layout line, so that a new command or folder cannot go unlisted.
+ * source folder in its Layout line, so that a new command or folder cannot go unlisted. And its Node.js
+ * versions against `engines` and `.ci/run`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,10 +11,11 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const start = readme.indexOf('\n## Development\n');
 const end = readme.indexOf('\n## ', start + 1);
 const section = readme.slice(start, end < 0 ? undefined : end);
-const scripts = Object.keys(
-  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
-    .scripts,
-);
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  engines: { node: string };
+};
+const scripts = Object.keys(manifest.scripts);
 
 /**
  * The top-level folders with TypeScript in them: not the installed packages, build output such as
@@ -51,5 +53,28 @@ describe("the README's Development section", () => {
 
   it.each(sourceFolders())('names the folder %s/ in the Layout line', (folder) => {
     expect(layout).toContain(`\`${folder}/`);
+  });
+});
+
+describe("the README's Node.js versions and CI", () => {
+  const versions = readme.slice(
+    readme.indexOf('\n### Node.js versions\n'),
+    readme.indexOf('\n### Conformance'),
+  );
+  const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+
+  it("quotes package.json's engines", () => {
+    // Assess
+    expect(versions).toContain(`\`${manifest.engines.node}\``);
+  });
+
+  it("has CI run the README's test command, on Node.js 24", () => {
+    // Prepare: the README's first lines give the two commands.
+    const testCommand = /\n(npm ci && npm test) +#/.exec(readme)?.[1];
+
+    // Assess
+    expect(testCommand).toBe('npm ci && npm test');
+    expect(ci).toContain(`bash .ci/with-node 24 bash -c '${testCommand} && `);
+    expect(manifest.scripts['test:node24']).toBe('bash .ci/with-node 24 npm test');
   });
 });

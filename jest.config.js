@@ -23,7 +23,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleNameMapper: {
-    '^#shared/(.*)$': '<rootDir>/shared/$1',
+    '^#shared/(.*)$': '<rootDir>/shared/$1/index.ts',
   },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-matchers.ts'],

@@ -12,8 +12,8 @@
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseQueueMessage, toTencentCall } from '#shared/queue-message';
-import type { GroupMemberApi, TencentCredentials } from '#shared/tencent/client';
+import { parseQueueMessage, toTencentCall } from '#shared/queue';
+import type { GroupMemberApi, TencentCredentials } from '#shared/tencent';
 
 /** What the baseline needs: the Tencent client and the admin credentials. */
 export interface BaselineDeps {

@@ -9,8 +9,7 @@
  * paying this; the failing client's clock jumps past that cool-down before each call so that every
  * measured call does fail over.
  */
-import { HttpGroupMemberApi, type TencentCredentials } from '#shared/tencent/client';
-import { FAILOVER } from '#shared/tencent/failover';
+import { FAILOVER, HttpGroupMemberApi, type TencentCredentials } from '#shared/tencent';
 import {
   DEFAULT_ADMIN,
   DEFAULT_SDK_APP_ID,

@@ -17,12 +17,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { type ConsumerDeps, processBatch, type QueueRecord } from '#shared/consumer';
+import { type ConsumerDeps, processBatch, type QueueRecord, RateLimiter } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
-import { RateLimiter } from '#shared/rate-limiter';
+import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
 import type { MuteApi } from '#shared/settings';
-import { HttpGroupMemberApi } from '#shared/tencent/client';
+import { HttpGroupMemberApi } from '#shared/tencent';
 import {
   DEFAULT_ADMIN,
   DEFAULT_SDK_APP_ID,
@@ -32,7 +31,7 @@ import {
   startSimulator,
 } from '../local/simulator/index.ts';
 import { consumerSettings } from '../test/helpers/consumer-settings.ts';
-import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
+import { MemoryLedgerStore } from '../tools/memory-ledger.ts';
 import { machine, machineLine, round } from './figures.ts';
 
 const OUT = resolve('bench-results');

@@ -25,11 +25,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { build } from 'esbuild';
-import { processBatch, type QueueRecord } from '#shared/consumer';
+import { processBatch, type QueueRecord, RateLimiter } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
-import { RateLimiter } from '#shared/rate-limiter';
-import { HttpGroupMemberApi, type TencentCredentials } from '#shared/tencent/client';
+import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
+import { HttpGroupMemberApi, type TencentCredentials } from '#shared/tencent';
 import { esbuildTarget, STACK_CHOICES } from '../infra/config.ts';
 import { localContext } from '../local/api-gateway.ts';
 import {
@@ -39,7 +38,7 @@ import {
   signUserSig,
 } from '../local/simulator/index.ts';
 import { type LocalStack, startLocalStack } from '../local/stack.ts';
-import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
+import { MemoryLedgerStore } from '../tools/memory-ledger.ts';
 import { powertoolsFifoHandler } from './baseline-consumer.ts';
 import { failoverReport, measureFailover } from './failover.ts';
 import { machine, machineLine, round } from './figures.ts';

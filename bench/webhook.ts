@@ -18,10 +18,10 @@ import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { WebhookRejectedError } from '#shared/errors';
+import { MAX_SIGNING_SECRETS, WebhookVerifier } from '#shared/http';
 import { acceptEvents } from '#shared/ingest';
 import { SETTINGS } from '#shared/settings';
-import { MAX_SIGNING_SECRETS, WebhookVerifier } from '#shared/webhook';
-import { MemoryLedgerStore } from '../test/helpers/memory-ledger.ts';
+import { MemoryLedgerStore } from '../tools/memory-ledger.ts';
 import { machine, round } from './figures.ts';
 
 const OUT = resolve('bench-results');

@@ -8,17 +8,16 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { DynamoLedgerStore } from '#shared/aws/dynamodb';
-import { EventBridgeOutcomePublisher } from '#shared/aws/eventbridge';
-import { secretsManagerSource } from '#shared/aws/secrets';
-import { SqsConsumerQueue } from '#shared/aws/sqs';
-import { loadConsumerConfig } from '#shared/config';
-import { type ConsumerDeps, processBatch, type QueueRecord } from '#shared/consumer';
-import { CredentialStore } from '#shared/credentials';
-import { fromDeadLetterAttributes } from '#shared/dead-letter';
-import { RateLimiter } from '#shared/rate-limiter';
-import { HttpGroupMemberApi } from '#shared/tencent/client';
-import { failoverReporter } from '#shared/tencent/failover-report';
+import {
+  DynamoLedgerStore,
+  EventBridgeOutcomePublisher,
+  SqsConsumerQueue,
+  secretsManagerSource,
+} from '#shared/aws';
+import { type ConsumerDeps, processBatch, type QueueRecord, RateLimiter } from '#shared/consumer';
+import { fromDeadLetterAttributes } from '#shared/queue';
+import { loadConsumerConfig } from '#shared/settings';
+import { CredentialStore, failoverReporter, HttpGroupMemberApi } from '#shared/tencent';
 
 // Cold start: configuration is read and checked once; clients, the secret cache and the HTTP
 // connections to Tencent live as long as the container.

@@ -7,16 +7,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DynamoLedgerStore } from '#shared/aws/dynamodb';
-import { secretsManagerSource } from '#shared/aws/secrets';
-import { SqsEventQueue } from '#shared/aws/sqs';
-import { loadIngestConfig } from '#shared/config';
+import { DynamoLedgerStore, SqsEventQueue, secretsManagerSource } from '#shared/aws';
 import { BridgeError, CredentialsError, ValidationError } from '#shared/errors';
-import { errorResponse, jsonResponse } from '#shared/http';
+import { errorResponse, jsonResponse, WebhookVerifier, webhookHeadersOf } from '#shared/http';
 import { acceptEvents } from '#shared/ingest';
 import { LedgerUnavailableError } from '#shared/ledger';
 import { BRIDGE_METRICS } from '#shared/metrics';
-import { WebhookVerifier, webhookHeadersOf } from '#shared/webhook';
+import { loadIngestConfig } from '#shared/settings';
 
 // Cold start: configuration is read and checked once; clients live as long as the container.
 const config = loadIngestConfig();

@@ -3,12 +3,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { DynamoLedgerStore } from '#shared/aws/dynamodb';
-import { loadStatusConfig } from '#shared/config';
+import { DynamoLedgerStore } from '#shared/aws';
+import type { MessageBody, ServerErrorBody, ValidationErrorBody } from '#shared/http';
 import { jsonResponse } from '#shared/http';
 import type { PublicLedgerItem } from '#shared/ledger';
-import type { MessageBody, ServerErrorBody, ValidationErrorBody } from '#shared/responses';
-import { lookUpEvent } from '#shared/status';
+import { lookUpEvent } from '#shared/ledger';
+import { loadStatusConfig } from '#shared/settings';
 
 // Cold start: configuration is read and checked once; the client lives as long as the container.
 const config = loadStatusConfig();

@@ -3,7 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { NAME_SETTINGS, SETTINGS, URL_SETTINGS } from '../shared/settings.ts';
+import { NAME_SETTINGS, SETTINGS, URL_SETTINGS } from '#shared/settings';
 import type { BridgeConfig } from './config.ts';
 import { BridgeFunction, LAMBDA_RUNTIMES } from './constructs/bridge-function.ts';
 import { BridgeMonitoring } from './constructs/bridge-monitoring.ts';

@@ -4,8 +4,8 @@
  * every problem and, for a choice, lists the valid values.
  */
 
-import { API_AUTH_MODES, type ApiAuthMode } from '../shared/api-auth.ts';
-import { receivesNeeded } from '../shared/retry-policy.ts';
+import { receivesNeeded } from '#shared/consumer';
+import { API_AUTH_MODES, type ApiAuthMode } from '#shared/http';
 import {
   CHOICE_SETTINGS,
   type ChoiceValues,
@@ -18,7 +18,7 @@ import {
   SETTINGS,
   type SettingRows,
   URL_SETTINGS,
-} from '../shared/settings.ts';
+} from '#shared/settings';
 
 /** Tencent Cloud Chat data centres and the domain of their REST API (`shared/tencent/REFERENCE.md`). */
 export const IM_REGION_DOMAINS = {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { ApiAuthMode } from '#shared/api-auth';
-import { buildOpenApiDocument } from '#shared/openapi';
-import { EVENTS_ROUTE, localContext, proxyEvent } from '../test/helpers/lambda-events.ts';
+import type { ApiAuthMode } from '#shared/http';
+import { EVENTS_ROUTE, localContext, proxyEvent } from '../tools/lambda-events.ts';
+import { buildOpenApiDocument } from '../tools/openapi';
 import type { Authorizer, AuthRefusal } from './api-auth.ts';
 
 /** Kept for the local event source; the builders live in `test/helpers/lambda-events.ts`. */

@@ -15,7 +15,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { DynamoLedgerStore } from '#shared/aws/dynamodb';
+import { DynamoLedgerStore } from '#shared/aws';
 import type { LedgerItem } from '#shared/ledger';
 
 /** Options of {@link startLocalLedger}. */

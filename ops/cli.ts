@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoLedgerStore } from '#shared/aws/dynamodb';
+import { DynamoLedgerStore } from '#shared/aws';
 import { SETTINGS } from '#shared/settings';
 import { findDeadLetter, listDeadLetters, type ReadOptions, sqsRedriveQueue } from './dead-letters.ts';
 import { formatDetail, formatListing, formatRedrive, toJson } from './format.ts';

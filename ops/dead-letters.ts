@@ -13,8 +13,12 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_ATTRIBUTES, type DeadLetterReason, fromDeadLetterAttributes } from '#shared/dead-letter';
-import { messageGroupIdOf } from '#shared/queue-message';
+import {
+  DEAD_LETTER_ATTRIBUTES,
+  type DeadLetterReason,
+  fromDeadLetterAttributes,
+  messageGroupIdOf,
+} from '#shared/queue';
 import type { RedriveQueue } from './redrive.ts';
 
 /** A dead-lettered event as read from the dead-letter queue. */

@@ -3,17 +3,20 @@
  * history) and its member's record for `list`, `show` and `redrive`, what a redrive of it would do, and
  * marking the items of redriven events `redriven`. No printing here.
  */
-import { eventPosition, fieldsOf, memberKeyOf, standingOf } from '#shared/decisions';
 import {
+  eventPosition,
   expiresAtOf,
+  fieldsOf,
   type LedgerItem,
   type LedgerStore,
   LedgerUnavailableError,
   type MemberRecord,
+  memberKeyOf,
+  standingOf,
   type TransitionResult,
+  transitionOf,
 } from '#shared/ledger';
-import { transitionOf } from '#shared/ledger-transitions';
-import { parseQueueMessage, type QueueMessage } from '#shared/queue-message';
+import { parseQueueMessage, type QueueMessage } from '#shared/queue';
 import type { DeadLetter } from './dead-letters.ts';
 
 /** What the ledger said about a set of dead letters. */

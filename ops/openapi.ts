@@ -9,8 +9,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { API_AUTH_MODES, type ApiAuthMode } from '#shared/api-auth';
-import { buildOpenApiDocument, type OpenApiOptions } from '#shared/openapi';
+import { API_AUTH_MODES, type ApiAuthMode } from '#shared/http';
+import { buildOpenApiDocument, type OpenApiOptions } from '../tools/openapi';
 
 /** The committed document, at the repository root. */
 export const COMMITTED_DOCUMENT = join(__dirname, '..', 'openapi.json');

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { API_AUTH_MODES, type ApiAuthMode } from '#shared/api-auth';
 import { ACTIONS, type Action, MSG_FLAGS, type MsgFlag } from '#shared/contract';
 import { ConfigError } from '#shared/errors';
+import { API_AUTH_MODES, type ApiAuthMode } from '#shared/http';
 import { describeNetworkError, messageOf } from '../client/errors.ts';
 import {
   type BridgeAuth,

@@ -19,7 +19,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BRIDGE_METRICS } from '../../shared/metrics.ts';
+import { BRIDGE_METRICS } from '#shared/metrics';
 import type { EventLedger } from './event-ledger.ts';
 
 export { BRIDGE_METRICS };

@@ -13,7 +13,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type ApiAuthMode, statusRouteAuth } from '../../shared/api-auth.ts';
+import { type ApiAuthMode, statusRouteAuth } from '#shared/http';
 import { ApiWebAcl } from './api-web-acl.ts';
 
 /**

@@ -1,17 +1,18 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { withDecision } from '../decisions.ts';
 import {
+  allowedFrom,
   type DecisionRecorded,
   type FieldDecision,
+  isAllowed,
   type LedgerItem,
   type LedgerStore,
   LedgerUnavailableError,
   type LedgerWrite,
   type MemberRecord,
   type TransitionResult,
-} from '../ledger.ts';
-import { allowedFrom, isAllowed } from '../ledger-transitions.ts';
+  withDecision,
+} from '../ledger/index.ts';
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_LIMIT = 100;

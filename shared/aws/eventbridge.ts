@@ -1,6 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { OutcomePublisher } from '../consumer.ts';
-import type { PublicLedgerItem } from '../ledger.ts';
+import type { OutcomePublisher } from '../consumer/index.ts';
+import type { PublicLedgerItem } from '../ledger/index.ts';
 
 /** PutEvents takes at most ten entries per call. */
 const PUT_EVENTS_LIMIT = 10;

@@ -1,7 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretSource } from '../credentials.ts';
-import { CredentialsError } from '../errors.ts';
+import { CredentialsError } from '../errors/index.ts';
+import type { SecretSource } from '../tencent/index.ts';
 
 /**
  * A {@link SecretSource} on Secrets Manager, through Powertools' provider, which caches the value

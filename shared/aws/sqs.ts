@@ -4,9 +4,9 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { ConsumerQueue, QueueRecord, VisibilityChange } from '../consumer.ts';
-import { type DeadLetterReason, toDeadLetterAttributes } from '../dead-letter.ts';
-import type { EventQueue, QueueEntry } from '../ingest.ts';
+import type { ConsumerQueue, QueueRecord, VisibilityChange } from '../consumer/index.ts';
+import type { EventQueue, QueueEntry } from '../ingest/index.ts';
+import { type DeadLetterReason, toDeadLetterAttributes } from '../queue/index.ts';
 
 /** SQS takes at most ten entries per batch call. */
 const SQS_BATCH_LIMIT = 10;

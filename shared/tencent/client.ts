@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
-import type { MsgFlag } from '../contract.ts';
-import { TencentApiError, TencentTransportError } from '../errors.ts';
+import type { MsgFlag } from '../contract/index.ts';
+import { TencentApiError, TencentTransportError } from '../errors/index.ts';
 import { EndpointPreference, FAILOVER, type FailoverEvent, hostOf } from './failover.ts';
 import { type Agents, createAgents, type SendOutcome, send } from './transport.ts';
 

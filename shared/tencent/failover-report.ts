@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { BRIDGE_METRICS } from '../metrics.ts';
+import { BRIDGE_METRICS } from '../metrics/index.ts';
 import type { FailoverEvent } from './failover.ts';
 
 const names = BRIDGE_METRICS.consumer;

@@ -1,7 +1,7 @@
 import { type ClientRequest, Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
-import { redactText } from '../redact.ts';
+import { redactText } from '../util/index.ts';
 
 /**
  * One HTTPS (or loopback HTTP) POST that says, for sure, whether the request can have reached the

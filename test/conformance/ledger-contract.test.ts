@@ -9,13 +9,14 @@
  * matter most are also checked against what the store promises.
  */
 import {
+  isAllowed,
   LEDGER_ACTORS,
   LEDGER_STATUSES,
   type LedgerItem,
   type LedgerStore,
   MAX_HISTORY,
+  transitionOf,
 } from '#shared/ledger';
-import { isAllowed, transitionOf } from '#shared/ledger-transitions';
 import { type LocalLedger, startLocalLedger } from '../../local/ledger.ts';
 import { appliedWrite, ledgerItem as item, retryingWrite } from '../helpers/ledger-items.ts';
 import { type Moto, startMoto } from './helpers/tools.ts';

@@ -12,7 +12,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { secretsManagerSource } from '#shared/aws/secrets';
+import { secretsManagerSource } from '#shared/aws';
 import { CredentialsError } from '#shared/errors';
 import {
   CREDENTIALS,

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, Context, SQSRecord } from 'aws-lambda';
 import { type ModerationEvent, validateEvents } from '#shared/contract';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
-import { localContext, type ProxyEventFields, proxyEvent } from './lambda-events';
+import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
+import { localContext, type ProxyEventFields, proxyEvent } from '../../tools/lambda-events';
 
 /** The request body of one event of the test member (`bob` in `@TGS#2CLUZEAEJ`), with `fields`. */
 export function eventBody(fields: Record<string, unknown>): Record<string, unknown> {

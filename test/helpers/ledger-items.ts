@@ -1,5 +1,5 @@
 import type { LedgerItem, LedgerWrite } from '#shared/ledger';
-import { transitionOf } from '#shared/ledger-transitions';
+import { transitionOf } from '#shared/ledger';
 
 /** A ledger item as the ingest records it (`received`, no attempt, version 1), with `fields` over it. */
 export const ledgerItem = (eventId: string, fields: Partial<LedgerItem> = {}): LedgerItem => ({

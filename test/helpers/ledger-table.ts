@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { BatchWriteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { DynamoLedgerStore } from '#shared/aws/dynamodb';
+import { DynamoLedgerStore } from '#shared/aws';
 import { createLedgerTable } from '../../local/ledger.ts';
 
 /** A running in-memory DynamoDB (dynalite) with the ledger table. */

@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { buildOpenApiDocument, type OpenApiDocument } from '#shared/openapi';
+import { buildOpenApiDocument, type OpenApiDocument } from '../../tools/openapi';
 
 /** Where the document is registered in Ajv: its `#/components/...` references resolve inside it. */
 const DOCUMENT_ID = 'https://moderation-bridge.invalid/openapi.json';

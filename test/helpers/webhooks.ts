@@ -4,8 +4,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { SecretSource } from '#shared/credentials';
 import { CredentialsError } from '#shared/errors';
+import type { SecretSource } from '#shared/tencent';
 
 /** A fresh `whsec_` signing secret of 32 random bytes. */
 export const signingSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;

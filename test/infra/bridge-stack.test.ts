@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { loadConsumerConfig, loadIngestConfig, loadStatusConfig } from '#shared/config';
-import { SETTINGS } from '#shared/settings';
+import { loadConsumerConfig, loadIngestConfig, loadStatusConfig, SETTINGS } from '#shared/settings';
 import { QUEUE_RETENTION_SECONDS, TENCENT_RATE_LIMIT } from '../../infra/config.ts';
 import {
   acknowledgments,

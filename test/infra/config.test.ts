@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConsumerConfig, loadConsumerConfig, loadIngestConfig } from '#shared/config';
-import { type IntegerSetting, SETTINGS } from '#shared/settings';
+import {
+  type ConsumerConfig,
+  type IntegerSetting,
+  loadConsumerConfig,
+  loadIngestConfig,
+  SETTINGS,
+} from '#shared/settings';
 import {
   CONTEXT_KEYS,
   type ConsumerTunable,

@@ -4,7 +4,7 @@
  * each gives.
  */
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
-import { loadIngestConfig } from '#shared/config';
+import { loadIngestConfig } from '#shared/settings';
 import { API_AUTH_MODES, ContextError, loadBridgeConfig } from '../../infra/config.ts';
 import { WEBHOOK_WITHOUT_WAF_WARNING } from '../../infra/constructs/ingest-api.ts';
 import {

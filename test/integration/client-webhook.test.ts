@@ -5,7 +5,6 @@
  * does; so the client's webhook signing and its IAM-signed `status` are tested for real.
  */
 
-import { buildOpenApiDocument } from '#shared/openapi';
 import {
   BridgeClient,
   type BridgeClientOptions,
@@ -16,6 +15,7 @@ import {
 import { describeLocalAuth } from '../../local/api-auth.ts';
 import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack';
 import { developmentSigningSecret, webhookSecretString } from '../../local/webhook.ts';
+import { buildOpenApiDocument } from '../../tools/openapi';
 import { callsSetting, first503, queueDrained, sendNameCard, waitFor } from '../helpers/local-stack';
 import { npmRunSend, runShellLine } from '../helpers/send-command';
 

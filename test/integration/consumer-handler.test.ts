@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { deadLetterIdOf } from '#shared/batch-ledger';
+import { deadLetterIdOf } from '#shared/consumer';
 import { lambdaContext, sqsRecord } from '../helpers/factories';
 import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
 import { TencentStandIn } from '../helpers/tencent-standin';

@@ -1,15 +1,17 @@
 import {
+  isAllowed,
   LEDGER_ACTORS,
   LEDGER_STATUSES,
   type LedgerItem,
   type LedgerStatus,
   type LedgerStore,
   MAX_HISTORY,
+  TRANSITIONS,
+  transitionOf,
 } from '#shared/ledger';
-import { isAllowed, TRANSITIONS, transitionOf } from '#shared/ledger-transitions';
+import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import { appliedWrite, ledgerItem as item, retryingWrite } from '../helpers/ledger-items';
 import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
-import { MemoryLedgerStore } from '../helpers/memory-ledger';
 
 /**
  * The ledger store's contract, run against the DynamoDB store on dynalite and against the in-memory

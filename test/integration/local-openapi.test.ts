@@ -1,5 +1,5 @@
-import { buildOpenApiDocument } from '#shared/openapi';
 import { OPENAPI_ROUTE, startLocalApi } from '../../local/api-gateway';
+import { buildOpenApiDocument } from '../../tools/openapi';
 
 describe('the local API', () => {
   it(`serves the OpenAPI document at GET ${OPENAPI_ROUTE}, with its own URL as the server`, async () => {

@@ -5,8 +5,7 @@
  * is refused.)
  */
 import { TencentApiError } from '#shared/errors';
-import { HttpGroupMemberApi } from '#shared/tencent/client';
-import { makeUserSig } from '#shared/tencent/usersig';
+import { HttpGroupMemberApi, makeUserSig } from '#shared/tencent';
 import {
   API_PATH,
   DEFAULT_ADMIN,

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { DynamoLedgerStore } from '#shared/aws/dynamodb';
+import { DynamoLedgerStore } from '#shared/aws';
 import { expiresAtOf, type LedgerItem } from '#shared/ledger';
 import { startLocalApi } from '../../local/api-gateway';
 import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack';

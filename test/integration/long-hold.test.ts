@@ -6,15 +6,14 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { SqsConsumerQueue } from '#shared/aws/sqs';
-import { processBatch, type QueueRecord } from '#shared/consumer';
+import { SqsConsumerQueue } from '#shared/aws';
+import { processBatch, type QueueRecord, receivesNeeded } from '#shared/consumer';
 import { TencentApiError } from '#shared/errors';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
-import { receivesNeeded } from '#shared/retry-policy';
+import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
 import { type LocalSqsServer, startLocalSqs } from '../../local/sqs/index';
+import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import { consumerSettings } from '../helpers/consumer-settings';
 import { moderationEvent } from '../helpers/factories';
-import { MemoryLedgerStore } from '../helpers/memory-ledger';
 
 /**
  * A wrong secret for 14 days, the queue's whole retention, on a simulated clock: the local SQS and the

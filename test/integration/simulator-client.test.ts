@@ -3,8 +3,7 @@
  * the UserSig, the body and every way a call can fail.
  */
 import { TencentApiError, TencentTransportError } from '#shared/errors';
-import { HttpGroupMemberApi, type TencentCredentials } from '#shared/tencent/client';
-import { makeUserSig } from '#shared/tencent/usersig';
+import { HttpGroupMemberApi, makeUserSig, type TencentCredentials } from '#shared/tencent';
 import { type RunningSimulator, startSimulator } from '../../local/simulator/index.ts';
 
 const SDK_APP_ID = 1_400_000_000;

@@ -1,5 +1,4 @@
-import { HttpGroupMemberApi } from '#shared/tencent/client';
-import { FAILOVER, type FailoverEvent } from '#shared/tencent/failover';
+import { FAILOVER, type FailoverEvent, HttpGroupMemberApi } from '#shared/tencent';
 import { apiUrl, type RunningSimulator, signUserSig, startSimulator } from '../../local/simulator/index.ts';
 
 /**

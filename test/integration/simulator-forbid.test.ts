@@ -7,9 +7,9 @@ import { TencentApiError } from '#shared/errors';
 import {
   FORBID_SEND_MSG_MAX_ACCOUNTS,
   HttpGroupMemberApi,
+  makeUserSig,
   type TencentCredentials,
-} from '#shared/tencent/client';
-import { makeUserSig } from '#shared/tencent/usersig';
+} from '#shared/tencent';
 import {
   API_PATH,
   apiUrl,

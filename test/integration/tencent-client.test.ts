@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { TencentApiError, TencentTransportError } from '#shared/errors';
-import { HttpGroupMemberApi } from '#shared/tencent/client';
+import { HttpGroupMemberApi } from '#shared/tencent';
 import { TencentStandIn } from '../helpers/tencent-standin';
 
 const credentials = { sdkAppId: 1400000000, identifier: 'administrator', userSig: 'eJSECRET-USERSIG_' };

@@ -3,8 +3,12 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { createServer, type LookupFunction, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { TencentApiError, TencentTransportError } from '#shared/errors';
-import { HttpGroupMemberApi, type HttpGroupMemberApiOptions } from '#shared/tencent/client';
-import { FAILOVER, type FailoverEvent } from '#shared/tencent/failover';
+import {
+  FAILOVER,
+  type FailoverEvent,
+  HttpGroupMemberApi,
+  type HttpGroupMemberApiOptions,
+} from '#shared/tencent';
 import { TencentStandIn } from '../helpers/tencent-standin';
 
 /**

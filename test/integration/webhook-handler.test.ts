@@ -6,8 +6,8 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildOpenApiDocument } from '#shared/openapi';
 import { type LocalSecretsServer, startLocalSecrets } from '../../local/secrets/index';
+import { buildOpenApiDocument } from '../../tools/openapi';
 import { apiEvent, lambdaContext } from '../helpers/factories';
 import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
 import { documentValidator } from '../helpers/openapi';

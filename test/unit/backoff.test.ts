@@ -1,4 +1,4 @@
-import { backoffSeconds } from '#shared/backoff';
+import { backoffSeconds } from '#shared/consumer';
 
 const policy = { baseSeconds: 2, maxSeconds: 900 };
 

@@ -1,6 +1,6 @@
-import { afterCall, type MemberRequest, planCalls } from '#shared/coalesce';
-import type { TencentRequest } from '#shared/queue-message';
-import type { FailureClass, StepResult } from '#shared/retry-policy';
+import type { FailureClass, StepResult } from '#shared/consumer';
+import { afterCall, type MemberRequest, planCalls } from '#shared/consumer';
+import type { TencentRequest } from '#shared/queue';
 
 /** A member's forbid_send_msg request: `member` is its account. */
 const forbid = (member: string, MuteTime: number, GroupId = 'g1'): MemberRequest<string> => ({

@@ -1,4 +1,4 @@
-import { runConcurrently } from '#shared/concurrency';
+import { runConcurrently } from '#shared/util';
 
 describe('runConcurrently', () => {
   it('runs every item once, never more than the limit at a time', async () => {

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConsumerConfig, loadIngestConfig } from '#shared/config';
 import { ConfigError } from '#shared/errors';
 import {
   CHOICE_SETTINGS,
   type ChoiceSetting,
   type IntegerSetting,
+  loadConsumerConfig,
+  loadIngestConfig,
   NAME_SETTINGS,
   SETTINGS,
   URL_SETTINGS,

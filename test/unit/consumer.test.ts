@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ConsumerDeps, processBatch, type QueueRecord, type VisibilityChange } from '#shared/consumer';
-import type { DeadLetterReason } from '#shared/dead-letter';
 import { CredentialsError, TencentApiError, TencentTransportError } from '#shared/errors';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue-message';
-import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody } from '#shared/tencent/client';
+import type { DeadLetterReason } from '#shared/queue';
+import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
+import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody } from '#shared/tencent';
+import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import { consumerSettings } from '../helpers/consumer-settings';
 import { acceptedNow, moderationEvent } from '../helpers/factories';
-import { MemoryLedgerStore } from '../helpers/memory-ledger';
 
 const settings = consumerSettings({
   maxAttempts: 3,

@@ -1,5 +1,5 @@
-import { CredentialStore, type SecretSource } from '#shared/credentials';
 import { CredentialsError } from '#shared/errors';
+import { CredentialStore, type SecretSource } from '#shared/tencent';
 
 const KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';
 

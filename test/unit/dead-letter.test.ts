@@ -1,4 +1,4 @@
-import { fromDeadLetterAttributes, toDeadLetterAttributes } from '#shared/dead-letter';
+import { fromDeadLetterAttributes, toDeadLetterAttributes } from '#shared/queue';
 
 const reason = {
   kind: 'tencent_permanent' as const,

@@ -20,8 +20,8 @@ import {
   queueUnsafeCharacter,
 } from '#shared/ingest';
 import { LedgerUnavailableError } from '#shared/ledger';
-import { toQueueMessage } from '#shared/queue-message';
-import { MemoryLedgerStore } from '../helpers/memory-ledger';
+import { toQueueMessage } from '#shared/queue';
+import { MemoryLedgerStore } from '../../tools/memory-ledger';
 
 const entry = (eventId: string, group: string, bytes = 10): QueueEntry => ({
   eventId,

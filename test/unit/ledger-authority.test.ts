@@ -1,12 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ConsumerDeps, processBatch, type QueueRecord } from '#shared/consumer';
-import type { DeadLetterReason } from '#shared/dead-letter';
 import { acceptEvents, type QueueEntry } from '#shared/ingest';
 import type { PublicLedgerItem } from '#shared/ledger';
+import type { DeadLetterReason } from '#shared/queue';
+import { MemoryLedgerStore } from '../../tools/memory-ledger';
+import { MemoryTencent } from '../../tools/memory-tencent';
 import { consumerSettings } from '../helpers/consumer-settings';
-import { MemoryLedgerStore } from '../helpers/memory-ledger';
-import { MemoryTencent } from '../helpers/memory-tencent';
 
 /**
  * The ledger as the authority, end to end through the real ingest and consumer on an in-memory ledger
@@ -192,7 +192,7 @@ describe('an event older than the newest applied to the same member and field', 
     if (dead === undefined) throw new Error('no item');
     // What `npm run dlq -- redrive` does: the mark, then the letter back on the queue.
     await b.ledger.transition('x', {
-      ...(await import('#shared/ledger-transitions')).transitionOf(dead, {
+      ...(await import('#shared/ledger')).transitionOf(dead, {
         by: 'redrive',
         to: 'redriven',
         at: new Date().toISOString(),
@@ -231,7 +231,7 @@ describe('an event older than the newest applied to the same member and field', 
       'AppMemberDefinedData' in call.body && call.body.AppMemberDefinedData?.length === 2 ? 10004 : 'ok';
     await b.consume([b.delivery(x), b.delivery(e2)]);
     b.tencent.fault = () => 'ok';
-    const { transitionOf } = await import('#shared/ledger-transitions');
+    const { transitionOf } = await import('#shared/ledger');
     const dead = b.ledger.items.get('x');
     await b.ledger.transition(
       'x',
@@ -302,7 +302,7 @@ describe('an event older than the newest applied to the same member and field', 
     b.tencent.fault = () => 'ok';
     b.advance(120_000);
     await b.consume([b.delivery(short)]);
-    const { transitionOf } = await import('#shared/ledger-transitions');
+    const { transitionOf } = await import('#shared/ledger');
     await b.ledger.transition(
       'forever',
       transitionOf(b.ledger.items.get('forever'), {
@@ -335,7 +335,7 @@ describe('the ledger when writes fail or race', () => {
     b.ledger.failNext('transition');
     await b.consume([original]);
     await b.consume([{ ...original, receiveCount: 2 }]);
-    const { transitionOf } = await import('#shared/ledger-transitions');
+    const { transitionOf } = await import('#shared/ledger');
     await b.ledger.transition(
       'x',
       transitionOf(b.ledger.items.get('x'), {
@@ -370,7 +370,7 @@ describe('the ledger when writes fail or race', () => {
 
     // Act: E2 again (its item is applied), then X redriven.
     const second = await b.consume([b.delivery(e2)]);
-    const { transitionOf } = await import('#shared/ledger-transitions');
+    const { transitionOf } = await import('#shared/ledger');
     await b.ledger.transition(
       'x',
       transitionOf(b.ledger.items.get('x'), {
@@ -409,7 +409,7 @@ describe('the ledger when writes fail or race', () => {
     b.tencent.fault = () => 'ok';
     b.ledger.failNext('recordDecision');
     await b.consume([b.delivery(e)]);
-    const { transitionOf } = await import('#shared/ledger-transitions');
+    const { transitionOf } = await import('#shared/ledger');
     await b.ledger.transition(
       'x',
       transitionOf(b.ledger.items.get('x'), {
@@ -451,7 +451,7 @@ describe('the ledger when writes fail or race', () => {
     b.ledger.failNext('transition');
     const [x] = await b.accept(role('x', 'admin'));
     if (x === undefined) throw new Error('not enqueued');
-    const { transitionOf } = await import('#shared/ledger-transitions');
+    const { transitionOf } = await import('#shared/ledger');
     b.tencent.fault = () => {
       void b.ledger.transition(
         'x',
@@ -484,7 +484,7 @@ describe('the ledger when writes fail or race', () => {
     const b = bridge();
     const [x] = await b.accept(role('x', 'admin'));
     if (x === undefined) throw new Error('not enqueued');
-    const { transitionOf } = await import('#shared/ledger-transitions');
+    const { transitionOf } = await import('#shared/ledger');
     b.tencent.fault = () => {
       const item = b.ledger.items.get('x');
       void b.ledger.transition(

@@ -4,11 +4,10 @@ import fc from 'fast-check';
 import { type ConsumerDeps, processBatch } from '#shared/consumer';
 import { acceptEvents } from '#shared/ingest';
 import { FINISHED_STATUSES, type LedgerItem, type LedgerStore } from '#shared/ledger';
-import { parseQueueMessage } from '#shared/queue-message';
+import { parseQueueMessage } from '#shared/queue';
 import type { MuteApi } from '#shared/settings';
 import { redrive } from '../../ops/redrive.ts';
-import { consumerSettings } from '../helpers/consumer-settings';
-import { MemoryLedgerStore } from '../helpers/memory-ledger';
+import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import {
   type Clock,
   consumerQueueOf,
@@ -16,8 +15,9 @@ import {
   MemoryFifoQueue,
   redriveQueueOf,
   toQueueRecords,
-} from '../helpers/memory-queues';
-import { MemoryTencent } from '../helpers/memory-tencent';
+} from '../../tools/memory-queues';
+import { MemoryTencent } from '../../tools/memory-tencent';
+import { consumerSettings } from '../helpers/consumer-settings';
 
 /**
  * The ledger's promises, as a property: the real ingest, consumer (`processBatch`) and redrive
@@ -104,13 +104,26 @@ function crashingLedger(
   };
   return {
     crashed: () => left <= 0,
-    getMany: async (ids) => (step(), ledger.getMany(ids)),
-    create: async (item) => (step(), ledger.create(item)),
-    transition: async (id, write) => (step(), ledger.transition(id, write)),
-    getMembers: async (keys) => (step(), ledger.getMembers(keys)),
-    recordDecision: async (member, fields, decision, expiresAt) => (
-      step(), ledger.recordDecision(member, fields, decision, expiresAt)
-    ),
+    getMany: async (ids) => {
+      step();
+      return ledger.getMany(ids);
+    },
+    create: async (item) => {
+      step();
+      return ledger.create(item);
+    },
+    transition: async (id, write) => {
+      step();
+      return ledger.transition(id, write);
+    },
+    getMembers: async (keys) => {
+      step();
+      return ledger.getMembers(keys);
+    },
+    recordDecision: async (member, fields, decision, expiresAt) => {
+      step();
+      return ledger.recordDecision(member, fields, decision, expiresAt);
+    },
   };
 }
 
@@ -165,7 +178,7 @@ async function runSchedule(steps: readonly Step[], muteApi: MuteApi, seed: numbe
     const store = crashingLedger(ledger, crashAfter);
     const deps: ConsumerDeps = {
       api: {
-        modifyGroupMemberInfo: async (body, credentials) => {
+        modifyGroupMemberInfo: async (body) => {
           if (store.crashed()) throw new Crash('the container crashed');
           tencent.tag = tag;
           return tencent.modifyGroupMemberInfo(body);

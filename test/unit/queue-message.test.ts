@@ -7,7 +7,7 @@ import {
   type TencentRequest,
   toQueueMessage,
   toTencentCall,
-} from '#shared/queue-message';
+} from '#shared/queue';
 import { moderationEvent } from '../helpers/factories';
 
 const receivedAt = new Date('2026-11-26T12:00:00.000Z');

@@ -1,4 +1,4 @@
-import { RateLimiter } from '#shared/rate-limiter';
+import { RateLimiter } from '#shared/consumer';
 
 /** A limiter on a fake clock: sleeping advances the clock; every start time is recorded. */
 function fakeLimiter(callsPerSecond: number) {

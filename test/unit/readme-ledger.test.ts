@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LEDGER_STATUSES } from '#shared/ledger';
-import { TRANSITIONS } from '#shared/ledger-transitions';
+import { LEDGER_STATUSES, TRANSITIONS } from '#shared/ledger';
 
 /**
  * The README's state machine is the code's: each row of its table under "The event ledger" names a

@@ -1,4 +1,4 @@
-import { redactText, redactUrl } from '#shared/redact';
+import { redactText, redactUrl } from '#shared/util';
 
 describe('redactUrl', () => {
   it('replaces the usersig value and keeps everything else', () => {

@@ -1,5 +1,5 @@
 import { MalformedBodyError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#shared/errors';
-import { checkContentHeaders, decodeRequestBody, parseMediaType } from '#shared/request-body';
+import { checkContentHeaders, decodeRequestBody, parseMediaType } from '#shared/http';
 
 /** The error `act` throws (a failure if it throws none). */
 function thrown(act: () => unknown): unknown {

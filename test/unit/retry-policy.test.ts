@@ -8,7 +8,7 @@ import {
   holdReceivesWithin,
   holdSeconds,
   type StepResult,
-} from '#shared/retry-policy';
+} from '#shared/consumer';
 import { consumerSettings } from '../helpers/consumer-settings';
 
 const settings = consumerSettings();

@@ -1,4 +1,4 @@
-import { formatJsonPath, parseStrictJson, type StrictJsonResult } from '#shared/strict-json';
+import { formatJsonPath, parseStrictJson, type StrictJsonResult } from '#shared/contract';
 
 const options = { maxDepth: 16, reservedKeys: new Set(['__proto__', 'constructor', 'prototype']) };
 const parse = (text: string): StrictJsonResult => parseStrictJson(text, options);

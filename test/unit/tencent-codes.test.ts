@@ -1,5 +1,5 @@
 import { TencentApiError } from '#shared/errors';
-import { classifyTencentCode, FORBID_SEND_MSG_CODES, TENCENT_CODE_CLASSES } from '#shared/tencent/codes';
+import { classifyTencentCode, FORBID_SEND_MSG_CODES, TENCENT_CODE_CLASSES } from '#shared/tencent';
 
 describe('classifyTencentCode', () => {
   it.each([10002, 60008, 60014, 70169, 70500])('%i is transient', (code) => {

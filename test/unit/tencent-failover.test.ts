@@ -1,4 +1,4 @@
-import { EndpointPreference, FAILOVER, type FailoverEvent } from '#shared/tencent/failover';
+import { EndpointPreference, FAILOVER, type FailoverEvent } from '#shared/tencent';
 
 const MAIN = 'https://adminapisgp.im.qcloud.com';
 const BACKUP = 'https://adminapisgp.my-imcloud.com';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
-import { makeUserSig } from '#shared/tencent/usersig';
+import { makeUserSig } from '#shared/tencent';
 
 // Tencent's published test key (tls-sig-api-v2's own test file).
 const KEY = '5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e';

@@ -13,10 +13,9 @@ import {
   ValidationError,
   WebhookRejectedError,
 } from '#shared/errors';
-import { errorResponse } from '#shared/http';
+import { errorResponse, type WebhookHeaders, WebhookVerifier } from '#shared/http';
 import { acceptEvents, type EventQueue, type IngestResult, type QueueEntry } from '#shared/ingest';
-import { type WebhookHeaders, WebhookVerifier } from '#shared/webhook';
-import { MemoryLedgerStore } from '../helpers/memory-ledger';
+import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import { cachingSecretSource, signedHeaders, signingSecret, webhookSecretJson } from '../helpers/webhooks';
 
 const logger = new Logger({ logLevel: 'SILENT' });

@@ -7,7 +7,7 @@ import {
   type WebhookCheck,
   WebhookVerifier,
   webhookHeadersOf,
-} from '#shared/webhook';
+} from '#shared/http';
 import {
   cachingSecretSource,
   type SignedHeaders,

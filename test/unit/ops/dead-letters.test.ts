@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { findDeadLetter, listDeadLetters, sqsRedriveQueue } from '../../../ops/dead-letters.ts';
 import { redrive } from '../../../ops/redrive.ts';
-import { MemoryLedgerStore } from '../../helpers/memory-ledger.ts';
+import { MemoryLedgerStore } from '../../../tools/memory-ledger.ts';
 import { deadLetterMessage, ledgerItem, QUEUES } from './factories.ts';
 
 const sqsMock = mockClient(SQSClient);

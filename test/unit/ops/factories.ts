@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { type DeadLetterReason, toDeadLetterAttributes } from '#shared/dead-letter';
 import type { LedgerItem } from '#shared/ledger';
+import { type DeadLetterReason, toDeadLetterAttributes } from '#shared/queue';
 
 /** Queue URLs and ARNs of the tests; nothing reaches them, the SQS client is mocked. */
 export const QUEUES = {

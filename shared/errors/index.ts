@@ -1,0 +1,166 @@
+import { classifyTencentCode } from '../tencent/index.ts';
+
+/**
+ * The bridge's one error hierarchy. Every error the bridge raises is a {@link BridgeError}; each keeps
+ * the error that caused it in `cause` and says in `retryable` whether trying again can help. Errors
+ * carry no HTTP status: mapping them to answers is the API edge's business (`errorResponse` in
+ * `http.ts`), and the consumer never answers HTTP at all.
+ */
+export class BridgeError extends Error {
+  /** Whether doing the same thing again later can succeed. */
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** One rule an input broke: where (`events[3].durationSeconds`) and what the rule is. */
+export interface FieldIssue {
+  path: string;
+  rule: string;
+}
+
+/** The request or event is invalid; `issues` names every field and the rule it broke. */
+export class ValidationError extends BridgeError {
+  readonly issues: readonly FieldIssue[];
+
+  constructor(issues: readonly FieldIssue[], options: { cause?: unknown } = {}) {
+    const count = issues.length;
+    super(`${count} invalid field${count === 1 ? '' : 's'}`, options);
+    this.issues = issues;
+  }
+}
+
+/** The request body cannot be read as JSON: empty, not base64, not UTF-8, or not JSON. */
+export class MalformedBodyError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
+/** The request body is larger than the configured limit. */
+export class PayloadTooLargeError extends BridgeError {
+  constructor(limitBytes: number) {
+    super(`request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+/** The request is not `application/json` in UTF-8 without a content coding; the message says what is. */
+export class UnsupportedMediaTypeError extends BridgeError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/**
+ * A request to a webhook-mode ingest did not prove its sender (`apiAuth=webhook`): a signature header
+ * is missing, its timestamp is more than 5 minutes away, or no signing secret gives its signature. The
+ * message names the check that failed, for the sender; it never holds a signature, a secret, or which
+ * secret was tried.
+ */
+export class WebhookRejectedError extends BridgeError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** A setting is missing or invalid; raised at cold start and names every bad setting. */
+export class ConfigError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
+/**
+ * The queue refused some events. `enqueued` lists the eventIds that are safely on the queue, so
+ * the client can resend the request: the queue drops the duplicates by eventId.
+ */
+export class EnqueueError extends BridgeError {
+  readonly enqueued: readonly string[];
+  readonly notEnqueued: readonly string[];
+
+  constructor(
+    enqueued: readonly string[],
+    notEnqueued: readonly string[],
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${notEnqueued.length} event(s) could not be enqueued`, { ...options, retryable: true });
+    this.enqueued = enqueued;
+    this.notEnqueued = notEnqueued;
+  }
+}
+
+/**
+ * Some eventIds of the request are already in the ledger for other content (another member, action or
+ * value): nothing of the request was enqueued. Not retryable: the same request gets the same answer.
+ */
+export class EventConflictError extends BridgeError {
+  readonly conflicts: readonly { index: number; eventId: string }[];
+
+  constructor(conflicts: readonly { index: number; eventId: string }[]) {
+    super(
+      `${conflicts.length} eventId(s) of this request were already used for other events; nothing was enqueued`,
+    );
+    this.conflicts = conflicts;
+  }
+}
+
+/**
+ * A secret the bridge needs could not be read or is malformed: the consumer's Tencent admin
+ * credentials, or the ingest's webhook signing secrets. Never carries secret values.
+ * Retryable: a secret being rotated or a Secrets Manager outage is over later.
+ */
+export class CredentialsError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: true });
+  }
+}
+
+/** A queue message that the consumer cannot read (corrupt, or of an unknown format version). */
+export class MessageFormatError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
+/** Tencent answered the call with `ActionStatus: FAIL`. */
+export class TencentApiError extends BridgeError {
+  readonly code: number;
+  readonly info: string;
+
+  constructor(code: number, info: string) {
+    // Retryable unless the code says no retry can help the event (see `shared/tencent/codes.ts`).
+    super(`Tencent error ${code}: ${info}`, { retryable: classifyTencentCode(code) !== 'permanent' });
+    this.code = code;
+    this.info = info;
+  }
+}
+
+/**
+ * What went wrong on the way to Tencent, when no Tencent answer could be read. `unreachable`: no
+ * endpoint (main or backup) could even be connected to, so the request surely never reached Tencent;
+ * the others may follow a request that Tencent received (and applied).
+ */
+export type TransportFailure = 'timeout' | 'network' | 'http_status' | 'bad_response' | 'unreachable';
+
+/**
+ * The call to Tencent failed before a Tencent answer could be read. The message never holds the URL.
+ * Retryable: timeouts, network errors, bad gateway answers and unreachable domains are usually over later.
+ */
+export class TencentTransportError extends BridgeError {
+  readonly failure: TransportFailure;
+  readonly httpStatus: number | undefined;
+
+  constructor(
+    failure: TransportFailure,
+    message: string,
+    options: { cause?: unknown; httpStatus?: number } = {},
+  ) {
+    super(message, { cause: options.cause, retryable: true });
+    this.failure = failure;
+    this.httpStatus = options.httpStatus;
+  }
+}

@@ -1,0 +1,142 @@
+import { messageGroupIdOf, type QueueMessage } from '../queue/index.ts';
+import type { FieldDecision, LedgerItem, MemberRecord } from './ledger.ts';
+
+/**
+ * The newest decision about a member stands: pure rules, no I/O. A member's events are ordered by
+ * acceptance (their {@link positionOf position}); each event sets some of the member's fields (see
+ * {@link fieldsOf}); the ledger keeps, per member, the newest event applied to each field (a
+ * `MemberRecord`). Before the consumer calls Tencent for an event, {@link standingOf} compares the two:
+ * an event older than the newest applied for every field it sets is superseded, and no call is made.
+ *
+ * Under SQS FIFO a member's events are received one batch at a time, in queue order; what can bring an
+ * older event after a newer one is a copy of a finished event, a resend, or a redriven dead letter,
+ * and those are what this stops from undoing a newer decision.
+ */
+
+/** The key of a member's record in the ledger table: no eventId can take it (eventIds have no `#`). */
+export function memberKeyOf(groupId: string, account: string): string {
+  return `member#${messageGroupIdOf(groupId, account)}`;
+}
+
+/** Digits of an event's index in its request, in a position. */
+const INDEX_DIGITS = 3;
+
+/**
+ * Where an event stands in its member's order: the order the bridge accepted events in. It is the
+ * time of acceptance (`acceptedAt`, to the millisecond), then the event's index in its request, then its
+ * eventId: a string that sorts in that order. Events of one request keep their request order; two
+ * requests accepted in the same millisecond (by two ingest containers, so concurrent, and neither
+ * sender could know which came first) are ordered by eventId.
+ *
+ * @example
+ * ```ts
+ * positionOf('2026-12-01T10:00:00.000Z', 3, 'evt-9'); // '2026-12-01T10:00:00.000Z/003/evt-9'
+ * ```
+ */
+export function positionOf(acceptedAt: string, index: number, eventId: string): string {
+  return `${acceptedAt}/${String(index).padStart(INDEX_DIGITS, '0')}/${eventId}`;
+}
+
+/**
+ * The position of an event from its ledger item, or (for an item written before positions were
+ * recorded, or none) from when its message says it was accepted, as the first event of its request.
+ */
+export function eventPosition(
+  message: Pick<QueueMessage, 'eventId' | 'receivedAt'>,
+  item?: LedgerItem,
+): string {
+  return (
+    item?.position ??
+    positionOf(item?.acceptedAt ?? new Date(message.receivedAt).toISOString(), 0, message.eventId)
+  );
+}
+
+/** The member fields an event sets: one per Tencent field, one per custom data key. */
+export function fieldsOf(message: QueueMessage): string[] {
+  switch (message.action) {
+    case 'mute':
+    case 'unmute':
+      return ['mute'];
+    case 'set_role':
+      return ['role'];
+    case 'set_msg_flag':
+      return ['msgFlag'];
+    case 'set_name_card':
+      return ['nameCard'];
+    case 'set_member_data':
+      return Object.keys(message.data).map((key) => `data.${key}`);
+  }
+}
+
+/** Where an event stands against its member's record. */
+export type Standing =
+  /** Apply it, for `fields`; `superseded` lists the fields a newer event was applied to (left out of the call). */
+  | { kind: 'apply'; fields: string[]; superseded: string[] }
+  /** A newer event was applied to every field it sets: `by` is the newest of them. */
+  | { kind: 'superseded'; by: string }
+  /** The record shows this very event applied, and nothing newer, for the fields it sets (its outcome was not recorded). */
+  | { kind: 'applied_before' };
+
+/**
+ * Where an event at `position` that sets `fields` stands against its member's `record`.
+ *
+ * @example
+ * ```ts
+ * standingOf('e1', 'p1', ['role'], { ...record, fields: { role: { position: 'p2', eventId: 'e2', at } } });
+ * // { kind: 'superseded', by: 'e2' }  (when 'p2' sorts after 'p1')
+ * ```
+ */
+export function standingOf(
+  eventId: string,
+  position: string,
+  fields: readonly string[],
+  record: Pick<MemberRecord, 'fields'> | undefined,
+): Standing {
+  const newer: FieldDecision[] = [];
+  const apply: string[] = [];
+  const superseded: string[] = [];
+  let mine = 0;
+  for (const field of fields) {
+    const decision = record?.fields[field];
+    if (decision === undefined || decision.position < position) apply.push(field);
+    else if (decision.eventId === eventId) mine++;
+    else {
+      newer.push(decision);
+      superseded.push(field);
+    }
+  }
+  if (apply.length > 0 || fields.length === 0) return { kind: 'apply', fields: apply, superseded };
+  if (mine > 0) return { kind: 'applied_before' };
+  const newest = newer.reduce((a, b) => (b.position > a.position ? b : a));
+  return { kind: 'superseded', by: newest.eventId };
+}
+
+/** A record with `decision` recorded for `fields` (where it is newer), as the store records it. */
+export function withDecision(
+  record: MemberRecord,
+  fields: readonly string[],
+  decision: FieldDecision,
+): { record: MemberRecord; newer: string[] } {
+  const next: MemberRecord = { ...record, fields: { ...record.fields } };
+  const newer: string[] = [];
+  for (const field of fields) {
+    const current = next.fields[field];
+    if (current !== undefined && current.position > decision.position) newer.push(field);
+    else next.fields[field] = decision;
+  }
+  return { record: next, newer };
+}
+
+/**
+ * Whether the member's record shows a mute that is still running at `nowMs` (a mute decision whose end
+ * is later, or permanent). A newer mute whose own end has passed must then unmute: its decision, that
+ * the member is muted no longer, stands over the older, longer one.
+ */
+export function muteRunning(
+  record: Pick<MemberRecord, 'fields'> | undefined,
+  nowMs: number,
+): FieldDecision | undefined {
+  const decision = record?.fields.mute;
+  if (decision?.muteUntil === undefined) return undefined;
+  return decision.muteUntil === 'permanent' || Date.parse(decision.muteUntil) > nowMs ? decision : undefined;
+}

@@ -1,0 +1,239 @@
+import * as z from 'zod';
+import { ACTIONS } from '../contract/index.ts';
+import { BridgeError } from '../errors/index.ts';
+
+/**
+ * The event ledger: one durable record per event, keyed by `eventId`, that says what became of it, and
+ * one record per member with the newest decision applied to each of its fields (`decisions.ts`).
+ * The ingest records each event before enqueueing it (and answers a resend as a duplicate for the whole
+ * retention); the consumer counts real attempts in it and records every outcome before acknowledging a
+ * message; `npm run dlq -- redrive` marks the dead letters it sends back; `GET /v1/events/{eventId}`
+ * reads it. Who may move an item from which status to which is one table, `ledger-transitions.ts`, and
+ * every store derives its write conditions from it. This module is the domain side: the item, its
+ * statuses, and the port that `aws/dynamodb.ts` implements. No item ever holds a UserSig or a key.
+ */
+
+/** What became of an event. */
+export const LEDGER_STATUSES = [
+  /** Recorded by the ingest, not yet confirmed on the queue. */
+  'received',
+  /** On the queue. */
+  'queued',
+  /** Failed, and will be retried (`nextAttemptAt`). */
+  'retrying',
+  /** Waiting for the deployment (credentials, the ledger) to be fixed (`nextAttemptAt`). */
+  'held',
+  /** Tencent applied it. */
+  'applied',
+  /** A mute whose end had passed: nothing was left to apply. */
+  'expired',
+  /** A newer event about the same member and field was applied first: not applied (`supersededBy`). */
+  'superseded',
+  /** Moved to the dead-letter queue (`lastError` says why). */
+  'dead_lettered',
+  /** Sent back from the dead-letter queue to the main queue by `npm run dlq -- redrive`. */
+  'redriven',
+] as const;
+export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
+
+/** Statuses after which the consumer has nothing left to do; only a redrive moves an item on from one. */
+export const FINISHED_STATUSES: ReadonlySet<LedgerStatus> = new Set([
+  'applied',
+  'expired',
+  'superseded',
+  'dead_lettered',
+]);
+
+/** Most entries an item's `history` keeps (the newest). */
+export const MAX_HISTORY = 20;
+
+/*
+ * The item as `GET /v1/events/{eventId}` shows it, as zod schemas: the types below are inferred from
+ * them, and the OpenAPI document's 200 answer is generated from them, so the two cannot drift.
+ */
+
+/** The last error of an event. */
+export const ledgerErrorSchema = z.object({
+  code: z.int().optional().describe("Tencent's ErrorCode, when Tencent answered."),
+  info: z.string().describe("Tencent's ErrorInfo, or what went wrong on the way."),
+  at: z.iso.datetime(),
+});
+export type LedgerError = z.infer<typeof ledgerErrorSchema>;
+
+/** One transition or attempt, in an item's `history`. */
+export const historyEntrySchema = z.object({
+  at: z.iso.datetime(),
+  outcome: z.enum(LEDGER_STATUSES).describe('The status it led to.'),
+  attempt: z.int().min(1).optional().describe('The attempt it was, for a Tencent call that counted.'),
+  code: z.int().optional().describe("Tencent's ErrorCode (0 when applied)."),
+  info: z.string().optional(),
+  ms: z.int().min(0).optional().describe('How long the Tencent call took, in milliseconds.'),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+/** The fields of an item that `GET /v1/events/{eventId}` shows. */
+export const publicLedgerItemSchema = z.object({
+  eventId: z.string(),
+  status: z.enum(LEDGER_STATUSES),
+  groupId: z.string(),
+  account: z.string(),
+  action: z.enum(ACTIONS),
+  acceptedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  attempts: z.int().min(0).describe('Real Tencent attempts that counted toward the retry limit.'),
+  lastError: ledgerErrorSchema.optional(),
+  nextAttemptAt: z.iso.datetime().optional().describe('When a retrying or held event is next received.'),
+  appliedAt: z.iso.datetime().optional(),
+  deadLetteredAt: z.iso.datetime().optional(),
+  supersededBy: z
+    .string()
+    .optional()
+    .describe(
+      'For a superseded event: the eventId of the newer event about the same member and field that was applied first.',
+    ),
+  history: z
+    .array(historyEntrySchema)
+    .max(MAX_HISTORY)
+    .describe(`The last ${MAX_HISTORY} transitions and attempts, newest last.`),
+});
+export type PublicLedgerItem = z.infer<typeof publicLedgerItemSchema>;
+
+/** A stored item. */
+export interface LedgerItem extends PublicLedgerItem {
+  /** SHA-256 of the event's canonical form: the same id with other content is a conflict. */
+  fingerprint: string;
+  /** When the item expires (DynamoDB TTL), epoch seconds: the retention after its last change. */
+  expiresAt: number;
+  /**
+   * Where the event stands in its member's order: the order the bridge accepted events in (see
+   * `positionOf` in `decisions.ts`). Absent on items written before positions were recorded.
+   */
+  position?: string;
+  /**
+   * Bumped by every write: a transition is written only while the item is still the version its
+   * writer read. Absent (read as 0) on items written before versions were recorded.
+   */
+  version?: number;
+}
+
+/** Who moves an item from one status to another (the rows of `TRANSITIONS`). */
+export const LEDGER_ACTORS = ['ingest', 'consumer', 'redrive'] as const;
+export type LedgerActor = (typeof LEDGER_ACTORS)[number];
+
+/**
+ * One transition to write: the whole new state of the fields it changes, computed from the item as its
+ * writer read it (`read`). Build it with the functions of `ledger-transitions.ts`.
+ */
+export interface LedgerWrite {
+  by: LedgerActor;
+  to: LedgerStatus;
+  /**
+   * The item as the writer read it: the write happens only while the item still has this version (and a
+   * status the table lets `by` move on from). `undefined`: the writer read no item, and the write
+   * creates one (from `base`), unless one exists by then.
+   */
+  read: { status: LedgerStatus; version: number } | undefined;
+  at: string;
+  attempts: number;
+  /** The whole new history: the old one with this change appended, trimmed to {@link MAX_HISTORY}. */
+  history: HistoryEntry[];
+  expiresAt: number;
+  /** Fields set by this transition; those not given keep their value, but for `nextAttemptAt`, which is removed. */
+  set: Partial<
+    Pick<LedgerItem, 'lastError' | 'nextAttemptAt' | 'appliedAt' | 'deadLetteredAt' | 'supersededBy'>
+  >;
+  /** The item's identity, to create it when the ledger has none (`read` undefined). */
+  base?: Pick<LedgerItem, 'groupId' | 'account' | 'action' | 'fingerprint' | 'acceptedAt' | 'position'>;
+}
+
+/** What became of a {@link LedgerWrite}. */
+export type TransitionResult =
+  /** Written: the item as it now is. */
+  | { kind: 'written'; item: LedgerItem }
+  /**
+   * Not written. `not_allowed`: the transition table does not let `by` move the item from the status it
+   * read (nothing was sent to the store); `changed`: the item is no longer as read (another writer moved
+   * it first, e.g. a copy of the event that finished). `current` is the item as it now is.
+   */
+  | { kind: 'refused'; why: 'not_allowed' | 'changed'; current: LedgerItem | undefined };
+
+/** The ledger could not be read or written. Its message never holds item contents. */
+export class LedgerUnavailableError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: true });
+  }
+}
+
+/** The newest decision applied to one field of a member: which event, and where it stands in the order. */
+export interface FieldDecision {
+  /** The event's position (see `positionOf` in `decisions.ts`). */
+  position: string;
+  eventId: string;
+  /** When it was recorded. */
+  at: string;
+  /** For the `mute` field: when the mute ends (ISO 8601, or `permanent`); absent for an unmute. */
+  muteUntil?: string;
+}
+
+/**
+ * A member's record in the ledger: for each field (role, mute, message flag, name card, each custom
+ * data key), the newest decision applied. Kept in the event table under a key no eventId can take.
+ */
+export interface MemberRecord {
+  key: string;
+  groupId: string;
+  account: string;
+  /** By field name (`role`, `mute`, `msgFlag`, `nameCard`, `data.<key>`). */
+  fields: Record<string, FieldDecision>;
+}
+
+/** What became of {@link LedgerStore.recordDecision}. */
+export interface DecisionRecorded {
+  /** The record as it now is. */
+  record: MemberRecord;
+  /** Fields where a newer decision was recorded already, and so was kept. */
+  newer: string[];
+}
+
+/**
+ * The ledger's storage (DynamoDB in Lambda, dynalite locally, `MemoryLedgerStore` in unit tests). Every
+ * method throws {@link LedgerUnavailableError} when the store cannot be reached; the callers turn that
+ * into a result. A transition the table does not allow, or one whose item changed since it was read,
+ * is a {@link TransitionResult}, never an exception.
+ */
+export interface LedgerStore {
+  /** Items by eventId (strongly consistent); ids without an item are absent from the map. */
+  getMany(eventIds: readonly string[]): Promise<Map<string, LedgerItem>>;
+  /** Creates a `received` item (version 1) unless one with its eventId exists; says which. */
+  create(item: LedgerItem): Promise<'created' | 'exists'>;
+  /** Writes a transition if the table allows it and the item is still as read (see {@link LedgerWrite}). */
+  transition(eventId: string, write: LedgerWrite): Promise<TransitionResult>;
+  /** Member records by key (strongly consistent); keys without a record are absent from the map. */
+  getMembers(keys: readonly string[]): Promise<Map<string, MemberRecord>>;
+  /**
+   * Records `decision` as the newest of each of `fields` of a member, except where the record holds a
+   * decision with a later position (kept, and listed in `newer`); creates the record when there is none.
+   */
+  recordDecision(
+    member: Pick<MemberRecord, 'key' | 'groupId' | 'account'>,
+    fields: readonly string[],
+    decision: FieldDecision,
+    expiresAt: number,
+  ): Promise<DecisionRecorded>;
+}
+
+/** When an item changed at `atMs` expires: `retentionDays` later, in epoch seconds. */
+export const expiresAtOf = (atMs: number, retentionDays: number): number =>
+  Math.floor(atMs / 1000) + retentionDays * 86_400;
+
+/** The item as `GET /v1/events/{eventId}` shows it. */
+export function toPublicItem(item: LedgerItem): PublicLedgerItem {
+  const {
+    fingerprint: _fingerprint,
+    expiresAt: _expiresAt,
+    position: _position,
+    version: _version,
+    ...shown
+  } = item;
+  return shown;
+}

@@ -1,0 +1,2 @@
+export * from './dead-letter.ts';
+export * from './message.ts';

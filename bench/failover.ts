@@ -9,7 +9,7 @@
  * paying this; the failing client's clock jumps past that cool-down before each call so that every
  * measured call does fail over.
  */
-import { FAILOVER, HttpGroupMemberApi, type TencentCredentials } from '#shared/tencent';
+import { FAILOVER, HttpTencentApi, type TencentCredentials } from '#shared/tencent';
 import {
   DEFAULT_ADMIN,
   DEFAULT_SDK_APP_ID,
@@ -84,8 +84,8 @@ export async function measureFailover(): Promise<FailoverFigures> {
   };
   let clock = 0;
   let failovers = 0;
-  const direct = new HttpGroupMemberApi({ endpoint: backupUrl, timeoutMs: 3_000 });
-  const failing = new HttpGroupMemberApi({
+  const direct = new HttpTencentApi({ endpoint: backupUrl, timeoutMs: 3_000 });
+  const failing = new HttpTencentApi({
     endpoint: sim.url,
     backupEndpoint: backupUrl,
     timeoutMs: 3_000,
@@ -94,10 +94,13 @@ export async function measureFailover(): Promise<FailoverFigures> {
       if (event.kind === 'failover') failovers++;
     },
   });
-  const timed = async (api: HttpGroupMemberApi, n: number): Promise<number> => {
+  const timed = async (api: HttpTencentApi, n: number): Promise<number> => {
     const started = performance.now();
-    await api.modifyGroupMemberInfo(
-      { GroupId: 'bench-failover', Member_Account: 'member', NameCard: `n${n}` },
+    await api.call(
+      {
+        api: 'modify_group_member_info',
+        body: { GroupId: 'bench-failover', Member_Account: 'member', NameCard: `n${n}` },
+      },
       credentials,
     );
     return performance.now() - started;

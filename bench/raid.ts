@@ -17,11 +17,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { type ConsumerDeps, processBatch, type QueueRecord, RateLimiter } from '#shared/consumer';
+import {
+  type ConsumerDeps,
+  defaultConsumerSettings,
+  processBatch,
+  type QueueRecord,
+  RateLimiter,
+} from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
 import type { MuteApi } from '#shared/settings';
-import { HttpGroupMemberApi } from '#shared/tencent';
+import { HttpTencentApi } from '#shared/tencent';
 import {
   DEFAULT_ADMIN,
   DEFAULT_SDK_APP_ID,
@@ -30,7 +36,6 @@ import {
   signUserSig,
   startSimulator,
 } from '../local/simulator/index.ts';
-import { consumerSettings } from '../test/helpers/consumer-settings.ts';
 import { MemoryLedgerStore } from '../tools/memory-ledger.ts';
 import { machine, machineLine, round } from './figures.ts';
 
@@ -108,7 +113,7 @@ async function raid(sim: RunningSimulator, muteApi: MuteApi, run: string): Promi
   const credentials = { sdkAppId: DEFAULT_SDK_APP_ID, identifier: DEFAULT_ADMIN, userSig };
   let retried = 0;
   const deps: ConsumerDeps = {
-    api: new HttpGroupMemberApi({ endpoint: sim.url, timeoutMs: 3_000 }),
+    api: new HttpTencentApi({ endpoint: sim.url, timeoutMs: 3_000 }),
     pacer: new RateLimiter({ callsPerSecond: CONFIGURED_RATE }),
     ledger: new MemoryLedgerStore(),
     credentials: { current: async () => credentials, renew: async () => credentials },
@@ -120,7 +125,7 @@ async function raid(sim: RunningSimulator, muteApi: MuteApi, run: string): Promi
     },
     logger: new Logger({ logLevel: 'ERROR', serviceName: 'bench' }),
     metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
-    settings: consumerSettings({ muteApi }),
+    settings: defaultConsumerSettings({ muteApi }),
   };
   const records = raidRecords(run);
   const batches: QueueRecord[][] = [];

@@ -28,7 +28,7 @@ import { build } from 'esbuild';
 import { processBatch, type QueueRecord, RateLimiter } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
-import { HttpGroupMemberApi, type TencentCredentials } from '#shared/tencent';
+import { HttpTencentApi, type TencentCredentials } from '#shared/tencent';
 import { esbuildTarget, STACK_CHOICES } from '../infra/config.ts';
 import { localContext } from '../local/api-gateway.ts';
 import {
@@ -181,7 +181,7 @@ async function consumerCpu() {
     );
   }
   const deps = {
-    api: { modifyGroupMemberInfo: async () => undefined, forbidSendMsg: async () => undefined },
+    api: { call: async () => ({ kind: 'ok' as const, body: {} }) },
     pacer: { acquire: async () => true, backOff: () => undefined },
     ledger: new MemoryLedgerStore(),
     credentials: {
@@ -268,7 +268,7 @@ function tenRecords(prefix: string): SQSRecord[] {
  * Median of five batches after a warm-up; every batch has new events.
  */
 async function oneBatchOfTen(stack: LocalStack) {
-  const api = new HttpGroupMemberApi({ endpoint: stack.imEndpoint, timeoutMs: 3000 });
+  const api = new HttpTencentApi({ endpoint: stack.imEndpoint, timeoutMs: 3000 });
   const credentials = simulatorCredentials();
   const deps = {
     api,
@@ -530,7 +530,7 @@ async function main(): Promise<void> {
     },
   });
   baseline = powertoolsFifoHandler({
-    api: new HttpGroupMemberApi({ endpoint: stack.imEndpoint, timeoutMs: 3000 }),
+    api: new HttpTencentApi({ endpoint: stack.imEndpoint, timeoutMs: 3000 }),
     credentials: simulatorCredentials(),
   });
   try {

@@ -1,6 +1,6 @@
 /**
  * The bridge's answers, as the client reads them: zod schemas of the bodies of `POST /v1/events` and
- * `GET /v1/events/{eventId}` (`shared/http.ts`, `shared/ingest.ts`, `functions/status.ts`). Fields the
+ * `GET /v1/events/{eventId}` (`shared/http/answers.ts`, `shared/ingest/`, `functions/status.ts`). Fields the
  * client does not know are dropped, so a newer bridge that adds some does not break it.
  */
 import * as z from 'zod';

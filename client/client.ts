@@ -23,7 +23,7 @@ type AsSent<E> = E extends unknown
   : never;
 
 /**
- * One moderation event, as `POST /v1/events` takes it (`shared/contract.ts`): `action` tells which
+ * One moderation event, as `POST /v1/events` takes it (`shared/contract/`): `action` tells which
  * fields it has.
  *
  * @example

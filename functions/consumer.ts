@@ -14,10 +14,16 @@ import {
   SqsConsumerQueue,
   secretsManagerSource,
 } from '#shared/aws';
-import { type ConsumerDeps, processBatch, type QueueRecord, RateLimiter } from '#shared/consumer';
+import {
+  type ConsumerDeps,
+  consumerSettingsOf,
+  processBatch,
+  type QueueRecord,
+  RateLimiter,
+} from '#shared/consumer';
 import { fromDeadLetterAttributes } from '#shared/queue';
 import { loadConsumerConfig } from '#shared/settings';
-import { CredentialStore, failoverReporter, HttpGroupMemberApi } from '#shared/tencent';
+import { CredentialStore, failoverReporter, HttpTencentApi } from '#shared/tencent';
 
 // Cold start: configuration is read and checked once; clients, the secret cache and the HTTP
 // connections to Tencent live as long as the container.
@@ -26,7 +32,7 @@ const logger = new Logger();
 // Powertools' own warnings (e.g. no metrics in an invocation) go through the structured logger.
 const metrics = new Metrics({ logger });
 const deps: ConsumerDeps = {
-  api: new HttpGroupMemberApi({
+  api: new HttpTencentApi({
     endpoint: config.imEndpoint,
     ...(config.imBackupEndpoint === undefined ? {} : { backupEndpoint: config.imBackupEndpoint }),
     timeoutMs: config.tencentTimeoutMs,
@@ -45,18 +51,7 @@ const deps: ConsumerDeps = {
   queue: new SqsConsumerQueue(new SQSClient({}), config.queueUrl, config.deadLetterQueueUrl),
   logger,
   metrics,
-  settings: {
-    maxAttempts: config.maxAttempts,
-    ambiguousMaxAttempts: config.ambiguousMaxAttempts,
-    backoff: { baseSeconds: config.backoffBaseSeconds, maxSeconds: config.backoffMaxSeconds },
-    groupConcurrency: config.groupConcurrency,
-    tencentTimeoutMs: config.tencentTimeoutMs,
-    timeReserveMs: config.timeReserveMs,
-    holdMaxSeconds: config.holdMaxSeconds,
-    timeoutSettleSeconds: config.timeoutSettleSeconds,
-    ledgerRetentionDays: config.ledgerRetentionDays,
-    muteApi: config.muteApi,
-  },
+  settings: consumerSettingsOf(config),
 };
 
 const toQueueRecord = (record: SQSRecord): QueueRecord => ({

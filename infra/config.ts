@@ -86,7 +86,7 @@ export type ConsumerTunable = ContextKeyOf<typeof SETTINGS.consumer>;
 type IngestTunable = ContextKeyOf<typeof SETTINGS.ingest>;
 
 /**
- * The consumer's tunables by context key: the rows of `SETTINGS.consumer` (`shared/settings.ts`) that
+ * The consumer's tunables by context key: the rows of `SETTINGS.consumer` (`shared/settings/settings.ts`) that
  * have one. Only the keys the context sets reach the function's environment; the others keep the
  * consumer's own default, which is the same row's.
  */

@@ -2,7 +2,7 @@
  * `npm run openapi [-- --out <file> | --stdout] [--auth iam|apiKey|webhook] [--server <url>]`
  *
  * Writes the API's OpenAPI 3.1 document, generated from the contract's zod schemas
- * (`shared/openapi.ts`). Without options it rewrites the committed `openapi.json`, which lists all
+ * (`tools/openapi.ts`). Without options it rewrites the committed `openapi.json`, which lists all
  * three security schemes and API Gateway's URL template; a deployment's own document (one scheme, its
  * URL) goes to `--out` or `--stdout`, so the committed one stays the default.
  */

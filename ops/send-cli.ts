@@ -44,7 +44,7 @@ became of one (GET /v1/events/{eventId}). The client makes the eventId (a UUID) 
 attempt unless --event-id gives one, and retries 429, 5xx and network errors with the same eventId
 until --deadline: a retry can never apply the event twice.
 
-Actions and their fields (shared/contract.ts):
+Actions and their fields (shared/contract/):
   mute              --duration <seconds>
   unmute
   set_role          --role admin|member

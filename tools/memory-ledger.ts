@@ -18,7 +18,7 @@ export type LedgerOperation = 'getMany' | 'create' | 'transition' | 'getMembers'
 /**
  * An in-memory {@link LedgerStore} for unit tests and the benchmark, with the DynamoDB store's
  * conditions: both take them from the transition table (`refusalOf` and `applyWrite` of
- * `ledger-transitions.ts`), and `test/integration/ledger-store.test.ts` runs the same scenarios on both.
+ * `shared/ledger/transitions.ts`), and `test/integration/ledger-store.test.ts` runs the same scenarios on both.
  * `failNext` makes the next calls throw {@link LedgerUnavailableError}, as an unreachable table would;
  * `latencyMs` makes every call wait, as a remote table would.
  */

@@ -1,5 +1,10 @@
-import { TencentApiError, TencentTransportError } from '#shared/errors';
-import type { ForbidSendMsgBody, GroupMemberApi, ModifyGroupMemberInfoBody } from '#shared/tencent';
+import type {
+  ForbidSendMsgBody,
+  ModifyGroupMemberInfoBody,
+  TencentAnswer,
+  TencentApi,
+  TencentCall,
+} from '#shared/tencent';
 
 /** A member as Tencent keeps it, for the fields the bridge sets. */
 export interface MemberState {
@@ -38,7 +43,7 @@ const PERMANENT_SECONDS = 4_294_967_295;
  * `modify_group_member_info` and `forbid_send_msg` to member state, and answers with the faults
  * `fault` picks. No HTTP: the real client and transport are tested against the simulator.
  */
-export class MemoryTencent implements GroupMemberApi {
+export class MemoryTencent implements TencentApi {
   readonly members = new Map<string, MemberState>();
   readonly calls: MemoryCall[] = [];
   /** Picks each call's fault; OK by default. */
@@ -59,8 +64,17 @@ export class MemoryTencent implements GroupMemberApi {
     return state;
   }
 
-  async modifyGroupMemberInfo(body: ModifyGroupMemberInfoBody): Promise<void> {
-    this.answer({ api: 'modify_group_member_info', body: structuredClone(body) }, () => {
+  async call(request: TencentCall): Promise<TencentAnswer> {
+    if (request.api === 'forbid_send_msg') {
+      const body = request.body;
+      return this.answer({ api: request.api, body: structuredClone(body) }, () => {
+        for (const account of body.Members_Account) {
+          this.member(body.GroupId, account).muteUntilMs = this.muteEnd(body.MuteTime);
+        }
+      });
+    }
+    const body = request.body;
+    return this.answer({ api: request.api, body: structuredClone(body) }, () => {
       const state = this.member(body.GroupId, body.Member_Account);
       if (body.Role !== undefined) state.role = body.Role;
       if (body.MsgFlag !== undefined) state.msgFlag = body.MsgFlag;
@@ -70,26 +84,21 @@ export class MemoryTencent implements GroupMemberApi {
     });
   }
 
-  async forbidSendMsg(body: ForbidSendMsgBody): Promise<void> {
-    this.answer({ api: 'forbid_send_msg', body: structuredClone(body) }, () => {
-      for (const account of body.Members_Account) {
-        this.member(body.GroupId, account).muteUntilMs = this.muteEnd(body.MuteTime);
-      }
-    });
-  }
-
   private muteEnd(muteTime: number): number {
     if (muteTime === 0) return 0;
     return muteTime >= PERMANENT_SECONDS ? Number.POSITIVE_INFINITY : this.now() + muteTime * 1000;
   }
 
-  private answer(call: Omit<MemoryCall, 'applied' | 'tag'>, apply: () => void): void {
+  private answer(call: Omit<MemoryCall, 'applied' | 'tag'>, apply: () => void): TencentAnswer {
     const fault = this.fault(call);
     const applied = fault === 'ok' || fault === 'applied_then_timeout';
     if (applied) apply();
     this.calls.push({ ...call, applied, tag: this.tag });
-    if (fault === 'ok') return;
-    if (typeof fault === 'number') throw new TencentApiError(fault, `error ${fault}`);
-    throw new TencentTransportError('timeout', 'no answer within the timeout');
+    if (fault === 'ok') return { kind: 'ok', body: { ActionStatus: 'OK', ErrorCode: 0, ErrorInfo: '' } };
+    if (typeof fault === 'number') {
+      const body = { ActionStatus: 'FAIL', ErrorCode: fault, ErrorInfo: `error ${fault}` };
+      return { kind: 'refused', code: fault, info: `error ${fault}`, body };
+    }
+    return { kind: 'no_answer', failure: 'timeout', info: 'no answer within the timeout' };
   }
 }

@@ -36,8 +36,8 @@ import { SETTINGS } from '#shared/settings';
 
 /**
  * The OpenAPI 3.1 document of the bridge's API: `POST /v1/events` and `GET /v1/events/{eventId}`.
- * Every schema in it is generated from the zod schemas the code validates with (`contract.ts`) or
- * types its answers with (`responses.ts`, `ledger.ts`), with zod's JSON Schema output for JSON Schema
+ * Every schema in it is generated from the zod schemas the code validates with (`shared/contract/`) or
+ * types its answers with (`shared/http/bodies.ts`, `shared/ledger/ledger.ts`), with zod's JSON Schema output for JSON Schema
  * 2020-12, the dialect of OpenAPI 3.1; the examples of errors are the bodies `errorResponse` makes.
  */
 

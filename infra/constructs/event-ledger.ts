@@ -40,7 +40,7 @@ export interface EventLedgerProps {
 }
 
 /**
- * The event ledger's table (`shared/ledger.ts`, `shared/aws/dynamodb.ts`): one item per event, keyed by
+ * The event ledger's table (`shared/ledger/`, `shared/aws/dynamodb.ts`): one item per event, keyed by
  * `eventId` (string), expiring through DynamoDB TTL on `expiresAt` (epoch seconds, which the functions
  * set `LEDGER_RETENTION_DAYS` after an item's last change). On-demand capacity, point-in-time recovery,
  * encrypted at rest with the AWS managed key `aws/dynamodb` (its use shows in CloudTrail, and the

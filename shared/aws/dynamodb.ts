@@ -35,7 +35,7 @@ const OPTIONAL_FIELDS = [
 /**
  * The ledger on a DynamoDB table keyed by `eventId` (string), with TTL on `expiresAt`: event items, and
  * member records under keys no eventId can take. Every transition is one conditional `UpdateItem` whose
- * condition comes from the transition table (`ledger-transitions.ts`): the item's status must be one the
+ * condition comes from the transition table (`shared/ledger/transitions.ts`): the item's status must be one the
  * table lets the writer move on from, and its version the one the writer read. Every SDK failure becomes
  * a {@link LedgerUnavailableError} naming the operation, never an item's contents.
  */

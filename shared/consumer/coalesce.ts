@@ -1,11 +1,11 @@
 import type { TencentRequest } from '../queue/index.ts';
 import { FORBID_SEND_MSG_MAX_ACCOUNTS, type ForbidSendMsgBody } from '../tencent/index.ts';
-import type { FailureClass, StepResult } from './policy.ts';
 
 /**
- * Coalescing, as pure functions: which members' next calls go out together, and what a coalesced
- * call's result means for each member. No I/O: the batch runner (`consumer.ts`) asks for one round's
- * calls and carries them out with the record step (`record-step.ts`).
+ * Coalescing, as a pure function: which members' next calls go out together. No I/O: the runner
+ * (`runner.ts`) asks for one round's calls and carries them out with the step (`step.ts`); what a
+ * coalesced call's failure means for each member (shared, or split) is the policy's (`afterCall` in
+ * `policy.ts`).
  *
  * Rules:
  * - only `forbid_send_msg` calls are coalesced: those of one group with the same `MuteTime` (mutes of
@@ -34,8 +34,8 @@ export interface PlannedCall<M> {
  * @example
  * ```ts
  * planCalls([
- *   { member: 'a', request: { kind: 'forbid', body: { GroupId: 'g', Members_Account: ['a'], MuteTime: 60 } } },
- *   { member: 'b', request: { kind: 'forbid', body: { GroupId: 'g', Members_Account: ['b'], MuteTime: 60 } } },
+ *   { member: 'a', request: { kind: 'call', api: 'forbid_send_msg', body: { GroupId: 'g', Members_Account: ['a'], MuteTime: 60 } } },
+ *   { member: 'b', request: { kind: 'call', api: 'forbid_send_msg', body: { GroupId: 'g', Members_Account: ['b'], MuteTime: 60 } } },
  * ]); // one call: { GroupId: 'g', Members_Account: ['a', 'b'], MuteTime: 60 }, parts a and b
  * ```
  */
@@ -48,7 +48,7 @@ export function planCalls<M>(
   const byKey = new Map<string, { call: PlannedCall<M>; body: ForbidSendMsgBody; accounts: Set<string> }[]>();
   for (const part of requests) {
     const { request } = part;
-    if (request.kind === 'call') {
+    if (request.api !== 'forbid_send_msg') {
       calls.push({ request, parts: [part] });
       continue;
     }
@@ -74,28 +74,12 @@ export function planCalls<M>(
     }
     const body: ForbidSendMsgBody = { ...request.body, Members_Account: [...accounts] };
     const until = request.muteUntilMs === undefined ? {} : { muteUntilMs: request.muteUntilMs };
-    const call: PlannedCall<M> = { request: { kind: 'forbid', body, ...until }, parts: [part] };
+    const call: PlannedCall<M> = {
+      request: { kind: 'call', api: 'forbid_send_msg', body, ...until },
+      parts: [part],
+    };
     calls.push(call);
     byKey.set(key, [...alike, { call, body, accounts: new Set(accounts) }]);
   }
   return calls;
 }
-
-/**
- * What a call's result means for the members it was made for: `share`, each member gets the result
- * (applied, or a failure each member retries with its own attempt count and backoff); `split`, the
- * call failed for a reason that may be one member's (an account not in the group, an ambiguous account
- * check), so each member is tried alone and only the one at fault bears it.
- */
-export function afterCall(result: StepResult, members: number): 'share' | 'split' {
-  return members > 1 && result.kind === 'failed' && MAY_BE_ONE_MEMBERS.has(result.failure.failureClass)
-    ? 'split'
-    : 'share';
-}
-
-/**
- * The failures of a call for several members that may be one member's: a permanent refusal (an
- * account not in the group) and the ambiguous account checks (60004, 60005). Shared, they would count
- * against, and in the end dead-letter, the members that did nothing wrong.
- */
-const MAY_BE_ONE_MEMBERS: ReadonlySet<FailureClass> = new Set(['permanent', 'ambiguous']);

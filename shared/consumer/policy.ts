@@ -1,12 +1,21 @@
-import type { TransportFailure } from '../errors/index.ts';
+import type { LedgerStatus } from '../ledger/index.ts';
 import type { DeadLetterKind } from '../queue/index.ts';
-import type { TencentCodeClass } from '../tencent/index.ts';
+import {
+  classifyTencentCode,
+  type TencentAnswer,
+  type TencentCodeClass,
+  type TransportFailure,
+} from '../tencent/index.ts';
 import { type BackoffPolicy, backoffSeconds } from './backoff.ts';
 
 /**
- * The consumer's retry policy, as one pure function: what happened to a record (a {@link StepResult})
- * and how often it was attempted, in; what to do with it (a {@link Decision}), out. No I/O, no clock:
- * the batch runner carries the decision out. `test/unit/retry-policy.test.ts` checks it as one table.
+ * The consumer's policy: every decision about what happens next to a record, in one place, as pure
+ * functions of two tables. What happened to a record (a {@link StepResult}) and how often it was
+ * attempted, in; what to do with it (a {@link Decision}), out; and what a failure means for the call
+ * it came from (renew the UserSig, hold the batch, slow the pacer, split a coalesced call), for the
+ * member's later records, and for a record whose outcome could not be recorded or published. No I/O,
+ * no clock: the runner, the step and the recorder carry the decisions out.
+ * `test/unit/consumer/policy.test.ts` checks every row of both tables.
  */
 
 /** Why a failed call failed, as the policy sees it. */
@@ -63,7 +72,12 @@ export type StepResult =
   /** Not attempted: the deployment cannot call Tencent now (unreadable secret, or a deployment fault seen in this batch). */
   | { kind: 'held'; reason: HoldReason; info: string; tencentCode?: number }
   /** Attempted, and failed; `ms` is how long the call took. */
-  | { kind: 'failed'; failure: CallFailure; ms?: number };
+  | { kind: 'failed'; failure: CallFailure; ms?: number }
+  /**
+   * Not attempted: the ledger shows the event finished (`status`): an earlier delivery recorded it but
+   * the message was not acknowledged, or this is a copy of it.
+   */
+  | { kind: 'finished_before'; status: LedgerStatus };
 
 /** What to do with a record. */
 export type Decision =
@@ -127,16 +141,160 @@ export function problemOf(
   }
 }
 
+/** What a result that is not a failed call leads to: the table {@link decide} reads first. */
+export const RESULT_RULES = {
+  /** Tencent applied it: acknowledged. */
+  applied: { then: 'done' },
+  /** A mute whose end has passed (and no longer one runs): acknowledged, nothing to apply. */
+  expired: { then: 'done' },
+  /** A newer event about the same member and field was applied first: acknowledged, no call. */
+  superseded: { then: 'done' },
+  /** The ledger shows it finished (a copy, or an acknowledgement lost): acknowledged, no call. */
+  finished_before: { then: 'done' },
+  /** The message cannot be read: dead-lettered at once. */
+  unreadable: { then: 'dead_letter' },
+  /** No Tencent turn fits in what is left of the invocation: visible again at once, no attempt. */
+  no_time: { then: 'defer' },
+  /** The deployment cannot call Tencent (secret, ledger, refused credentials, unreachable): held. */
+  held: { then: 'hold' },
+} as const satisfies Record<Exclude<StepResult['kind'], 'failed'>, { then: Decision['kind'] }>;
+
+/** What a failed call leads to, for its class: one row of {@link FAILURE_RULES}. */
+export interface FailureRule {
+  /**
+   * When the event is dead-lettered: at the attempt limit of `maxAttempts` or `ambiguousMaxAttempts`,
+   * at once (`first`), or never (`never`: it is held until an operator fixes the deployment).
+   */
+  readonly deadLetter: 'maxAttempts' | 'ambiguousMaxAttempts' | 'first' | 'never';
+  /** Whether the call counts as an attempt of the event (calls refused for the deployment do not). */
+  readonly counts: boolean;
+  /** The hold, for a failure that is the deployment's, not the event's: the rest of the batch waits too, calling nothing. */
+  readonly holdsBatch?: HoldReason;
+  /** Whether the UserSig is renewed (the secret re-read) and the call made again at once, once. */
+  readonly renews: boolean;
+  /** Whether the member's next call waits the settle delay first: the request may still land late. */
+  readonly settles: boolean;
+  /** Whether every later call of the container waits a little more (Tencent's frequency limit). */
+  readonly slowsPacer: boolean;
+  /** Whether a call made for several members is split, each member tried alone: the failure may be one member's. */
+  readonly splits: boolean;
+}
+
+/**
+ * Every class of failed call, and what it leads to. A Tencent code's class is in the code table
+ * (`shared/tencent/codes.ts`); a call without a Tencent answer gets its class from
+ * {@link TRANSPORT_CLASSES}.
+ */
+export const FAILURE_RULES: Readonly<Record<FailureClass, FailureRule>> = {
+  transient: {
+    deadLetter: 'maxAttempts',
+    counts: true,
+    renews: false,
+    settles: false,
+    slowsPacer: false,
+    splits: false,
+  },
+  rate_limited: {
+    deadLetter: 'maxAttempts',
+    counts: true,
+    renews: false,
+    settles: false,
+    slowsPacer: true,
+    splits: false,
+  },
+  timeout: {
+    deadLetter: 'maxAttempts',
+    counts: true,
+    renews: false,
+    settles: true,
+    slowsPacer: false,
+    splits: false,
+  },
+  ambiguous: {
+    deadLetter: 'ambiguousMaxAttempts',
+    counts: true,
+    renews: false,
+    settles: false,
+    slowsPacer: false,
+    splits: true,
+  },
+  permanent: {
+    deadLetter: 'first',
+    counts: true,
+    renews: false,
+    settles: false,
+    slowsPacer: false,
+    splits: true,
+  },
+  usersig_expired: {
+    deadLetter: 'never',
+    counts: false,
+    holdsBatch: 'deployment_fault',
+    renews: true,
+    settles: false,
+    slowsPacer: false,
+    splits: false,
+  },
+  deployment_fault: {
+    deadLetter: 'never',
+    counts: false,
+    holdsBatch: 'deployment_fault',
+    renews: false,
+    settles: false,
+    slowsPacer: false,
+    splits: false,
+  },
+  unreachable: {
+    deadLetter: 'never',
+    counts: false,
+    holdsBatch: 'tencent_unreachable',
+    renews: false,
+    settles: false,
+    slowsPacer: false,
+    splits: false,
+  },
+};
+
+/**
+ * The class of a call that got no Tencent answer, by what went wrong on the way. An HTTP 429 is
+ * Tencent's (or a gateway's) frequency limit: rate limited. Any other HTTP status, a network error or a
+ * body that is not Tencent's is transient.
+ */
+export const TRANSPORT_CLASSES: Readonly<Record<TransportFailure, FailureClass>> = {
+  timeout: 'timeout',
+  unreachable: 'unreachable',
+  network: 'transient',
+  http_status: 'transient',
+  bad_response: 'transient',
+};
+
+/** The HTTP status read as Tencent's frequency limit, whatever {@link TRANSPORT_CLASSES} says of `http_status`. */
+const TOO_MANY_REQUESTS = 429;
+
+/**
+ * What a call that was not OK says, for the policy: its class (from the code table, or from
+ * {@link TRANSPORT_CLASSES}), Tencent's code, and what went wrong. `info` is the answer's; it never holds
+ * a UserSig (the client keeps the URL out of it).
+ */
+export function failureOf(answer: Exclude<TencentAnswer, { kind: 'ok' }>): CallFailure {
+  if (answer.kind === 'refused') {
+    return { failureClass: classifyTencentCode(answer.code), tencentCode: answer.code, info: answer.info };
+  }
+  const failureClass =
+    answer.httpStatus === TOO_MANY_REQUESTS ? 'rate_limited' : TRANSPORT_CLASSES[answer.failure];
+  return { failureClass, transport: answer.failure, info: answer.info };
+}
+
 /**
  * Whether a result counts as an attempt: a call to Tencent that failed (or succeeded) for reasons of
- * the event itself. Calls refused for the deployment's credentials or account, and calls that never
- * reached Tencent, do not count: an event must not come closer to the dead-letter queue while it waits
- * for an operator or for Tencent to be reachable.
+ * the event itself ({@link FailureRule.counts}). Calls refused for the deployment's credentials or
+ * account, and calls that never reached Tencent, do not count: an event must not come closer to the
+ * dead-letter queue while it waits for an operator or for Tencent to be reachable.
  */
 export function countsAsAttempt(result: StepResult): boolean {
   if (result.kind === 'applied') return true;
   if (result.kind !== 'failed') return false;
-  return holdReasonOf(result.failure.failureClass) === undefined;
+  return FAILURE_RULES[result.failure.failureClass].counts;
 }
 
 /**
@@ -144,15 +302,7 @@ export function countsAsAttempt(result: StepResult): boolean {
  * `undefined` when the failure is the event's own and follows the retry limits.
  */
 export function holdReasonOf(failureClass: FailureClass): HoldReason | undefined {
-  switch (failureClass) {
-    case 'deployment_fault':
-    case 'usersig_expired':
-      return 'deployment_fault';
-    case 'unreachable':
-      return 'tencent_unreachable';
-    default:
-      return undefined;
-  }
+  return FAILURE_RULES[failureClass].holdsBatch;
 }
 
 /**
@@ -160,11 +310,12 @@ export function holdReasonOf(failureClass: FailureClass): HoldReason | undefined
  * be applied late, so nothing of the member goes out before the settle delay; other failures, none.
  */
 export function settleSecondsOf(failureClass: FailureClass, settings: RetryPolicySettings): number {
-  return failureClass === 'timeout' ? settings.timeoutSettleSeconds : 0;
+  return FAILURE_RULES[failureClass].settles ? settings.timeoutSettleSeconds : 0;
 }
 
 /**
- * Decides what to do with a record.
+ * Decides what to do with a record, from {@link RESULT_RULES} and, for a failed call,
+ * {@link FAILURE_RULES}.
  *
  * @param random - a number in [0, 1), for jitter
  * @example
@@ -179,20 +330,25 @@ export function decide(
   settings: RetryPolicySettings,
   random: () => number,
 ): Decision {
-  switch (result.kind) {
-    case 'applied':
-    case 'expired':
-    case 'superseded':
-      return { kind: 'done', outcome: result.kind };
-    case 'unreadable':
+  if (result.kind === 'failed') return decideFailure(result.failure, history, settings, random);
+  switch (RESULT_RULES[result.kind].then) {
+    case 'done':
+      return {
+        kind: 'done',
+        outcome: result.kind === 'finished_before' ? 'finished_before' : doneOutcome(result),
+      };
+    case 'dead_letter':
       return { kind: 'dead_letter', deadLetterKind: 'invalid_message', followersWaitSeconds: 0 };
-    case 'no_time':
+    case 'defer':
       return { kind: 'defer', afterSeconds: 0 };
-    case 'held':
-      return hold(result.reason, history, settings, random);
-    case 'failed':
-      return decideFailure(result.failure, history, settings, random);
+    case 'hold':
+      return hold(result.kind === 'held' ? result.reason : 'ledger_unavailable', history, settings, random);
   }
+}
+
+/** The outcome of a result that is done: the result's own kind. */
+function doneOutcome(result: StepResult): 'applied' | 'expired' | 'superseded' {
+  return result.kind === 'expired' || result.kind === 'superseded' ? result.kind : 'applied';
 }
 
 function decideFailure(
@@ -201,14 +357,14 @@ function decideFailure(
   settings: RetryPolicySettings,
   random: () => number,
 ): Decision {
-  const { failureClass } = failure;
-  if (failureClass === 'permanent') {
+  const rule = FAILURE_RULES[failure.failureClass];
+  if (rule.holdsBatch !== undefined) return hold(rule.holdsBatch, history, settings, random);
+  if (rule.deadLetter === 'first') {
     return { kind: 'dead_letter', deadLetterKind: 'tencent_permanent', followersWaitSeconds: 0 };
   }
-  const holdReason = holdReasonOf(failureClass);
-  if (holdReason !== undefined) return hold(holdReason, history, settings, random);
-  const limit = failureClass === 'ambiguous' ? settings.ambiguousMaxAttempts : settings.maxAttempts;
-  const settle = settleSecondsOf(failureClass, settings);
+  const limit =
+    rule.deadLetter === 'ambiguousMaxAttempts' ? settings.ambiguousMaxAttempts : settings.maxAttempts;
+  const settle = settleSecondsOf(failure.failureClass, settings);
   if (history.attempt >= limit) {
     return { kind: 'dead_letter', deadLetterKind: 'retries_exhausted', followersWaitSeconds: settle };
   }
@@ -223,6 +379,110 @@ function hold(
   random: () => number,
 ): Decision {
   return { kind: 'hold', reason, afterSeconds: holdSeconds(history.receiveCount, settings, random) };
+}
+
+/**
+ * The decision for a record whose outcome could not be recorded (the ledger write, or the send to the
+ * dead-letter queue, failed), instead of the one the result led to: retried after a backoff by receive
+ * count, and never before the settle delay after a timed-out call, which may still be applied late.
+ */
+export function retryUnrecorded(
+  result: StepResult,
+  receiveCount: number,
+  settings: RetryPolicySettings,
+  random: () => number,
+): Decision {
+  const settle = result.kind === 'failed' ? settleSecondsOf(result.failure.failureClass, settings) : 0;
+  return {
+    kind: 'retry',
+    afterSeconds: Math.max(backoffSeconds(receiveCount, settings.backoff, random), settle),
+  };
+}
+
+/**
+ * The decision for a finished record whose outcome event could not be published: retried after the
+ * first backoff step; it comes back, finds its item finished, and publishes again.
+ */
+export function retryUnpublished(settings: RetryPolicySettings, random: () => number): Decision {
+  return { kind: 'retry', afterSeconds: backoffSeconds(1, settings.backoff, random) };
+}
+
+/**
+ * The decision for a record whose ledger transition was refused (the item changed since it was read):
+ * done when another delivery finished the event meanwhile (a copy that won); otherwise
+ * (`undefined`) it is retried as an unrecorded outcome ({@link retryUnrecorded}).
+ */
+export function afterRefused(
+  current: { status: LedgerStatus } | undefined,
+  finished: boolean,
+): Decision | undefined {
+  return current !== undefined && finished ? { kind: 'done', outcome: 'finished_before' } : undefined;
+}
+
+/** What a member's later records in the batch do after one ends in a decision: one row per decision kind. */
+export const FOLLOWER_RULES = {
+  /** They go on. */
+  done: 'go_on',
+  /** They go on, or wait the settle delay when the last call timed out (it may still land). */
+  dead_letter: 'go_on_after_settle',
+  /** They wait, not attempted: the invocation is close to its timeout. */
+  defer: 'defer',
+  /** They wait, not attempted, visible again at once: they must follow it in order. */
+  retry: 'defer',
+  hold: 'defer',
+} as const satisfies Record<Decision['kind'], 'go_on' | 'go_on_after_settle' | 'defer'>;
+
+/** What a member's later records do after one ends in `decision`; `undefined`: they go on. */
+export function followersOf(decision: Decision): { decision: Decision; why: string } | undefined {
+  switch (FOLLOWER_RULES[decision.kind]) {
+    case 'go_on':
+      return undefined;
+    case 'go_on_after_settle':
+      return decision.kind === 'dead_letter' && decision.followersWaitSeconds > 0
+        ? {
+            decision: { kind: 'defer', afterSeconds: decision.followersWaitSeconds },
+            why: 'the last call of an earlier event timed out and may still land at Tencent',
+          }
+        : undefined;
+    case 'defer':
+      return {
+        decision: { kind: 'defer', afterSeconds: 0 },
+        why:
+          decision.kind === 'defer'
+            ? 'the invocation is close to its timeout'
+            : 'an earlier event of this member is being retried',
+      };
+  }
+}
+
+/**
+ * What a decision does to the record's message: `undefined` when it is done and may be deleted (done, or
+ * dead-lettered); otherwise the seconds until it may be received again (it is reported in
+ * `batchItemFailures`). A record the runner gave no decision is deferred, visible again at once.
+ */
+export function visibilityOf(decision: Decision | undefined): number | undefined {
+  if (decision === undefined) return 0;
+  switch (decision.kind) {
+    case 'done':
+    case 'dead_letter':
+      return undefined;
+    case 'defer':
+    case 'retry':
+    case 'hold':
+      return decision.afterSeconds;
+  }
+}
+
+/**
+ * What a call's result means for the members it was made for: `share`, each member gets the result
+ * (applied, or a failure each member retries with its own attempt count and backoff); `split`, the
+ * call failed for a reason that may be one member's ({@link FailureRule.splits}: an account not in the
+ * group, an ambiguous account check), so each member is tried alone and only the one at fault bears it.
+ */
+export function afterCall(result: StepResult, members: number): 'share' | 'split' {
+  return members > 1 && result.kind === 'failed' && FAILURE_RULES[result.failure.failureClass].splits
+    ? 'split'
+    : 'share';
 }
 
 /** Share of a hold step that jitter may take away: delays are 80 to 100% of the step. */

@@ -1,15 +1,31 @@
-import { CredentialsError, TencentApiError, TencentTransportError } from '../errors/index.ts';
-import { atCallTime, type TencentRequest } from '../queue/index.ts';
-import type { GroupMemberApi, TencentCredentials } from '../tencent/index.ts';
-import { classifyTencentCode } from '../tencent/index.ts';
+import { CredentialsError, MessageFormatError } from '../errors/index.ts';
+import { fieldsOf, isFinished, muteRunning, standingOf } from '../ledger/index.ts';
+import {
+  asUnmute,
+  atCallTime,
+  type QueueMessage,
+  type TencentRequest,
+  toTencentCall,
+} from '../queue/index.ts';
+import type { MuteApi } from '../settings/index.ts';
+import type { TencentApi, TencentCredentials } from '../tencent/index.ts';
 import { redactText } from '../util/index.ts';
-import { afterCall, type PlannedCall } from './coalesce.ts';
-import { type CallFailure, type HoldReason, holdReasonOf, type StepResult } from './policy.ts';
+import type { BatchLedger } from './batch-ledger.ts';
+import type { PlannedCall } from './coalesce.ts';
+import {
+  afterCall,
+  type CallFailure,
+  FAILURE_RULES,
+  failureOf,
+  type HoldReason,
+  type StepResult,
+} from './policy.ts';
 
 /**
- * The record step: makes one planned Tencent call (for one record, or for the next records of several
- * members, see `coalesce.ts`) and returns what happened to each record (a {@link StepResult}); it never
- * throws for an outcome. Whether to retry is the retry policy's call.
+ * The record step: what a record needs before any call ({@link prepare}: a result with no call, or the
+ * Tencent call to make), and one planned Tencent call (for one record, or for the next records of
+ * several members, see `coalesce.ts`) made, returning what happened to each record (a
+ * {@link StepResult}). It never throws for an outcome; what follows from a result is the policy's.
  */
 
 /** Where the consumer gets its credentials from (a `CredentialStore`). */
@@ -92,7 +108,7 @@ async function read(
 
 /** What one record's step works with. */
 export interface StepContext {
-  api: GroupMemberApi;
+  api: TencentApi;
   pacer: CallPacer;
   credentials: BatchCredentials;
   budget: TimeBudget;
@@ -105,6 +121,75 @@ export interface StepContext {
   onCall: (ms: number) => void;
   /** Told when a UserSig expired and the credentials are being renewed. */
   onRenew: (tencentCode: number) => void;
+}
+
+/** What a record needs, before any call: see {@link prepare}. */
+export type Prepared =
+  /** Nothing to call: its result, and the member fields it decides (an expired mute decides the mute). */
+  | { kind: 'result'; result: StepResult; fields: readonly string[] }
+  /** A Tencent call; `note` says what the ledger's history should add when it is applied. */
+  | { kind: 'call'; request: TencentRequest; fields: readonly string[]; note?: string };
+
+/**
+ * What a record needs before any call, from its message and the batch's view of the ledger:
+ * - unreadable, or the ledger unreadable (held): a result, no call;
+ * - its event finished already (a copy, or an acknowledgement lost): `finished_before`, no call;
+ * - older than the newest event applied to every member field it sets: `superseded`, no call;
+ * - applied already, as its member's record shows (its outcome was not recorded): `applied`, no call;
+ * - a mute whose end has passed: `expired`, no call; unless an older, longer mute still runs, then the
+ *   call that unmutes;
+ * - otherwise its call, for the fields no newer event set.
+ *
+ * @param nowMs - the current time, in epoch milliseconds
+ */
+export function prepare(
+  message: QueueMessage | MessageFormatError,
+  ledger: BatchLedger | undefined,
+  nowMs: number,
+  muteApi?: MuteApi,
+): Prepared {
+  if (message instanceof MessageFormatError) {
+    return { kind: 'result', result: { kind: 'unreadable', info: message.message }, fields: [] };
+  }
+  if (ledger === undefined) {
+    const result: StepResult = {
+      kind: 'held',
+      reason: 'ledger_unavailable',
+      info: 'the event ledger cannot be read',
+    };
+    return { kind: 'result', result, fields: [] };
+  }
+  const known = ledger.item(message.eventId);
+  if (known !== undefined && isFinished(known.status)) {
+    return { kind: 'result', result: { kind: 'finished_before', status: known.status }, fields: [] };
+  }
+  const fields = fieldsOf(message);
+  const standing = standingOf(message.eventId, ledger.position(message), fields, ledger.member(message));
+  if (standing.kind === 'superseded') {
+    return { kind: 'result', result: { kind: 'superseded', by: standing.by }, fields: [] };
+  }
+  if (standing.kind === 'applied_before') {
+    const note = "applied before its outcome was recorded (its member's record shows it)";
+    return { kind: 'result', result: { kind: 'applied', note }, fields };
+  }
+  const partly = standing.superseded.length > 0;
+  const call = toTencentCall(message, nowMs, muteApi, partly ? standing.fields : undefined);
+  if (call.kind !== 'expired') {
+    const note = partly ? `not sent, a newer event set them: ${standing.superseded.join(', ')}` : undefined;
+    return { kind: 'call', request: call, fields: standing.fields, ...(note === undefined ? {} : { note }) };
+  }
+  const running = muteRunning(ledger.member(message), nowMs);
+  if (running === undefined) return { kind: 'result', result: { kind: 'expired' }, fields: standing.fields };
+  // Its end has passed, but an older, longer mute still runs: this decision ends it.
+  const unmute = toTencentCall(asUnmute(message), nowMs, muteApi);
+  if (unmute.kind === 'expired')
+    return { kind: 'result', result: { kind: 'expired' }, fields: standing.fields };
+  return {
+    kind: 'call',
+    request: unmute,
+    fields: standing.fields,
+    note: `its end had passed, so it unmuted: the mute of ${running.eventId} it replaces ran longer`,
+  };
 }
 
 type CallResult =
@@ -128,25 +213,23 @@ export async function applyPlannedCall<M>(call: PlannedCall<M>, context: StepCon
 }
 
 /**
- * One Tencent call, and one more with fresh credentials if Tencent says the UserSig expired (70001);
- * a deployment fault puts the rest of the batch on hold.
+ * One Tencent call; with a failure whose class renews ({@link FAILURE_RULES}: the UserSig expired), one
+ * more with fresh credentials; with a failure whose class holds the batch (a deployment fault, Tencent
+ * unreachable, a fresh UserSig still refused), the rest of the batch goes on hold.
  */
 async function applyRequest(request: TencentRequest, context: StepContext): Promise<StepResult> {
   const first = context.credentials.current;
   if ('hold' in first) return { kind: 'held', ...first.hold };
   let result = await attemptCall(request, first.credentials, context);
-  if (result.kind === 'failed' && result.failure.failureClass === 'usersig_expired') {
-    context.onRenew(result.failure.tencentCode ?? 70001);
+  if (result.kind === 'failed' && FAILURE_RULES[result.failure.failureClass].renews) {
+    context.onRenew(result.failure.tencentCode ?? 0);
     const renewed = await context.credentials.renew();
     if ('hold' in renewed) return { kind: 'held', ...renewed.hold };
     result = await attemptCall(request, renewed.credentials, context);
   }
   if (result.kind === 'failed') {
     const { failureClass, tencentCode, info } = result.failure;
-    // A fresh UserSig still refused (a stale ready UserSig in the secret, or a clock off), the
-    // deployment refused outright, or Tencent unreachable on every endpoint: the rest of the batch
-    // waits too, without calling.
-    const reason = holdReasonOf(failureClass);
+    const reason = FAILURE_RULES[failureClass].holdsBatch;
     if (reason !== undefined) {
       context.credentials.putOnHold({ reason, info, ...(tencentCode === undefined ? {} : { tencentCode }) });
     }
@@ -165,39 +248,11 @@ async function attemptCall(
   const request = atCallTime(planned, context.now());
   if (request === 'expired') return { kind: 'expired' };
   const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  try {
-    if (request.kind === 'forbid') await context.api.forbidSendMsg(request.body, credentials);
-    else await context.api.modifyGroupMemberInfo(request.body, credentials);
-    return { kind: 'applied', ms: elapsed() };
-  } catch (error) {
-    // The HTTP client reports Tencent's refusals as errors; from here on they are results.
-    const failure = toCallFailure(error);
-    if (failure.failureClass === 'rate_limited') context.pacer.backOff();
-    return { kind: 'failed', failure, ms: elapsed() };
-  } finally {
-    context.onCall(performance.now() - started);
-  }
-}
-
-/** What a failed call's error says, for the retry policy. */
-export function toCallFailure(error: unknown): CallFailure {
-  if (error instanceof TencentApiError) {
-    return {
-      failureClass: classifyTencentCode(error.code),
-      tencentCode: error.code,
-      info: redactText(error.info),
-    };
-  }
-  if (error instanceof TencentTransportError) {
-    const failureClass =
-      error.failure === 'timeout' || error.failure === 'unreachable'
-        ? error.failure
-        : error.httpStatus === 429
-          ? 'rate_limited'
-          : 'transient';
-    return { failureClass, transport: error.failure, info: redactText(error.message) };
-  }
-  const info = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { failureClass: 'transient', info: redactText(info) };
+  const answer = await context.api.call(request, credentials);
+  const ms = performance.now() - started;
+  context.onCall(ms);
+  if (answer.kind === 'ok') return { kind: 'applied', ms: Math.round(ms) };
+  const failure = failureOf(answer);
+  if (FAILURE_RULES[failure.failureClass].slowsPacer) context.pacer.backOff();
+  return { kind: 'failed', failure: { ...failure, info: redactText(failure.info) }, ms: Math.round(ms) };
 }

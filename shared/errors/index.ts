@@ -1,10 +1,8 @@
-import { classifyTencentCode } from '../tencent/index.ts';
-
 /**
  * The bridge's one error hierarchy. Every error the bridge raises is a {@link BridgeError}; each keeps
  * the error that caused it in `cause` and says in `retryable` whether trying again can help. Errors
  * carry no HTTP status: mapping them to answers is the API edge's business (`errorResponse` in
- * `http.ts`), and the consumer never answers HTTP at all.
+ * `shared/http/answers.ts`), and the consumer never answers HTTP at all.
  */
 export class BridgeError extends Error {
   /** Whether doing the same thing again later can succeed. */
@@ -123,44 +121,5 @@ export class CredentialsError extends BridgeError {
 export class MessageFormatError extends BridgeError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options);
-  }
-}
-
-/** Tencent answered the call with `ActionStatus: FAIL`. */
-export class TencentApiError extends BridgeError {
-  readonly code: number;
-  readonly info: string;
-
-  constructor(code: number, info: string) {
-    // Retryable unless the code says no retry can help the event (see `shared/tencent/codes.ts`).
-    super(`Tencent error ${code}: ${info}`, { retryable: classifyTencentCode(code) !== 'permanent' });
-    this.code = code;
-    this.info = info;
-  }
-}
-
-/**
- * What went wrong on the way to Tencent, when no Tencent answer could be read. `unreachable`: no
- * endpoint (main or backup) could even be connected to, so the request surely never reached Tencent;
- * the others may follow a request that Tencent received (and applied).
- */
-export type TransportFailure = 'timeout' | 'network' | 'http_status' | 'bad_response' | 'unreachable';
-
-/**
- * The call to Tencent failed before a Tencent answer could be read. The message never holds the URL.
- * Retryable: timeouts, network errors, bad gateway answers and unreachable domains are usually over later.
- */
-export class TencentTransportError extends BridgeError {
-  readonly failure: TransportFailure;
-  readonly httpStatus: number | undefined;
-
-  constructor(
-    failure: TransportFailure,
-    message: string,
-    options: { cause?: unknown; httpStatus?: number } = {},
-  ) {
-    super(message, { cause: options.cause, retryable: true });
-    this.failure = failure;
-    this.httpStatus = options.httpStatus;
   }
 }

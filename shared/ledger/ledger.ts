@@ -8,7 +8,7 @@ import { BridgeError } from '../errors/index.ts';
  * The ingest records each event before enqueueing it (and answers a resend as a duplicate for the whole
  * retention); the consumer counts real attempts in it and records every outcome before acknowledging a
  * message; `npm run dlq -- redrive` marks the dead letters it sends back; `GET /v1/events/{eventId}`
- * reads it. Who may move an item from which status to which is one table, `ledger-transitions.ts`, and
+ * reads it. Who may move an item from which status to which is one table, `transitions.ts`, and
  * every store derives its write conditions from it. This module is the domain side: the item, its
  * statuses, and the port that `aws/dynamodb.ts` implements. No item ever holds a UserSig or a key.
  */
@@ -122,7 +122,7 @@ export type LedgerActor = (typeof LEDGER_ACTORS)[number];
 
 /**
  * One transition to write: the whole new state of the fields it changes, computed from the item as its
- * writer read it (`read`). Build it with the functions of `ledger-transitions.ts`.
+ * writer read it (`read`). Build it with the functions of `transitions.ts`.
  */
 export interface LedgerWrite {
   by: LedgerActor;

@@ -126,13 +126,13 @@ export function messageGroupIdOf(groupId: string, account: string): string {
 }
 
 /**
- * A Tencent call the consumer should make for a message: `modify_group_member_info` (`call`) or
- * `forbid_send_msg`. A timed mute carries its stored end (`muteUntilMs`): its `MuteTime` is worked out
+ * A Tencent call the consumer should make for a message: which API (`modify_group_member_info` or
+ * `forbid_send_msg`) and its body. A timed mute carries its stored end (`muteUntilMs`): its `MuteTime` is worked out
  * again when the call goes out ({@link atCallTime}).
  */
 export type TencentRequest =
-  | { kind: 'call'; body: ModifyGroupMemberInfoBody; muteUntilMs?: number }
-  | { kind: 'forbid'; body: ForbidSendMsgBody; muteUntilMs?: number };
+  | { kind: 'call'; api: 'modify_group_member_info'; body: ModifyGroupMemberInfoBody; muteUntilMs?: number }
+  | { kind: 'call'; api: 'forbid_send_msg'; body: ForbidSendMsgBody; muteUntilMs?: number };
 
 /**
  * The request as it goes out at `nowMs`: a timed mute's `MuteTime` is the seconds left until its
@@ -144,13 +144,15 @@ export function atCallTime(request: TencentRequest, nowMs: number): TencentReque
   const remaining = Math.ceil((request.muteUntilMs - nowMs) / 1000);
   if (remaining <= 0) return 'expired';
   const MuteTime = Math.min(remaining, MAX_MUTE_SECONDS);
-  return request.kind === 'forbid'
+  return request.api === 'forbid_send_msg'
     ? { ...request, body: { ...request.body, MuteTime } }
     : { ...request, body: { ...request.body, MuteTime } };
 }
 
+const MODIFY = 'modify_group_member_info';
+
 /** What the consumer should do with a message now. */
-export type TencentCall = TencentRequest | { kind: 'expired'; muteUntil: string };
+export type EventCall = TencentRequest | { kind: 'expired'; muteUntil: string };
 
 /**
  * Maps a queue message to its Tencent call: the `modify_group_member_info` body (`GroupId`,
@@ -169,17 +171,18 @@ export function toTencentCall(
   nowMs: number,
   muteApi: MuteApi = 'modify_group_member_info',
   fields?: readonly string[],
-): TencentCall {
+): EventCall {
   const target = { GroupId: message.groupId, Member_Account: message.account };
   const muteCall = (MuteTime: number, muteUntilMs?: number): TencentRequest => {
     const until = muteUntilMs === undefined ? {} : { muteUntilMs };
     return muteApi === 'forbid_send_msg'
       ? {
-          kind: 'forbid',
+          kind: 'call',
+          api: 'forbid_send_msg',
           body: { GroupId: message.groupId, Members_Account: [message.account], MuteTime },
           ...until,
         }
-      : { kind: 'call', body: { ...target, MuteTime }, ...until };
+      : { kind: 'call', api: 'modify_group_member_info', body: { ...target, MuteTime }, ...until };
   };
   switch (message.action) {
     case 'mute': {
@@ -191,14 +194,19 @@ export function toTencentCall(
     case 'unmute':
       return muteCall(0);
     case 'set_role':
-      return { kind: 'call', body: { ...target, Role: message.role === 'admin' ? 'Admin' : 'Member' } };
+      return {
+        kind: 'call',
+        api: MODIFY,
+        body: { ...target, Role: message.role === 'admin' ? 'Admin' : 'Member' },
+      };
     case 'set_msg_flag':
-      return { kind: 'call', body: { ...target, MsgFlag: message.msgFlag } };
+      return { kind: 'call', api: MODIFY, body: { ...target, MsgFlag: message.msgFlag } };
     case 'set_name_card':
-      return { kind: 'call', body: { ...target, NameCard: message.nameCard } };
+      return { kind: 'call', api: MODIFY, body: { ...target, NameCard: message.nameCard } };
     case 'set_member_data':
       return {
         kind: 'call',
+        api: MODIFY,
         body: {
           ...target,
           AppMemberDefinedData: Object.entries(message.data)

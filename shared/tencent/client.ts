@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
 import type { MsgFlag } from '../contract/index.ts';
-import { TencentApiError, TencentTransportError } from '../errors/index.ts';
 import { EndpointPreference, FAILOVER, type FailoverEvent, hostOf } from './failover.ts';
 import { type Agents, createAgents, type SendOutcome, send } from './transport.ts';
 
@@ -44,18 +43,47 @@ export interface ForbidSendMsgBody {
   MuteTime: number;
 }
 
+/** The Tencent REST APIs the bridge calls, by name, with their paths below the region's domain. */
+export const TENCENT_API_PATHS = {
+  modify_group_member_info: MODIFY_GROUP_MEMBER_INFO_PATH,
+  forbid_send_msg: FORBID_SEND_MSG_PATH,
+} as const;
+
+/** One Tencent call: which API, with its body as Tencent documents it. */
+export type TencentCall =
+  | { api: 'modify_group_member_info'; body: ModifyGroupMemberInfoBody }
+  | { api: 'forbid_send_msg'; body: ForbidSendMsgBody };
+
+/** A Tencent API's name. */
+export type TencentApiName = TencentCall['api'];
+
 /**
- * The Tencent calls the bridge makes. Implementations resolve when Tencent answers `OK`, and
- * throw {@link TencentApiError} (Tencent's `ErrorCode` and `ErrorInfo`) or
- * {@link TencentTransportError} (no readable answer) otherwise.
+ * What went wrong on the way to Tencent, when no Tencent answer could be read. `unreachable`: no
+ * endpoint (main or backup) could even be connected to, so the request surely never reached Tencent;
+ * the others may follow a request that Tencent received (and applied).
  */
-export interface GroupMemberApi {
-  modifyGroupMemberInfo(body: ModifyGroupMemberInfoBody, credentials: TencentCredentials): Promise<void>;
-  forbidSendMsg(body: ForbidSendMsgBody, credentials: TencentCredentials): Promise<void>;
+export type TransportFailure = 'timeout' | 'network' | 'http_status' | 'bad_response' | 'unreachable';
+
+/**
+ * What a Tencent call came to, as a value: the call never throws for what Tencent answers, nor for the
+ * network. `info` never holds the URL, so never the UserSig.
+ */
+export type TencentAnswer =
+  /** `ActionStatus` OK, `ErrorCode` 0; `body` is the whole answer (some APIs answer per item in it). */
+  | { kind: 'ok'; body: Readonly<Record<string, unknown>> }
+  /** Tencent refused the call: its `ErrorCode` and `ErrorInfo`, and the whole answer. */
+  | { kind: 'refused'; code: number; info: string; body: Readonly<Record<string, unknown>> }
+  /** No Tencent answer could be read: no connection, a timeout, a network error, an HTTP error status, or a body that is not Tencent's. */
+  | { kind: 'no_answer'; failure: TransportFailure; info: string; httpStatus?: number };
+
+/** The Tencent calls the bridge makes (`HttpTencentApi` over HTTPS; in-memory stand-ins in tests). */
+export interface TencentApi {
+  /** Makes one call with an admin's credentials; resolves with what it came to, never rejects for it. */
+  call(request: TencentCall, credentials: TencentCredentials): Promise<TencentAnswer>;
 }
 
-/** Options of {@link HttpGroupMemberApi}. */
-export interface HttpGroupMemberApiOptions {
+/** Options of {@link HttpTencentApi}. */
+export interface HttpTencentApiOptions {
   /** Base URL of the region's domain, e.g. `https://adminapisgp.im.qcloud.com` (no trailing slash). */
   endpoint: string;
   /**
@@ -80,24 +108,23 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * {@link GroupMemberApi} over HTTPS, with kept-alive connections and backup-domain failover. Each call
- * gets a fresh `random`; the URL carries the UserSig, so it never appears in an error this class raises.
+ * {@link TencentApi} over HTTPS, with kept-alive connections and backup-domain failover. Each call
+ * gets a fresh `random`; the URL carries the UserSig, so it never appears in what this class answers.
  *
  * Failover: a call that could not connect to the first endpoint (DNS failure, connection refused or
  * reset before the request was sent, TLS handshake failure, connect timeout) is made at once on the
  * other. A call that may have reached Tencent (an answer of any kind, a timeout or a reset once
  * connected, any error on a kept-alive connection) is never made again here: Tencent may have applied
- * it, and the retry policy decides. A call that reached no endpoint raises
- * {@link TencentTransportError} `unreachable`.
+ * it, and the retry policy decides. A call that reached no endpoint answers `no_answer` `unreachable`.
  */
-export class HttpGroupMemberApi implements GroupMemberApi {
+export class HttpTencentApi implements TencentApi {
   private readonly timeoutMs: number;
   private readonly agents: Agents;
   private readonly preference: EndpointPreference;
   private readonly onFailover: (event: FailoverEvent) => void;
   private readonly lookup: LookupFunction | undefined;
 
-  constructor(options: HttpGroupMemberApiOptions) {
+  constructor(options: HttpTencentApiOptions) {
     this.timeoutMs = options.timeoutMs;
     this.agents = createAgents(options.ca === undefined ? {} : { ca: options.ca });
     this.onFailover = options.onFailover ?? (() => undefined);
@@ -110,12 +137,8 @@ export class HttpGroupMemberApi implements GroupMemberApi {
     this.lookup = options.lookup;
   }
 
-  modifyGroupMemberInfo(body: ModifyGroupMemberInfoBody, credentials: TencentCredentials): Promise<void> {
-    return this.post(MODIFY_GROUP_MEMBER_INFO_PATH, body, credentials);
-  }
-
-  forbidSendMsg(body: ForbidSendMsgBody, credentials: TencentCredentials): Promise<void> {
-    return this.post(FORBID_SEND_MSG_PATH, body, credentials);
+  call(request: TencentCall, credentials: TencentCredentials): Promise<TencentAnswer> {
+    return this.post(TENCENT_API_PATHS[request.api], request.body, credentials);
   }
 
   /** Closes the kept-alive connections (tests and benchmarks; a Lambda container just ends). */
@@ -124,8 +147,8 @@ export class HttpGroupMemberApi implements GroupMemberApi {
     this.agents.https.destroy();
   }
 
-  /** One call: both APIs share the URL parameters, the UserSig, the answer format and the failover. */
-  private async post(path: string, body: object, credentials: TencentCredentials): Promise<void> {
+  /** One call: every API shares the URL parameters, the UserSig, the answer format and the failover. */
+  private async post(path: string, body: object, credentials: TencentCredentials): Promise<TencentAnswer> {
     const query = new URLSearchParams({
       sdkappid: String(credentials.sdkAppId),
       identifier: credentials.identifier,
@@ -137,7 +160,6 @@ export class HttpGroupMemberApi implements GroupMemberApi {
     const endpoints = this.preference.order();
     const started = performance.now();
     const failures: string[] = [];
-    let lastCause: unknown;
     for (const [index, endpoint] of endpoints.entries()) {
       const next = endpoints[index + 1];
       const timeoutMs = Math.max(1, this.timeoutMs - (performance.now() - started));
@@ -155,7 +177,6 @@ export class HttpGroupMemberApi implements GroupMemberApi {
       }
       this.preference.notConnected(endpoint);
       failures.push(`${hostOf(endpoint)}: ${outcome.reason}`);
-      lastCause = outcome.cause;
       if (next !== undefined) {
         this.onFailover({
           kind: 'failover',
@@ -167,44 +188,51 @@ export class HttpGroupMemberApi implements GroupMemberApi {
     }
     const reason = failures.join('; ');
     this.onFailover({ kind: 'unreachable', endpoints: endpoints.map(hostOf), reason });
-    throw new TencentTransportError('unreachable', `could not connect to Tencent: ${reason}`, {
-      cause: lastCause,
-    });
+    return { kind: 'no_answer', failure: 'unreachable', info: `could not connect to Tencent: ${reason}` };
   }
 }
 
-/** What an answer (or its absence) says: resolves on `OK`, throws otherwise. */
-function readAnswer(outcome: Exclude<SendOutcome, { kind: 'not_connected' }>, timeoutMs: number): void {
+/** What an answer (or its absence) says. */
+function readAnswer(
+  outcome: Exclude<SendOutcome, { kind: 'not_connected' }>,
+  timeoutMs: number,
+): TencentAnswer {
   if (outcome.kind === 'no_answer') {
-    if (outcome.timedOut) {
-      throw new TencentTransportError('timeout', `no answer from Tencent within ${timeoutMs} ms`, {
-        cause: outcome.cause,
-      });
-    }
-    throw new TencentTransportError('network', `network error calling Tencent: ${outcome.reason}`, {
-      cause: outcome.cause,
-    });
+    return outcome.timedOut
+      ? { kind: 'no_answer', failure: 'timeout', info: `no answer from Tencent within ${timeoutMs} ms` }
+      : { kind: 'no_answer', failure: 'network', info: `network error calling Tencent: ${outcome.reason}` };
   }
   const { status, text } = outcome;
   if (status < 200 || status > 299) {
-    throw new TencentTransportError('http_status', `Tencent answered HTTP ${status}`, { httpStatus: status });
+    return {
+      kind: 'no_answer',
+      failure: 'http_status',
+      info: `Tencent answered HTTP ${status}`,
+      httpStatus: status,
+    };
   }
   let answer: unknown;
   try {
     answer = JSON.parse(text);
-  } catch (error) {
-    throw new TencentTransportError('bad_response', 'Tencent answered with a body that is not JSON', {
-      cause: error,
+  } catch {
+    return {
+      kind: 'no_answer',
+      failure: 'bad_response',
+      info: 'Tencent answered with a body that is not JSON',
       httpStatus: status,
-    });
+    };
   }
   if (!isRecord(answer) || typeof answer.ErrorCode !== 'number') {
-    throw new TencentTransportError('bad_response', 'Tencent answered without a numeric ErrorCode', {
+    return {
+      kind: 'no_answer',
+      failure: 'bad_response',
+      info: 'Tencent answered without a numeric ErrorCode',
       httpStatus: status,
-    });
+    };
   }
   if (answer.ErrorCode !== 0 || answer.ActionStatus !== 'OK') {
     const info = typeof answer.ErrorInfo === 'string' ? answer.ErrorInfo : '';
-    throw new TencentApiError(answer.ErrorCode, info);
+    return { kind: 'refused', code: answer.ErrorCode, info, body: answer };
   }
+  return { kind: 'ok', body: answer };
 }

@@ -1,7 +1,7 @@
 /**
  * What each Tencent error code says about a failed call. The classes come from the API's page and the
  * public error table (see the team's Tencent reference, `shared/tencent/REFERENCE.md`); the retry
- * policy (`shared/retry-policy.ts`) turns a class into a decision. An unknown code is transient, so
+ * policy (`FAILURE_RULES` in `shared/consumer/policy.ts`) turns a class into a decision. An unknown code is transient, so
  * that nothing is dead-lettered on a guess.
  */
 

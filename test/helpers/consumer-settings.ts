@@ -1,17 +1,10 @@
-import type { ConsumerSettings } from '#shared/consumer';
+import { type ConsumerSettings, defaultConsumerSettings } from '#shared/consumer';
 
-/** The consumer's settings at their documented defaults (see `ConsumerConfig`), with `overrides`. */
+/**
+ * The consumer's settings at the settings table's defaults, with `overrides`, and without `muteApi`
+ * unless an override gives it (the tests that need `forbid_send_msg` say so).
+ */
 export function consumerSettings(overrides: Partial<ConsumerSettings> = {}): ConsumerSettings {
-  return {
-    maxAttempts: 10,
-    ambiguousMaxAttempts: 3,
-    backoff: { baseSeconds: 2, maxSeconds: 900 },
-    holdMaxSeconds: 3_600,
-    timeoutSettleSeconds: 10,
-    groupConcurrency: 10,
-    tencentTimeoutMs: 3_000,
-    timeReserveMs: 1_000,
-    ledgerRetentionDays: 14,
-    ...overrides,
-  };
+  const { muteApi: _muteApi, ...defaults } = defaultConsumerSettings();
+  return { ...defaults, ...overrides };
 }

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SqsConsumerQueue } from '#shared/aws';
 import { processBatch, type QueueRecord, receivesNeeded } from '#shared/consumer';
-import { TencentApiError } from '#shared/errors';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
+import type { TencentAnswer, TencentCall } from '#shared/tencent';
 import { type LocalSqsServer, startLocalSqs } from '../../local/sqs/index';
 import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import { consumerSettings } from '../helpers/consumer-settings';
@@ -86,12 +86,14 @@ it('holds events through a 14-day credential fault: no dead letter, one call per
   const queue = new SqsConsumerQueue(sqs, queueUrl, local.queueUrl('hold-dlq.fifo'));
   const deps = {
     api: {
-      modifyGroupMemberInfo: async (body: { Member_Account: string; NameCard?: string }) => {
+      call: async (request: TencentCall): Promise<TencentAnswer> => {
+        if (request.api !== 'modify_group_member_info') throw new Error('this run sends no forbid_send_msg');
+        const body = request.body;
         calls.push({ account: body.Member_Account, nameCard: body.NameCard ?? '', at: clock });
-        if (clock < fixedAt) throw new TencentApiError(70009, 'signature verification failed');
-      },
-      forbidSendMsg: async () => {
-        throw new Error('this run sends no forbid_send_msg');
+        if (clock < fixedAt) {
+          return { kind: 'refused', code: 70009, info: 'signature verification failed', body: {} };
+        }
+        return { kind: 'ok', body: {} };
       },
     },
     pacer: { acquire: async () => true, backOff: () => undefined },

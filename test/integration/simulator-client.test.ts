@@ -2,17 +2,16 @@
  * The bridge's own Tencent client and UserSig maker against the simulator: the two agree on the URL,
  * the UserSig, the body and every way a call can fail.
  */
-import { TencentApiError, TencentTransportError } from '#shared/errors';
-import { HttpGroupMemberApi, makeUserSig, type TencentCredentials } from '#shared/tencent';
+import { HttpTencentApi, makeUserSig, type TencentCredentials } from '#shared/tencent';
 import { type RunningSimulator, startSimulator } from '../../local/simulator/index.ts';
 
 const SDK_APP_ID = 1_400_000_000;
 const SECRET_KEY = 'client-contract-key';
 const GROUP = '@TGS#2CLUZEAEJ';
 
-describe('HttpGroupMemberApi against the simulator', () => {
+describe('HttpTencentApi against the simulator', () => {
   let sim: RunningSimulator;
-  let api: HttpGroupMemberApi;
+  let api: HttpTencentApi;
   const credentials: TencentCredentials = {
     sdkAppId: SDK_APP_ID,
     identifier: 'administrator',
@@ -26,7 +25,7 @@ describe('HttpGroupMemberApi against the simulator', () => {
       admins: ['administrator'],
       groups: [{ groupId: GROUP, owner: 'alice', members: ['bob'] }],
     });
-    api = new HttpGroupMemberApi({ endpoint: sim.url, timeoutMs: 300 });
+    api = new HttpTencentApi({ endpoint: sim.url, timeoutMs: 300 });
   });
 
   afterAll(async () => {
@@ -39,46 +38,50 @@ describe('HttpGroupMemberApi against the simulator', () => {
 
   it('applies a call made with a UserSig from tls-sig-api-v2', async () => {
     // Act
-    await api.modifyGroupMemberInfo(
-      { GroupId: GROUP, Member_Account: 'bob', NameCard: 'Bob', Role: 'Admin' },
+    const answer = await api.call(
+      {
+        api: 'modify_group_member_info',
+        body: { GroupId: GROUP, Member_Account: 'bob', NameCard: 'Bob', Role: 'Admin' },
+      },
       credentials,
     );
 
     // Assess
+    expect(answer.kind).toBe('ok');
     expect(sim.state.getMember(GROUP, 'bob')).toMatchObject({ nameCard: 'Bob', role: 'Admin' });
   });
 
-  it('surfaces Tencent codes as TencentApiError', async () => {
+  it("answers Tencent's codes as refusals", async () => {
     // Act
-    const unknownGroup = api.modifyGroupMemberInfo(
-      { GroupId: '@TGS#NONE', Member_Account: 'bob', MuteTime: 1 },
+    const unknownGroup = await api.call(
+      { api: 'modify_group_member_info', body: { GroupId: '@TGS#NONE', Member_Account: 'bob', MuteTime: 1 } },
       credentials,
     );
-    const wrongKey = api.modifyGroupMemberInfo(
-      { GroupId: GROUP, Member_Account: 'bob', MuteTime: 1 },
+    const wrongKey = await api.call(
+      { api: 'modify_group_member_info', body: { GroupId: GROUP, Member_Account: 'bob', MuteTime: 1 } },
       { ...credentials, userSig: makeUserSig(SDK_APP_ID, 'administrator', 'other-key', 3_600) },
     );
 
     // Assess
-    await expect(unknownGroup).rejects.toMatchObject({ constructor: TencentApiError, code: 10010 });
-    await expect(wrongKey).rejects.toMatchObject({ constructor: TencentApiError, code: 70009 });
+    expect(unknownGroup).toMatchObject({ kind: 'refused', code: 10010 });
+    expect(wrongKey).toMatchObject({ kind: 'refused', code: 70009 });
   });
 
   it.each([
     [{ http: 502 }, 'http_status'],
     [{ drop: true as const }, 'network'],
     [{ timeout: true as const }, 'timeout'],
-  ])('turns the fault %j into a TencentTransportError (%s)', async (fault, failure) => {
+  ])('answers the fault %j as no answer (%s)', async (fault, failure) => {
     // Prepare
     sim.scriptFaults(fault);
 
     // Act
-    const attempt = api.modifyGroupMemberInfo(
-      { GroupId: GROUP, Member_Account: 'bob', MuteTime: 60 },
+    const answer = await api.call(
+      { api: 'modify_group_member_info', body: { GroupId: GROUP, Member_Account: 'bob', MuteTime: 60 } },
       credentials,
     );
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ constructor: TencentTransportError, failure });
+    expect(answer).toMatchObject({ kind: 'no_answer', failure });
   });
 });

@@ -1,4 +1,4 @@
-import { FAILOVER, type FailoverEvent, HttpGroupMemberApi } from '#shared/tencent';
+import { FAILOVER, type FailoverEvent, HttpTencentApi } from '#shared/tencent';
 import { apiUrl, type RunningSimulator, signUserSig, startSimulator } from '../../local/simulator/index.ts';
 
 /**
@@ -144,15 +144,23 @@ describe('the Tencent client against both domains', () => {
     // Prepare
     let now = 0;
     const events: FailoverEvent[] = [];
-    const api = new HttpGroupMemberApi({
+    const api = new HttpTencentApi({
       endpoint: sim.url,
       backupEndpoint: backupUrl(),
       timeoutMs: 1_000,
       now: () => now,
       onFailover: (event) => events.push(event),
     });
-    const card = (nameCard: string) =>
-      api.modifyGroupMemberInfo({ GroupId: GROUP, Member_Account: 'carol', NameCard: nameCard }, credentials);
+    const card = async (nameCard: string) => {
+      const answer = await api.call(
+        {
+          api: 'modify_group_member_info',
+          body: { GroupId: GROUP, Member_Account: 'carol', NameCard: nameCard },
+        },
+        credentials,
+      );
+      expect(answer.kind).toBe('ok');
+    };
 
     try {
       // Act: the main goes dark; five calls.

@@ -3,10 +3,9 @@
  * API, the documented group types and 500-account limit, and one mute state with
  * `modify_group_member_info`; and the bridge's own client calling it.
  */
-import { TencentApiError } from '#shared/errors';
 import {
   FORBID_SEND_MSG_MAX_ACCOUNTS,
-  HttpGroupMemberApi,
+  HttpTencentApi,
   makeUserSig,
   type TencentCredentials,
 } from '#shared/tencent';
@@ -261,13 +260,13 @@ describe('forbid_send_msg in the simulator', () => {
   });
 });
 
-describe('HttpGroupMemberApi.forbidSendMsg against the simulator', () => {
+describe('HttpTencentApi forbid_send_msg calls against the simulator', () => {
   const credentials: TencentCredentials = {
     sdkAppId: SDK_APP_ID,
     identifier: ADMIN,
     userSig: makeUserSig(SDK_APP_ID, ADMIN, SECRET_KEY, 3_600),
   };
-  const api = () => new HttpGroupMemberApi({ endpoint: sim.url, timeoutMs: 1_000 });
+  const api = () => new HttpTencentApi({ endpoint: sim.url, timeoutMs: 1_000 });
 
   beforeEach(() => {
     // The client's UserSig is signed on the real clock.
@@ -276,12 +275,16 @@ describe('HttpGroupMemberApi.forbidSendMsg against the simulator', () => {
 
   it('mutes the members of an AVChatRoom group with a UserSig from tls-sig-api-v2', async () => {
     // Act
-    await api().forbidSendMsg(
-      { GroupId: 'live-1', Members_Account: ['bob', 'carol'], MuteTime: 300 },
+    const answer = await api().call(
+      {
+        api: 'forbid_send_msg',
+        body: { GroupId: 'live-1', Members_Account: ['bob', 'carol'], MuteTime: 300 },
+      },
       credentials,
     );
 
     // Assess
+    expect(answer.kind).toBe('ok');
     expect(mutedUntil('live-1', 'bob')).toBe(nowSeconds() + 300);
     expect(mutedUntil('live-1', 'carol')).toBe(nowSeconds() + 300);
     const [call] = sim.calls;
@@ -292,19 +295,22 @@ describe('HttpGroupMemberApi.forbidSendMsg against the simulator', () => {
     });
   });
 
-  it('surfaces Tencent codes as TencentApiError', async () => {
+  it("answers Tencent's codes as refusals", async () => {
     // Act
-    const work = api().forbidSendMsg(
-      { GroupId: 'work-1', Members_Account: ['bob'], MuteTime: 60 },
+    const work = await api().call(
+      { api: 'forbid_send_msg', body: { GroupId: 'work-1', Members_Account: ['bob'], MuteTime: 60 } },
       credentials,
     );
-    const stranger = api().forbidSendMsg(
-      { GroupId: 'public-1', Members_Account: ['bob', 'mallory'], MuteTime: 60 },
+    const stranger = await api().call(
+      {
+        api: 'forbid_send_msg',
+        body: { GroupId: 'public-1', Members_Account: ['bob', 'mallory'], MuteTime: 60 },
+      },
       credentials,
     );
 
     // Assess
-    await expect(work).rejects.toMatchObject({ constructor: TencentApiError, code: 10007 });
-    await expect(stranger).rejects.toMatchObject({ constructor: TencentApiError, code: 10019 });
+    expect(work).toMatchObject({ kind: 'refused', code: 10007 });
+    expect(stranger).toMatchObject({ kind: 'refused', code: 10019 });
   });
 });

@@ -5,13 +5,17 @@ import type { TencentRequest } from '#shared/queue';
 /** A member's forbid_send_msg request: `member` is its account. */
 const forbid = (member: string, MuteTime: number, GroupId = 'g1'): MemberRequest<string> => ({
   member,
-  request: { kind: 'forbid', body: { GroupId, Members_Account: [member], MuteTime } },
+  request: { kind: 'call', api: 'forbid_send_msg', body: { GroupId, Members_Account: [member], MuteTime } },
 });
 
 /** A member's modify_group_member_info request. */
 const modify = (member: string, MuteTime: number, GroupId = 'g1'): MemberRequest<string> => ({
   member,
-  request: { kind: 'call', body: { GroupId, Member_Account: member, MuteTime } },
+  request: {
+    kind: 'call',
+    api: 'modify_group_member_info',
+    body: { GroupId, Member_Account: member, MuteTime },
+  },
 });
 
 /** A plan as `[API, group, MuteTime, members]` rows, for tables. */
@@ -21,7 +25,8 @@ const summary = (requests: MemberRequest<string>[], maxAccounts?: number) =>
     const accounts = 'Members_Account' in body ? body.Members_Account : [body.Member_Account];
     // The body carries exactly the accounts of its parts, in their order.
     expect(accounts).toEqual(parts.map((part) => part.member));
-    return [request.kind, body.GroupId, body.MuteTime, parts.map((part) => part.member).join(',')];
+    const api = request.api === 'forbid_send_msg' ? 'forbid' : 'call';
+    return [api, body.GroupId, body.MuteTime, parts.map((part) => part.member).join(',')];
   });
 
 describe('planCalls', () => {

@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ConsumerDeps, processBatch, type QueueRecord, type VisibilityChange } from '#shared/consumer';
-import { CredentialsError, TencentApiError, TencentTransportError } from '#shared/errors';
+import { CredentialsError } from '#shared/errors';
 import type { DeadLetterReason } from '#shared/queue';
 import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
-import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody } from '#shared/tencent';
+import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody, TencentAnswer } from '#shared/tencent';
 import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import { consumerSettings } from '../helpers/consumer-settings';
 import { acceptedNow, moderationEvent } from '../helpers/factories';
@@ -19,14 +19,18 @@ const CREDENTIALS = { sdkAppId: 1, identifier: 'admin', userSig: 'eJ-sig' };
 
 type Reply = 'ok' | number | 'timeout' | 'unreachable';
 
-/** Answers a fake Tencent call as `reply` says: resolves for OK, throws what the HTTP client would. */
-function answer(reply: Reply): void {
-  if (reply === 'ok') return;
-  if (reply === 'timeout') throw new TencentTransportError('timeout', 'no answer within 300 ms');
+/** Answers a fake Tencent call as `reply` says, as the HTTP client would. */
+function answer(reply: Reply): TencentAnswer {
+  if (reply === 'ok') return { kind: 'ok', body: {} };
+  if (reply === 'timeout') return { kind: 'no_answer', failure: 'timeout', info: 'no answer within 300 ms' };
   if (reply === 'unreachable') {
-    throw new TencentTransportError('unreachable', 'could not connect to Tencent: a: connect: ECONNREFUSED');
+    return {
+      kind: 'no_answer',
+      failure: 'unreachable',
+      info: 'could not connect to Tencent: a: connect: ECONNREFUSED',
+    };
   }
-  throw new TencentApiError(reply, `error ${reply}`);
+  return { kind: 'refused', code: reply, info: `error ${reply}`, body: {} };
 }
 
 /** A consumer with in-memory fakes: Tencent answers from `replies` (then OK), the secret as `secret` says. */
@@ -44,13 +48,13 @@ function harness() {
   const ledger = new MemoryLedgerStore();
   const deps: ConsumerDeps = {
     api: {
-      modifyGroupMemberInfo: async (body) => {
-        calls.push(body);
-        answer(replies.shift() ?? 'ok');
-      },
-      forbidSendMsg: async (body) => {
-        forbidCalls.push(structuredClone(body));
-        answer(forbid.reply(body));
+      call: async (request) => {
+        if (request.api === 'forbid_send_msg') {
+          forbidCalls.push(structuredClone(request.body));
+          return answer(forbid.reply(request.body));
+        }
+        calls.push(request.body);
+        return answer(replies.shift() ?? 'ok');
       },
     },
     pacer: {
@@ -210,12 +214,7 @@ describe('processBatch', () => {
       [first],
       {
         ...deps,
-        api: {
-          ...deps.api,
-          modifyGroupMemberInfo: async () => {
-            throw new TencentApiError(10002, 'x');
-          },
-        },
+        api: { call: async () => answer(10002) },
       },
       budget,
     );
@@ -223,12 +222,7 @@ describe('processBatch', () => {
       [record('bob', 'b1', 2)],
       {
         ...deps,
-        api: {
-          ...deps.api,
-          modifyGroupMemberInfo: async () => {
-            throw new TencentApiError(10002, 'x');
-          },
-        },
+        api: { call: async () => answer(10002) },
       },
       budget,
     );

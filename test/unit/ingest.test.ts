@@ -5,8 +5,8 @@ import {
   EnqueueError,
   EventConflictError,
   MalformedBodyError,
+  MessageFormatError,
   PayloadTooLargeError,
-  TencentApiError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '#shared/errors';
@@ -353,7 +353,7 @@ describe('errorResponse', () => {
 
   it.each([
     [new Error('connect ECONNREFUSED 10.0.0.7:443')],
-    [new TencentApiError(70009, 'signature check failed for key abc')],
+    [new MessageFormatError('invalid queue message: usersig=eJ-secret')],
     [new ConfigError('Invalid configuration: QUEUE_URL=https://internal')],
     ['a thrown string'],
   ])('answers %s with a generic 500 and the request id only', (error) => {

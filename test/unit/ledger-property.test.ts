@@ -178,15 +178,11 @@ async function runSchedule(steps: readonly Step[], muteApi: MuteApi, seed: numbe
     const store = crashingLedger(ledger, crashAfter);
     const deps: ConsumerDeps = {
       api: {
-        modifyGroupMemberInfo: async (body) => {
+        call: async (request) => {
+          // A crashed container makes no more calls.
           if (store.crashed()) throw new Crash('the container crashed');
           tencent.tag = tag;
-          return tencent.modifyGroupMemberInfo(body);
-        },
-        forbidSendMsg: async (body) => {
-          if (store.crashed()) throw new Crash('the container crashed');
-          tencent.tag = tag;
-          return tencent.forbidSendMsg(body);
+          return tencent.call(request);
         },
       },
       pacer: { acquire: async () => true, backOff: () => {} },

@@ -50,6 +50,7 @@ describe('toTencentCall: the documented request bodies', () => {
     // Assess: GroupId, Member_Account and exactly the one field of the action.
     expect(call).toEqual({
       kind: 'call',
+      api: 'modify_group_member_info',
       body: { GroupId: '@TGS#2CLUZEAEJ', Member_Account: 'bob', ...expected },
       // A timed mute keeps its stored end, to work its MuteTime out again when the call goes out.
       ...(fields.action === 'mute' ? { muteUntilMs: nowMs + 86_400_000 } : {}),

@@ -1,4 +1,4 @@
-import { TencentApiError } from '#shared/errors';
+import { FAILURE_RULES } from '#shared/consumer';
 import { classifyTencentCode, FORBID_SEND_MSG_CODES, TENCENT_CODE_CLASSES } from '#shared/tencent';
 
 describe('classifyTencentCode', () => {
@@ -54,9 +54,10 @@ describe('classifyTencentCode', () => {
     },
   );
 
-  it('makes a Tencent error retryable unless its code is permanent for the event', () => {
-    expect(new TencentApiError(10002, 'internal').retryable).toBe(true);
-    expect(new TencentApiError(70009, 'wrong key').retryable).toBe(true);
-    expect(new TencentApiError(10010, 'no such group').retryable).toBe(false);
+  it('retries a code the policy retries, holds one it holds, and dead-letters a permanent one at once', () => {
+    // One classification: the code table gives the class, the policy's table what follows from it.
+    expect(FAILURE_RULES[classifyTencentCode(10002)].deadLetter).toBe('maxAttempts');
+    expect(FAILURE_RULES[classifyTencentCode(70009)].deadLetter).toBe('never');
+    expect(FAILURE_RULES[classifyTencentCode(10010)].deadLetter).toBe('first');
   });
 });

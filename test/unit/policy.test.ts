@@ -1,14 +1,28 @@
 import {
+  afterCall,
+  afterRefused,
   type CallFailure,
   countsAsAttempt,
   type Decision,
   decide,
+  FAILURE_RULES,
   type FailureClass,
+  type FailureRule,
+  FOLLOWER_RULES,
+  failureOf,
+  followersOf,
   holdReasonOf,
   holdReceivesWithin,
   holdSeconds,
+  RESULT_RULES,
+  retryUnpublished,
+  retryUnrecorded,
   type StepResult,
+  settleSecondsOf,
+  TRANSPORT_CLASSES,
+  visibilityOf,
 } from '#shared/consumer';
+import type { TransportFailure } from '#shared/tencent';
 import { consumerSettings } from '../helpers/consumer-settings';
 
 const settings = consumerSettings();
@@ -204,5 +218,172 @@ describe('holds', () => {
 
     // Assess: the first receive, 11 growing steps (3,270 s at their shortest), then one per 2,880 s.
     expect(receives).toBe(430);
+  });
+});
+
+describe('the policy tables: every row', () => {
+  const history = { attempt: 1, receiveCount: 1 };
+
+  it.each(Object.entries(RESULT_RULES))('a %s result leads to %j', (kind, rule) => {
+    // Prepare: a result of each kind that is not a failed call.
+    const results: Record<string, StepResult> = {
+      applied: { kind: 'applied' },
+      expired: { kind: 'expired' },
+      superseded: { kind: 'superseded', by: 'e2' },
+      finished_before: { kind: 'finished_before', status: 'applied' },
+      unreadable: { kind: 'unreadable', info: 'bad' },
+      no_time: { kind: 'no_time' },
+      held: { kind: 'held', reason: 'ledger_unavailable', info: 'x' },
+    };
+    const result = results[kind];
+    if (result === undefined) throw new Error(`no example of ${kind}`);
+
+    // Act
+    const decision = decide(result, history, settings, noJitter);
+
+    // Assess
+    expect(decision.kind).toBe(rule.then);
+  });
+
+  it.each(Object.entries(FAILURE_RULES) as [FailureClass, FailureRule][])(
+    'a %s failure follows its row: dead letter, attempts, hold, settle, split',
+    (failureClass, rule) => {
+      // Act
+      const first = decide(failed(failureClass), { attempt: 1, receiveCount: 1 }, settings, noJitter);
+      const atLimit = decide(failed(failureClass), { attempt: 100, receiveCount: 100 }, settings, noJitter);
+
+      // Assess
+      expect(countsAsAttempt(failed(failureClass))).toBe(rule.counts);
+      expect(holdReasonOf(failureClass)).toBe(rule.holdsBatch);
+      expect(settleSecondsOf(failureClass, settings)).toBe(rule.settles ? settings.timeoutSettleSeconds : 0);
+      expect(afterCall(failed(failureClass), 2)).toBe(rule.splits ? 'split' : 'share');
+      expect(afterCall(failed(failureClass), 1)).toBe('share');
+      switch (rule.deadLetter) {
+        case 'never':
+          expect([first.kind, atLimit.kind]).toEqual(['hold', 'hold']);
+          expect(first).toMatchObject({ reason: rule.holdsBatch });
+          break;
+        case 'first':
+          expect(first).toEqual({
+            kind: 'dead_letter',
+            deadLetterKind: 'tencent_permanent',
+            followersWaitSeconds: 0,
+          });
+          break;
+        default: {
+          const limit = settings[rule.deadLetter];
+          expect(
+            decide(failed(failureClass), { attempt: limit - 1, receiveCount: 1 }, settings, noJitter).kind,
+          ).toBe('retry');
+          expect(
+            decide(failed(failureClass), { attempt: limit, receiveCount: 1 }, settings, noJitter),
+          ).toEqual({
+            kind: 'dead_letter',
+            deadLetterKind: 'retries_exhausted',
+            followersWaitSeconds: settleSecondsOf(failureClass, settings),
+          });
+        }
+      }
+    },
+  );
+
+  it.each(Object.entries(TRANSPORT_CLASSES))(
+    'a call without an answer (%s) is %s',
+    (failure, failureClass) => {
+      // Act
+      const found = failureOf({ kind: 'no_answer', failure: failure as TransportFailure, info: 'x' });
+
+      // Assess
+      expect(found).toEqual({ failureClass, transport: failure, info: 'x' });
+    },
+  );
+
+  it('reads an HTTP 429 as rate limited, and a refusal by its code', () => {
+    // Act & Assess
+    expect(
+      failureOf({ kind: 'no_answer', failure: 'http_status', info: 'x', httpStatus: 429 }).failureClass,
+    ).toBe('rate_limited');
+    expect(
+      failureOf({ kind: 'no_answer', failure: 'http_status', info: 'x', httpStatus: 502 }).failureClass,
+    ).toBe('transient');
+    expect(failureOf({ kind: 'refused', code: 10010, info: 'gone', body: {} })).toEqual({
+      failureClass: 'permanent',
+      tencentCode: 10010,
+      info: 'gone',
+    });
+  });
+
+  it.each<[Decision, ReturnType<typeof followersOf>]>([
+    [{ kind: 'done', outcome: 'applied' }, undefined],
+    [{ kind: 'dead_letter', deadLetterKind: 'tencent_permanent', followersWaitSeconds: 0 }, undefined],
+    [
+      { kind: 'dead_letter', deadLetterKind: 'retries_exhausted', followersWaitSeconds: 10 },
+      {
+        decision: { kind: 'defer', afterSeconds: 10 },
+        why: 'the last call of an earlier event timed out and may still land at Tencent',
+      },
+    ],
+    [
+      { kind: 'defer', afterSeconds: 0 },
+      { decision: { kind: 'defer', afterSeconds: 0 }, why: 'the invocation is close to its timeout' },
+    ],
+    [
+      { kind: 'retry', afterSeconds: 4 },
+      {
+        decision: { kind: 'defer', afterSeconds: 0 },
+        why: 'an earlier event of this member is being retried',
+      },
+    ],
+    [
+      { kind: 'hold', afterSeconds: 4, reason: 'deployment_fault' },
+      {
+        decision: { kind: 'defer', afterSeconds: 0 },
+        why: 'an earlier event of this member is being retried',
+      },
+    ],
+  ])("after %j, a member's later records: %j (FOLLOWER_RULES)", (decision, followers) => {
+    // Act & Assess
+    expect(FOLLOWER_RULES[decision.kind]).toBeDefined();
+    expect(followersOf(decision)).toEqual(followers);
+  });
+
+  it.each<[Decision | undefined, number | undefined]>([
+    [{ kind: 'done', outcome: 'applied' }, undefined],
+    [{ kind: 'dead_letter', deadLetterKind: 'invalid_message', followersWaitSeconds: 0 }, undefined],
+    [{ kind: 'defer', afterSeconds: 10 }, 10],
+    [{ kind: 'retry', afterSeconds: 8 }, 8],
+    [{ kind: 'hold', afterSeconds: 60, reason: 'deployment_fault' }, 60],
+    [undefined, 0],
+  ])('%j leaves the message visible again after %s s (undefined: deleted)', (decision, seconds) => {
+    // Act & Assess
+    expect(visibilityOf(decision)).toBe(seconds);
+  });
+
+  it('retries an unrecorded outcome by receive count, never before the settle delay of a timeout', () => {
+    // Act & Assess
+    expect(retryUnrecorded({ kind: 'applied' }, 1, settings, noJitter)).toEqual({
+      kind: 'retry',
+      afterSeconds: 1,
+    });
+    expect(retryUnrecorded({ kind: 'applied' }, 5, settings, noJitter)).toEqual({
+      kind: 'retry',
+      afterSeconds: 16,
+    });
+    expect(retryUnrecorded(failed('timeout'), 1, settings, noJitter)).toEqual({
+      kind: 'retry',
+      afterSeconds: settings.timeoutSettleSeconds,
+    });
+  });
+
+  it('retries an unpublished outcome after the first backoff step', () => {
+    // Act & Assess
+    expect(retryUnpublished(settings, noJitter)).toEqual({ kind: 'retry', afterSeconds: 1 });
+  });
+
+  it('acknowledges a refused transition when another delivery finished the event, and retries it otherwise', () => {
+    // Act & Assess
+    expect(afterRefused({ status: 'applied' }, true)).toEqual({ kind: 'done', outcome: 'finished_before' });
+    expect(afterRefused({ status: 'queued' }, false)).toBeUndefined();
+    expect(afterRefused(undefined, false)).toBeUndefined();
   });
 });

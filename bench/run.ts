@@ -144,7 +144,7 @@ async function bundles() {
   return results;
 }
 
-/** The consumer's default settings (the README's Settings table). */
+/** The consumer's default settings (the table of docs/settings.md). */
 const CONSUMER_SETTINGS = {
   maxAttempts: 10,
   ambiguousMaxAttempts: 3,

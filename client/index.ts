@@ -1,6 +1,6 @@
 /**
  * The bridge's typed client: `import { BridgeClient } from 'tencent-chat-moderation-bridge/client'`.
- * See the README, "The typed client and npm run send".
+ * See docs/deploying.md, "The typed client and `npm run send`".
  */
 export type { FieldIssue } from '#shared/errors';
 export { BridgeError, ConfigError } from '#shared/errors';

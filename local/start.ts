@@ -16,7 +16,7 @@
  *   MUTE_API              modify_group_member_info (default) or forbid_send_msg, like --mute-api
  *   POWERTOOLS_LOG_LEVEL  the functions' log level (default INFO)
  *   LOCAL_API_KEY         the API key of --auth apiKey (default: a random one, printed)
- * plus any consumer setting of the README (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
+ * plus any consumer setting of docs/settings.md (MAX_ATTEMPTS, BACKOFF_BASE_SECONDS, ...).
  */
 import { parseArgs } from 'node:util';
 import {
@@ -36,7 +36,7 @@ const HELP = `npm start [-- --port N --simulator-port N --simulator-backup-port 
 Runs the bridge on 127.0.0.1: POST /v1/events and GET /v1/events/{eventId}, a local SQS FIFO queue and
 dead-letter queue, a local Secrets Manager, the event ledger in dynalite (in memory), a local
 EventBridge that logs outcome events, the consumer polling the queue, and the Tencent Chat simulator.
-Ctrl-C stops it after in-flight work. See README.md ("Run it locally") for the environment variables.
+Ctrl-C stops it after in-flight work. See docs/local.md for the environment variables.
 
 --aws-endpoint URL (or AWS_ENDPOINT_URL) uses the SQS, Secrets Manager and DynamoDB of an emulator at
 URL, such as moto_server or LocalStack, instead of the in-process ones: the queues, the secret and the

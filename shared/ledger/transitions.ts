@@ -12,8 +12,8 @@ import {
  * The ledger's state machine, as one table: for each status, who moves an event's item to it, from
  * which statuses, and what the move records. Both stores (`aws/dynamodb.ts` and the in-memory one the
  * tests use) derive their write conditions from it through {@link allowedFrom}, so no code path can
- * write a transition the table does not allow; the README's ledger section shows the same table, and a
- * test holds the two together.
+ * write a transition the table does not allow; docs/event-lifecycle.md shows the same table, and a test
+ * holds the two together.
  *
  * Rules the table encodes:
  * - a finished status (`applied`, `expired`, `superseded`, `dead_lettered`) is never left, except

@@ -1,8 +1,8 @@
 /**
  * The functions' integer settings, written once: each row names the environment variable the function
  * reads, the CDK context key that sets it, its default and its range. `config.ts` reads the functions'
- * environment from this table, `infra/config.ts` validates the context with it, and the README's
- * Settings table is checked against it.
+ * environment from this table, `infra/config.ts` validates the context with it, and the table of
+ * docs/settings.md is checked against it.
  *
  * To add a setting, add a row: the function's config gains the field (named as the row, documented by
  * the row's comment), the loader reads and range-checks the variable, and the stack accepts the context

@@ -57,7 +57,7 @@ export function npmRunSend(args: readonly string[], env: NodeJS.ProcessEnv): Pro
   return runChild(command, [...prefix, 'run', '-s', 'send', '--', ...args], env);
 }
 
-/** A shell line (a README example), run with `sh -c`, with `npm` meaning the npm running the tests. */
+/** A shell line (an example of the README or docs/), run with `sh -c`, with `npm` meaning the npm running the tests. */
 export function runShellLine(line: string, env: NodeJS.ProcessEnv): Promise<ChildResult> {
   const { command, prefix } = npm();
   // `command npm` when it is the PATH's npm: a function named npm calling `npm` would call itself.

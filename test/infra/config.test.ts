@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   type ConsumerConfig,
   type IntegerSetting,
@@ -19,7 +17,7 @@ import {
   STACK_CHOICES,
   TENCENT_RATE_LIMIT,
 } from '../../infra/config.ts';
-import { REPO_ROOT } from '../../infra/paths.ts';
+import { readDoc, sectionOf } from '../helpers/docs';
 import { CDK_JSON_CONTEXT, onlyResource, synthBridge } from './helpers.ts';
 
 /** A context source over a plain object, as `app.node` would present `-c` values and `cdk.json`. */
@@ -543,13 +541,11 @@ describe('loadBridgeConfig', () => {
   });
 });
 
-describe("the README's Context keys", () => {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n### Context keys\n');
-  const table = readme.slice(start, readme.indexOf('\n### ', start + 1));
+describe('the Context keys of docs/deploying.md', () => {
+  const table = sectionOf(readDoc('docs/deploying.md'), '## Context keys');
   const rowOf = (key: string): string =>
     table.split('\n').find((line) => line.startsWith(`| \`${key}\` |`)) ?? '';
-  const settings = readme.slice(readme.indexOf('\n## Settings\n'), readme.indexOf('\n### Staying under'));
+  const settings = readDoc('docs/settings.md');
 
   it.each(Object.entries(STACK_CHOICES))(
     'lists the stack choice %s with its default and every valid value',

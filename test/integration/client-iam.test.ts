@@ -3,7 +3,7 @@
  * request's SigV4 signature against the stack's credentials, so the client signs for real (with the
  * default credential chain, which finds the stack's AWS_ACCESS_KEY_ID in the environment).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../../client/index.ts';
 import { describeLocalAuth } from '../../local/api-auth.ts';
 import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack';
+import { readDoc, sectionOf } from '../helpers/docs';
 import { first503, queueDrained, sendNameCard, waitFor } from '../helpers/local-stack';
 import { npmRunSend, ROOT, runChild, runShellLine } from '../helpers/send-command';
 
@@ -277,23 +278,19 @@ describe('npm run send in IAM mode', () => {
   }, 90_000);
 });
 
-describe('the README examples of the typed client and npm run send', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(
-    readme.indexOf('\n### The typed client and `npm run send`\n'),
-    readme.indexOf('\n### Permissions\n'),
-  );
+describe('the examples of the typed client and npm run send (docs/deploying.md)', () => {
+  const section = sectionOf(readDoc('docs/deploying.md'), '## The typed client and `npm run send`');
   const blocks = (language: string) =>
     [...section.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(
       (match) => match[1] ?? '',
     );
-  const README_URL = 'http://127.0.0.1:3000/v1/events';
+  const DOCUMENTED_URL = 'http://127.0.0.1:3000/v1/events';
   let scratch: string;
 
   beforeAll(() => {
     // Inside the package, so that the example imports it by its name, as a caller would.
     mkdirSync(join(ROOT, '.tmp'), { recursive: true });
-    scratch = mkdtempSync(join(ROOT, '.tmp', 'readme-'));
+    scratch = mkdtempSync(join(ROOT, '.tmp', 'docs-'));
   });
 
   afterAll(() => {
@@ -303,9 +300,9 @@ describe('the README examples of the typed client and npm run send', () => {
   it('runs the TypeScript example: two events accepted, a 400 with its issue, their statuses', async () => {
     // Prepare
     const [example] = blocks('ts');
-    if (example === undefined || !example.includes(README_URL)) throw new Error('no TypeScript example');
+    if (example === undefined || !example.includes(DOCUMENTED_URL)) throw new Error('no TypeScript example');
     const file = join(scratch, 'example.mts');
-    writeFileSync(file, example.replace(README_URL, eventsUrl));
+    writeFileSync(file, example.replace(DOCUMENTED_URL, eventsUrl));
 
     // Act
     const result = await runChild(
@@ -332,11 +329,12 @@ describe('the README examples of the typed client and npm run send', () => {
   it('runs the npm run send examples against the local stack, each exiting 0', async () => {
     // Prepare
     const [local] = blocks('sh');
-    if (local === undefined || !local.includes(README_URL)) throw new Error('no local npm run send example');
+    if (local === undefined || !local.includes(DOCUMENTED_URL))
+      throw new Error('no local npm run send example');
     const { AWS_ACCESS_KEY_ID: _a, AWS_SECRET_ACCESS_KEY: _b, ...env } = process.env;
 
     // Act: the block as a script (its comments are the expected output), stopping at the first failure.
-    const result = await runShellLine(`set -e\n${local.replace(README_URL, eventsUrl)}`, env);
+    const result = await runShellLine(`set -e\n${local.replace(DOCUMENTED_URL, eventsUrl)}`, env);
 
     // Assess
     expect(result.code).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the README's main job. Starts the whole local stack, prints a curl example that works,
+ * `npm start`: the README's first command. Starts the whole local stack, prints a curl example that works,
  * and stops cleanly on SIGTERM after its in-flight work.
  */
 import { spawn } from 'node:child_process';

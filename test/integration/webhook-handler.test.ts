@@ -149,7 +149,7 @@ describe('ingest handler in webhook mode', () => {
   });
 
   it('answers each failed check with a 401 body that is one of the OpenAPI document’s examples, and conforms to its schema', async () => {
-    // Prepare: one request per check the verifier makes, as the README's table lists them.
+    // Prepare: one request per check the verifier makes, as the table of docs/deploying.md lists them.
     const now = new Date();
     const signedAt = (at: Date) => ({ ...signedHeaders(SECRET, body, { at }) });
     const { 'webhook-signature': _dropped, ...unsigned } = signedHeaders(SECRET, body);

@@ -1,13 +1,13 @@
 /**
  * `npm start -- --auth webhook`: the local stack in webhook mode. The command it prints, and the
- * README's example of "Signed webhooks", are run as a user would paste them (through `sh`), and the
+ * example of "Signed webhooks" in docs/deploying.md, are run as a user would paste them (through `sh`), and the
  * event they send is applied in the simulator.
  */
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { npmStartOnFreePorts, waitForOutput } from '../helpers/child-process';
+import { readDoc, sectionOf } from '../helpers/docs';
 
 const ROOT = join(__dirname, '..', '..');
 // Each test runs `npm run` once or twice (a few seconds each on a busy machine).
@@ -39,14 +39,8 @@ function shell(command: string): Promise<{ stdout: string; stderr: string; code:
   });
 }
 
-/** The README's "Signed webhooks" section. */
-const readmeSection = (): string => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n### Signed webhooks\n');
-  if (start === -1) throw new Error('README has no "### Signed webhooks" section');
-  const next = /\n#{2,3} /.exec(readme.slice(start + 1));
-  return readme.slice(start, next === null ? undefined : start + 1 + next.index);
-};
+/** The "Signed webhooks" section of docs/deploying.md. */
+const webhookSection = (): string => sectionOf(readDoc('docs/deploying.md'), '## Signed webhooks');
 
 describe('npm start -- --auth webhook', () => {
   let child: ChildProcessWithoutNullStreams;
@@ -102,9 +96,9 @@ describe('npm start -- --auth webhook', () => {
     expect(members.find((member) => member.account === 'bob')?.nameCard).toBe('Bob (muted)');
   });
 
-  it("runs the README's example as documented: accepted, then its redelivery a duplicate", async () => {
-    // Prepare: the README's command, with this start's secret and port.
-    const section = readmeSection();
+  it("runs the docs' example as documented: accepted, then its redelivery a duplicate", async () => {
+    // Prepare: the documented command, with this start's secret and port.
+    const section = webhookSection();
     const example =
       /^(WEBHOOK_SECRET='whsec_\.\.\.' npm run --silent webhook:send -- .+ \\\n\s+'[^']+'.*)$/m.exec(
         section,
@@ -113,7 +107,7 @@ describe('npm start -- --auth webhook', () => {
     const secret = secretOf(banner);
     const api = apiOf(banner);
     if (example === undefined || secret === undefined || api === undefined || answers.length !== 2) {
-      throw new Error('the README example, its two answers, or the printed secret are missing');
+      throw new Error('the documented example, its two answers, or the printed secret are missing');
     }
     const command = example.replace("'whsec_...'", `'${secret}'`).replace('http://127.0.0.1:3000', api);
 

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError } from '#shared/errors';
 import {
   CHOICE_SETTINGS,
@@ -11,6 +9,7 @@ import {
   SETTINGS,
   URL_SETTINGS,
 } from '#shared/settings';
+import { readDoc } from '../helpers/docs';
 
 const consumerEnv = {
   QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/1/q.fifo',
@@ -282,9 +281,8 @@ describe('loadIngestConfig: webhook mode', () => {
   );
 });
 
-describe('the README', () => {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('\n## Settings\n'), readme.indexOf('\n### Staying under'));
+describe('the Settings table of docs/settings.md', () => {
+  const section = readDoc('docs/settings.md');
   const rows = [
     ...rowsOf(SETTINGS.ingest).map(([, row]) => [row.env, 'ingest', row] as const),
     ...rowsOf(SETTINGS.consumer).map(([, row]) => [row.env, 'consumer', row] as const),

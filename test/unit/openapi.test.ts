@@ -7,6 +7,7 @@ import { API_AUTH_MODES, errorResponse } from '#shared/http';
 import { COMMITTED_DOCUMENT, serialize } from '../../ops/openapi';
 import { buildOpenApiDocument, REQUEST_EXAMPLES } from '../../tools/openapi';
 import { CORPUS_RECEIVED_AT, INVALID_EVENTS, VALID_EVENTS } from '../helpers/contract-corpus';
+import { codeBlocksOf, docsPages, readDoc, sectionOf } from '../helpers/docs';
 import { eventBody, GOOD_EVENT_FIELDS } from '../helpers/factories';
 import { documentValidator } from '../helpers/openapi';
 
@@ -303,47 +304,41 @@ describe('the request schema', () => {
 });
 
 /**
- * The JSON bodies of the README's `curl -d '...'` examples that POST to the bridge (not those to the
- * simulator's controls), each with the answer shown after it, if any.
+ * The JSON bodies of the `curl -d '...'` examples of a Markdown page that POST to the bridge (not those
+ * to the simulator's controls), each with the answer shown after it, if any.
  */
-function readmeRequests(readme: string): { body: unknown; shown: string | undefined }[] {
+function curlRequests(markdown: string): { body: unknown; shown: string | undefined }[] {
   const found: { body: unknown; shown: string | undefined }[] = [];
-  for (const match of readme.matchAll(/\s(?:-d|--data|--data-raw|--data-binary) '([^']*)'/g)) {
-    const command = readme.slice(readme.lastIndexOf('curl ', match.index), match.index);
+  for (const match of markdown.matchAll(/\s(?:-d|--data|--data-raw|--data-binary) '([^']*)'/g)) {
+    const command = markdown.slice(markdown.lastIndexOf('curl ', match.index), match.index);
     if (!command.includes('/v1/events')) continue;
-    const after = readme.slice((match.index ?? 0) + match[0].length).split('\n');
+    const after = markdown.slice((match.index ?? 0) + match[0].length).split('\n');
     const shown = after[1]?.startsWith('# ') ? after[1].slice(2) : undefined;
     found.push({ body: JSON.parse(match[1] ?? ''), shown });
   }
   return found;
 }
 
-/** The fenced JSON blocks of a README section (`### <title>` up to the next heading). */
-function jsonBlocksOf(readme: string, title: string): unknown[] {
-  const start = readme.indexOf(`\n### ${title}\n`);
-  if (start < 0) return [];
-  const end = readme.slice(start + 1).search(/\n#{2,3} /);
-  const section = readme.slice(start, end < 0 ? undefined : start + 1 + end);
-  return [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((block) => JSON.parse(block[1] ?? ''));
-}
+describe('the README and docs/', () => {
+  const examples = ['README.md', ...docsPages()].flatMap((page) =>
+    curlRequests(readDoc(page)).map((example) => [page, JSON.stringify(example.body), example] as const),
+  );
 
-describe('the README', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-
-  it('has request examples to check', () => {
-    expect(readmeRequests(readme).length).toBeGreaterThanOrEqual(3);
+  it('have request examples to check', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(readmeRequests(readme).map((example) => [JSON.stringify(example.body), example]))(
-    'sends a body that conforms, unless it shows a 400 for it: %s',
-    (_body, { body, shown }) => {
+  it.each(examples)(
+    '%s sends a body that conforms, unless it shows a 400 for it: %s',
+    (_page, _body, { body, shown }) => {
       const refused = shown?.includes('"issues"') ?? false;
       expect(request(body).valid).toBe(!refused);
     },
   );
 
-  it('shows a ledger item the GET 200 schema takes', () => {
-    const blocks = jsonBlocksOf(readme, '`GET /v1/events/{eventId}`');
+  it('show a ledger item the GET 200 schema takes', () => {
+    const section = sectionOf(readDoc('docs/contract.md'), '## `GET /v1/events/{eventId}`');
+    const blocks = codeBlocksOf(section, 'json').map((block) => JSON.parse(block) as unknown);
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks) expect(validator.response(STATUS, 'get', 200, block).errors).toEqual([]);
   });

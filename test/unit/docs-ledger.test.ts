@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { LEDGER_STATUSES, TRANSITIONS } from '#shared/ledger';
+import { readDoc, sectionOf } from '../helpers/docs';
 
 /**
- * The README's state machine is the code's: each row of its table under "The event ledger" names a
- * status, who writes it, the statuses it may follow and what it records, as `TRANSITIONS` says.
+ * The state machine of docs/event-lifecycle.md is the code's: each row of its table under "The state
+ * machine" names a status, who writes it, the statuses it may follow and what it records, as
+ * `TRANSITIONS` says.
  */
 
-const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-const start = readme.indexOf('\n### The event ledger\n');
-const section = readme.slice(start, readme.indexOf('\n### ', start + 1));
+const section = sectionOf(readDoc('docs/event-lifecycle.md'), '### The state machine');
 
 /** The table's rows: status, written by, from, records. */
 const rows = section

@@ -1,16 +1,14 @@
 /**
- * The README's Development section against the repository: every npm script in its table and every
- * source folder in its Layout line, so that a new command or folder cannot go unlisted. And its Node.js
- * versions against `engines` and `.ci/run`.
+ * docs/development.md against the repository: every npm script in its command table and every source
+ * folder in its Layout, so that a new command or folder cannot go unlisted. The Node.js versions of
+ * docs/deploying.md against `engines` and `.ci/run`, and the README's test command against CI.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT, readDoc, sectionOf } from '../helpers/docs';
 
-const ROOT = join(__dirname, '..', '..');
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const start = readme.indexOf('\n## Development\n');
-const end = readme.indexOf('\n## ', start + 1);
-const section = readme.slice(start, end < 0 ? undefined : end);
+const development = readDoc('docs/development.md');
+const readme = readDoc('README.md');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
   engines: { node: string };
@@ -32,14 +30,15 @@ function sourceFolders(): string[] {
     );
 }
 
-describe("the README's Development section", () => {
-  const table = section.split('\n').filter((line) => line.startsWith('| `npm'));
-  const layout = /\nLayout: ([\s\S]*?)\n\n/.exec(section)?.[1] ?? '';
+describe('the commands and the layout of docs/development.md', () => {
+  const table = sectionOf(development, '## Commands')
+    .split('\n')
+    .filter((line) => line.startsWith('| `npm'));
+  const layout = sectionOf(development, '## Layout');
 
-  it('has a command table and a Layout line', () => {
-    expect(start).toBeGreaterThan(0);
+  it('has a command table and a Layout section', () => {
     expect(table.length).toBeGreaterThan(5);
-    expect(layout).not.toBe('');
+    expect(layout.length).toBeGreaterThan('## Layout'.length + 100);
   });
 
   it.each(scripts)('lists the npm script %s', (script) => {
@@ -51,16 +50,13 @@ describe("the README's Development section", () => {
     expect(named).toBe(true);
   });
 
-  it.each(sourceFolders())('names the folder %s/ in the Layout line', (folder) => {
+  it.each(sourceFolders())('names the folder %s/ in the Layout section', (folder) => {
     expect(layout).toContain(`\`${folder}/`);
   });
 });
 
-describe("the README's Node.js versions and CI", () => {
-  const versions = readme.slice(
-    readme.indexOf('\n### Node.js versions\n'),
-    readme.indexOf('\n### Conformance'),
-  );
+describe('the Node.js versions of docs/deploying.md, and CI', () => {
+  const versions = sectionOf(readDoc('docs/deploying.md'), '## Node.js versions');
   const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
 
   it("quotes package.json's engines", () => {

@@ -64,8 +64,10 @@ export class MemoryLedgerStore implements LedgerStore {
     }
     const item = applyWrite(eventId, current, write);
     this.items.set(eventId, item);
-    this.written.push({ eventId, from: current?.status, write: structuredClone(write) });
-    return { kind: 'written', item: structuredClone(item) };
+    // Kept and answered as they are, not copied: a write and the item it leaves are new objects, and
+    // nothing changes them afterwards (the DynamoDB store answers a fresh object too).
+    this.written.push({ eventId, from: current?.status, write });
+    return { kind: 'written', item };
   }
 
   async getMembers(keys: readonly string[]): Promise<Map<string, MemberRecord>> {
@@ -88,7 +90,7 @@ export class MemoryLedgerStore implements LedgerStore {
     const current = this.members.get(member.key) ?? { ...member, fields: {} };
     const { record, newer } = withDecision(current, fields, decision);
     this.members.set(member.key, record);
-    return { record: structuredClone(record), newer };
+    return { record, newer };
   }
 
   private async check(operation: LedgerOperation, key?: string): Promise<void> {

@@ -41,6 +41,11 @@ export type DecisionResult =
  * event finished a moment ago is a copy, not an unfinished event).
  */
 export class BatchLedger {
+  /** Positions worked out so far, by eventId. */
+  private readonly positions = new Map<string, string>();
+  /** Member keys worked out so far (a SHA-256 each), by group and account. */
+  private readonly memberKeys = new Map<string, string>();
+
   private constructor(
     private readonly store: LedgerStore,
     private readonly items: Map<string, LedgerItem>,
@@ -72,12 +77,28 @@ export class BatchLedger {
 
   /** The member's record, as last read or written. */
   member(message: Pick<QueueMessage, 'groupId' | 'account'>): MemberRecord | undefined {
-    return this.members.get(memberKeyOf(message.groupId, message.account));
+    return this.members.get(this.memberKey(message));
   }
 
-  /** Where the event stands in its member's order. */
+  /** The member's key in the ledger (worked out once per member and batch). */
+  private memberKey({ groupId, account }: Pick<QueueMessage, 'groupId' | 'account'>): string {
+    const id = `${groupId}\n${account}`;
+    let key = this.memberKeys.get(id);
+    if (key === undefined) {
+      key = memberKeyOf(groupId, account);
+      this.memberKeys.set(id, key);
+    }
+    return key;
+  }
+
+  /** Where the event stands in its member's order (worked out once per event and batch). */
   position(message: QueueMessage): string {
-    return eventPosition(message, this.items.get(message.eventId));
+    let position = this.positions.get(message.eventId);
+    if (position === undefined) {
+      position = eventPosition(message, this.items.get(message.eventId));
+      this.positions.set(message.eventId, position);
+    }
+    return position;
   }
 
   /**
@@ -127,7 +148,7 @@ export class BatchLedger {
     try {
       const { record, newer } = await this.store.recordDecision(
         {
-          key: memberKeyOf(message.groupId, message.account),
+          key: this.memberKey(message),
           groupId: message.groupId,
           account: message.account,
         },

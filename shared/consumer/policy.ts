@@ -144,20 +144,20 @@ export function problemOf(
 /** What a result that is not a failed call leads to: the table {@link decide} reads first. */
 export const RESULT_RULES = {
   /** Tencent applied it: acknowledged. */
-  applied: { then: 'done' },
+  applied: { leadsTo: 'done' },
   /** A mute whose end has passed (and no longer one runs): acknowledged, nothing to apply. */
-  expired: { then: 'done' },
+  expired: { leadsTo: 'done' },
   /** A newer event about the same member and field was applied first: acknowledged, no call. */
-  superseded: { then: 'done' },
+  superseded: { leadsTo: 'done' },
   /** The ledger shows it finished (a copy, or an acknowledgement lost): acknowledged, no call. */
-  finished_before: { then: 'done' },
+  finished_before: { leadsTo: 'done' },
   /** The message cannot be read: dead-lettered at once. */
-  unreadable: { then: 'dead_letter' },
+  unreadable: { leadsTo: 'dead_letter' },
   /** No Tencent turn fits in what is left of the invocation: visible again at once, no attempt. */
-  no_time: { then: 'defer' },
+  no_time: { leadsTo: 'defer' },
   /** The deployment cannot call Tencent (secret, ledger, refused credentials, unreachable): held. */
-  held: { then: 'hold' },
-} as const satisfies Record<Exclude<StepResult['kind'], 'failed'>, { then: Decision['kind'] }>;
+  held: { leadsTo: 'hold' },
+} as const satisfies Record<Exclude<StepResult['kind'], 'failed'>, { leadsTo: Decision['kind'] }>;
 
 /** What a failed call leads to, for its class: one row of {@link FAILURE_RULES}. */
 export interface FailureRule {
@@ -331,7 +331,7 @@ export function decide(
   random: () => number,
 ): Decision {
   if (result.kind === 'failed') return decideFailure(result.failure, history, settings, random);
-  switch (RESULT_RULES[result.kind].then) {
+  switch (RESULT_RULES[result.kind].leadsTo) {
     case 'done':
       return {
         kind: 'done',

@@ -88,7 +88,7 @@ export class OutcomeRecorder {
     }
     if (decision.kind === 'dead_letter') decision = await this.deadLetter(item, result, decision, attempt);
     if (!(message instanceof MessageFormatError) && ledger !== undefined) {
-      decision = await this.write(item, message, ledger, result, decision, attempt, fields);
+      decision = await this.write(item, message, ledger, result, decision, fields);
     }
     this.report(item, result, decision, attempt);
     return decision;
@@ -126,7 +126,6 @@ export class OutcomeRecorder {
     ledger: BatchLedger,
     result: StepResult,
     decision: Decision,
-    attempt: number,
     fields: readonly string[],
   ): Promise<Decision> {
     const { settings, logger, metrics, now, random } = this.deps;

@@ -242,7 +242,7 @@ describe('the policy tables: every row', () => {
     const decision = decide(result, history, settings, noJitter);
 
     // Assess
-    expect(decision.kind).toBe(rule.then);
+    expect(decision.kind).toBe(rule.leadsTo);
   });
 
   it.each(Object.entries(FAILURE_RULES) as [FailureClass, FailureRule][])(

@@ -25,7 +25,7 @@ import {
   RateLimiter,
 } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
+import { messageGroupOfEvent, toQueueMessage } from '#shared/queue';
 import type { MuteApi } from '#shared/settings';
 import { HttpTencentApi } from '#shared/tencent';
 import {
@@ -95,7 +95,7 @@ function raidRecords(run: string): QueueRecord[] {
     messageId: event.eventId,
     receiptHandle: `rh-${event.eventId}`,
     body: JSON.stringify(toQueueMessage(event, receivedAt)),
-    messageGroupId: messageGroupIdOf(event.groupId, event.account),
+    messageGroupId: messageGroupOfEvent(event),
     receiveCount: 1,
   }));
 }

@@ -27,7 +27,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { build } from 'esbuild';
 import { processBatch, type QueueRecord, RateLimiter } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
+import { messageGroupOfEvent, toQueueMessage } from '#shared/queue';
 import { HttpTencentApi, type TencentCredentials } from '#shared/tencent';
 import { esbuildTarget, STACK_CHOICES } from '../infra/config.ts';
 import { localContext } from '../local/api-gateway.ts';
@@ -174,7 +174,7 @@ async function consumerCpu() {
           messageId: `m${b}-${i}`,
           receiptHandle: `r${b}-${i}`,
           body: JSON.stringify(toQueueMessage(event, receivedAt)),
-          messageGroupId: messageGroupIdOf(event.groupId, event.account),
+          messageGroupId: messageGroupOfEvent(event),
           receiveCount: 1,
         };
       }),
@@ -251,7 +251,7 @@ function tenRecords(prefix: string): SQSRecord[] {
         SentTimestamp: String(receivedAt.getTime()),
         SenderId: 'bench',
         ApproximateFirstReceiveTimestamp: String(receivedAt.getTime()),
-        MessageGroupId: messageGroupIdOf(event.groupId, event.account),
+        MessageGroupId: messageGroupOfEvent(event),
       },
       messageAttributes: {},
       md5OfBody: '',

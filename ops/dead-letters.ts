@@ -17,7 +17,8 @@ import {
   DEAD_LETTER_ATTRIBUTES,
   type DeadLetterReason,
   fromDeadLetterAttributes,
-  messageGroupIdOf,
+  messageGroupOfEvent,
+  parseQueueMessage,
 } from '#shared/queue';
 import type { RedriveQueue } from './redrive.ts';
 
@@ -265,10 +266,12 @@ function forwardedAttributes(letter: DeadLetter): Record<string, MessageAttribut
 /** The bridge's message group of a dead letter: SQS's, or else the one its event belongs to. */
 function messageGroupOf(letter: DeadLetter): string | undefined {
   if (letter.groupId !== undefined) return letter.groupId;
-  const { event } = letter;
-  return typeof event?.groupId === 'string' && typeof event.account === 'string'
-    ? messageGroupIdOf(event.groupId, event.account)
-    : undefined;
+  try {
+    return messageGroupOfEvent(parseQueueMessage(letter.body));
+  } catch {
+    // Not a queue message the consumer can read: it has no target, and so no group of its own.
+    return undefined;
+  }
 }
 
 /**

@@ -4,14 +4,14 @@
  * marking the items of redriven events `redriven`. No printing here.
  */
 import {
+  type DecisionRecord,
   eventPosition,
   expiresAtOf,
   fieldsOf,
   type LedgerItem,
   type LedgerStore,
   LedgerUnavailableError,
-  type MemberRecord,
-  memberKeyOf,
+  recordKeyOfMessage,
   standingOf,
   type TransitionResult,
   transitionOf,
@@ -29,7 +29,7 @@ export type LedgerLookup =
   | {
       kind: 'read';
       items: ReadonlyMap<string, LedgerItem>;
-      members: ReadonlyMap<string, MemberRecord>;
+      members: ReadonlyMap<string, DecisionRecord>;
     };
 
 /** A ledger failure for an operator: the store's message and the AWS error behind it (never item contents). */
@@ -50,24 +50,24 @@ export function messageOf(letter: DeadLetter): QueueMessage | undefined {
 }
 
 /**
- * The ledger items of these dead letters and their members' records, read in two strongly consistent
+ * The ledger items of these dead letters and their targets' records, read in two strongly consistent
  * batches at once.
  * @param store - `undefined` when no table was given.
  */
 export async function lookUpLetters(
   letters: readonly DeadLetter[],
-  store: Pick<LedgerStore, 'getMany' | 'getMembers'> | undefined,
+  store: Pick<LedgerStore, 'getMany' | 'getRecords'> | undefined,
 ): Promise<LedgerLookup> {
   if (store === undefined) return { kind: 'not_configured' };
   const eventIds = letters.flatMap((letter) => (letter.eventId === undefined ? [] : [letter.eventId]));
   const memberKeys = letters.flatMap((letter) => {
     const message = messageOf(letter);
-    return message === undefined ? [] : [memberKeyOf(message.groupId, message.account)];
+    return message === undefined ? [] : [recordKeyOfMessage(message)];
   });
   try {
     const [items, members] = await Promise.all([
       eventIds.length === 0 ? new Map<string, LedgerItem>() : store.getMany(eventIds),
-      memberKeys.length === 0 ? new Map<string, MemberRecord>() : store.getMembers(memberKeys),
+      memberKeys.length === 0 ? new Map<string, DecisionRecord>() : store.getRecords(memberKeys),
     ]);
     return { kind: 'read', items, members };
   } catch (error) {
@@ -87,7 +87,7 @@ export function itemOf(letter: DeadLetter, lookup: LedgerLookup): LedgerItem | u
 export type RedriveOutlook =
   /** It will be applied (unless it fails again). */
   | { kind: 'apply' }
-  /** A newer event about the same member and field was applied: it will end superseded, with no call. */
+  /** A newer event about the same target and field was applied: it will end superseded, with no call. */
   | { kind: 'superseded'; by: string }
   /** Its event is already finished otherwise (applied, expired, superseded): acknowledged with no call. */
   | { kind: 'finished'; status: LedgerItem['status'] }
@@ -111,7 +111,7 @@ export function outlookOf(letter: DeadLetter, lookup: LedgerLookup): RedriveOutl
     message.eventId,
     eventPosition(message, item),
     fieldsOf(message),
-    lookup.members.get(memberKeyOf(message.groupId, message.account)),
+    lookup.members.get(recordKeyOfMessage(message)),
   );
   return standing.kind === 'superseded' ? { kind: 'superseded', by: standing.by } : { kind: 'apply' };
 }

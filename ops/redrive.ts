@@ -65,7 +65,7 @@ const DELETE_TRIES = 3;
  */
 export async function redrive(
   queue: RedriveQueue,
-  ledger: Pick<LedgerStore, 'getMany' | 'getMembers' | 'transition'>,
+  ledger: Pick<LedgerStore, 'getMany' | 'getRecords' | 'transition'>,
   options: RedriveOptions,
 ): Promise<RedriveResult> {
   const result: RedriveResult = { moved: [], failed: [], notFound: [], notReleased: [] };

@@ -4,7 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ACTIONS, type Action, MSG_FLAGS, type MsgFlag } from '#shared/contract';
+import {
+  ACTION_TARGETS,
+  ACTIONS,
+  type Action,
+  MSG_FLAGS,
+  type MsgFlag,
+  MUTE_SCOPES,
+  type MuteScope,
+  type TargetKind,
+} from '#shared/contract';
 import { ConfigError } from '#shared/errors';
 import { API_AUTH_MODES, type ApiAuthMode } from '#shared/http';
 import { describeNetworkError, messageOf } from '../client/errors.ts';
@@ -35,8 +44,58 @@ export const EXIT = {
   notFound: 5,
 } as const;
 
+/** What `--help` says of each action: its own flags, and one example. */
+export const ACTION_HELP: Readonly<Record<Action, { flags: string; example: string }>> = {
+  mute: { flags: '--duration <seconds>', example: 'mute --group @TGS#2C --account spammer --duration 600' },
+  unmute: { flags: '', example: 'unmute --group @TGS#2C --account spammer' },
+  set_role: { flags: '--role admin|member', example: 'set_role --group @TGS#2C --account bob --role admin' },
+  set_msg_flag: {
+    flags: `--msg-flag ${MSG_FLAGS.join('|')}`,
+    example: 'set_msg_flag --group @TGS#2C --account bob --msg-flag Discard',
+  },
+  set_name_card: {
+    flags: '--name-card <text>',
+    example: "set_name_card --group @TGS#2C --account bob --name-card 'Bob'",
+  },
+  set_member_data: {
+    flags: '--data <key>=<value>  (once per field, up to 5)',
+    example: 'set_member_data --group @TGS#2C --account bob --data level=gold',
+  },
+  remove: { flags: '[--silent]', example: 'remove --group @TGS#2C --account spammer --silent --reason spam' },
+  ban: { flags: '--duration <seconds>', example: 'ban --group @TGS#2C --account spammer --duration 86400' },
+  unban: { flags: '', example: 'unban --group @TGS#2C --account spammer' },
+  delete_messages: { flags: '', example: 'delete_messages --group @TGS#2C --account spammer' },
+  mute_all: { flags: '', example: 'mute_all --group @TGS#2C' },
+  unmute_all: { flags: '', example: 'unmute_all --group @TGS#2C' },
+  recall: {
+    flags: '--msg-seq <n>  (once per message, 1 to 10)',
+    example: 'recall --group @TGS#2C --msg-seq 101 --msg-seq 102',
+  },
+  mute_account: {
+    flags: '--duration <seconds> [--scope all|groups|direct]',
+    example: 'mute_account --account spammer --duration 3600 --scope groups',
+  },
+  unmute_account: { flags: '[--scope all|groups|direct]', example: 'unmute_account --account spammer' },
+  kick: { flags: '', example: 'kick --account spammer' },
+};
+
+/** The target flags of an action's kind. */
+const TARGET_FLAGS = {
+  member: '--group <groupId> --account <account>',
+  group: '--group <groupId>',
+  account: '--account <account>',
+} as const satisfies Record<TargetKind, string>;
+
+const actionLines = (kind: TargetKind): string =>
+  ACTIONS.filter((action) => ACTION_TARGETS[action] === kind)
+    .map((action) => {
+      const { flags, example } = ACTION_HELP[action];
+      return `  ${action.padEnd(16)}${flags}\n  ${''.padEnd(16)}e.g. npm run send -- ${example}`;
+    })
+    .join('\n');
+
 /** The usage text, printed by `--help` and after a usage error. */
-export const USAGE = `Usage: npm run send -- <action> --group <groupId> --account <account> [fields] [options]
+export const USAGE = `Usage: npm run send -- <action> [--group <groupId>] [--account <account>] [fields] [options]
        npm run send -- status <eventId> [options]
 
 Sends one moderation event to the bridge (POST /v1/events) with the typed client, or shows what
@@ -44,15 +103,15 @@ became of one (GET /v1/events/{eventId}). The client makes the eventId (a UUID) 
 attempt unless --event-id gives one, and retries 429, 5xx and network errors with the same eventId
 until --deadline: a retry can never apply the event twice.
 
-Actions and their fields (shared/contract/):
-  mute              --duration <seconds>
-  unmute
-  set_role          --role admin|member
-  set_msg_flag      --msg-flag ${MSG_FLAGS.join('|')}
-  set_name_card     --name-card <text>
-  set_member_data   --data <key>=<value>   (once per field, up to 5)
-Every action takes --group <groupId> and --account <account>, and may take --reason <text>,
---event-id <id> and --occurred-at <ISO-8601 date-time with a time zone>.
+Actions, their fields and an example each (docs/contract.md):
+About a member (${TARGET_FLAGS.member}):
+${actionLines('member')}
+About a group (${TARGET_FLAGS.group}):
+${actionLines('group')}
+About an account, in every group (${TARGET_FLAGS.account}):
+${actionLines('account')}
+Every action may take --reason <text>, --event-id <id> and --occurred-at <ISO-8601 date-time with a
+time zone>.
 
 The bridge (flags win over --outputs, which wins over the environment):
   --url <url>             the URL of POST /v1/events: the EventsUrl output       env BRIDGE_URL
@@ -109,6 +168,9 @@ function parse(argv: readonly string[]) {
       'msg-flag': { type: 'string' },
       'name-card': { type: 'string' },
       data: { type: 'string', multiple: true },
+      silent: { type: 'boolean' },
+      'msg-seq': { type: 'string', multiple: true },
+      scope: { type: 'string' },
       reason: { type: 'string' },
       'event-id': { type: 'string' },
       'occurred-at': { type: 'string' },
@@ -126,7 +188,7 @@ function parse(argv: readonly string[]) {
 
 type Values = ReturnType<typeof parse>['values'];
 
-/** The flags each action takes beyond the common ones. */
+/** The flags each action takes beyond its target and the common ones. */
 const ACTION_FLAGS: Record<Action, readonly (keyof Values)[]> = {
   mute: ['duration'],
   unmute: [],
@@ -134,6 +196,16 @@ const ACTION_FLAGS: Record<Action, readonly (keyof Values)[]> = {
   set_msg_flag: ['msg-flag'],
   set_name_card: ['name-card'],
   set_member_data: ['data'],
+  remove: ['silent'],
+  ban: ['duration'],
+  unban: [],
+  delete_messages: [],
+  mute_all: [],
+  unmute_all: [],
+  recall: ['msg-seq'],
+  mute_account: ['duration', 'scope'],
+  unmute_account: ['scope'],
+  kick: [],
 };
 const FIELD_FLAGS = new Set(Object.values(ACTION_FLAGS).flat());
 const EVENT_FLAGS: readonly (keyof Values)[] = ['group', 'account', 'reason', 'event-id', 'occurred-at'];
@@ -146,44 +218,76 @@ const required = (values: Values, flag: 'group' | 'account' | 'role' | 'msg-flag
   return value;
 };
 
-/** The event of an action's flags; the bridge checks the values' rules, the parser only their form. */
+/** A whole number of seconds from a flag. */
+function secondsOf(values: Values): number {
+  const raw = values.duration;
+  if (raw === undefined) throw new UsageError('--duration is required');
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--duration must be whole seconds, got '${raw}'`);
+  return Number(raw);
+}
+
+/** The scope of an account-wide mute, when given. */
+function scopeOf(values: Values): { scope?: MuteScope } {
+  if (values.scope === undefined) return {};
+  const scope = MUTE_SCOPES.find((name): name is MuteScope => name === values.scope);
+  if (scope === undefined) {
+    throw new UsageError(`--scope must be one of ${MUTE_SCOPES.join(', ')}, got '${values.scope}'`);
+  }
+  return { scope };
+}
+
+/** Refuses a target flag the action's kind does not take (`--group` of an account, `--account` of a group). */
+function checkTargetFlags(action: Action, values: Values): void {
+  const kind = ACTION_TARGETS[action];
+  if (kind === 'account' && values.group !== undefined) {
+    throw new UsageError(`--group is not a field of ${action}: it is about an account in every group`);
+  }
+  if (kind === 'group' && values.account !== undefined) {
+    throw new UsageError(`--account is not a field of ${action}: it is about a whole group`);
+  }
+}
+
+/**
+ * The event of an action's flags; the bridge checks the values' rules, the parser only their form.
+ * The object is built loosely and the bridge's contract is the judge: a flag an action does not take
+ * is refused here first, with the flag's name.
+ */
 function eventOf(action: Action, values: Values): BridgeEvent {
   for (const flag of FIELD_FLAGS) {
     if (values[flag] !== undefined && !ACTION_FLAGS[action].includes(flag)) {
       throw new UsageError(`--${flag} is not a field of ${action}`);
     }
   }
+  const member = () => ({ groupId: required(values, 'group'), account: required(values, 'account') });
+  checkTargetFlags(action, values);
   const common = {
-    groupId: required(values, 'group'),
-    account: required(values, 'account'),
     ...(values.reason === undefined ? {} : { reason: values.reason }),
     ...(values['event-id'] === undefined ? {} : { eventId: values['event-id'] }),
     ...(values['occurred-at'] === undefined ? {} : { occurredAt: values['occurred-at'] }),
   };
   switch (action) {
-    case 'mute': {
-      const raw = values.duration;
-      if (raw === undefined) throw new UsageError('--duration is required');
-      if (!/^\d+$/.test(raw)) throw new UsageError(`--duration must be whole seconds, got '${raw}'`);
-      return { ...common, action, durationSeconds: Number(raw) };
-    }
+    case 'mute':
+    case 'ban':
+      return { ...common, ...member(), action, durationSeconds: secondsOf(values) };
     case 'unmute':
-      return { ...common, action };
+    case 'unban':
+    case 'delete_messages':
+      return { ...common, ...member(), action };
     case 'set_role': {
       const role = required(values, 'role');
       if (role !== 'admin' && role !== 'member')
         throw new UsageError(`--role must be admin or member, got '${role}'`);
-      return { ...common, action, role };
+      return { ...common, ...member(), action, role };
     }
     case 'set_msg_flag': {
       const flag = required(values, 'msg-flag');
       const msgFlag = MSG_FLAGS.find((name): name is MsgFlag => name === flag);
       if (msgFlag === undefined)
         throw new UsageError(`--msg-flag must be one of ${MSG_FLAGS.join(', ')}, got '${flag}'`);
-      return { ...common, action, msgFlag };
+      return { ...common, ...member(), action, msgFlag };
     }
     case 'set_name_card':
-      return { ...common, action, nameCard: required(values, 'name-card') };
+      return { ...common, ...member(), action, nameCard: required(values, 'name-card') };
     case 'set_member_data': {
       const pairs = values.data ?? [];
       if (pairs.length === 0) throw new UsageError('--data <key>=<value> is required (once per field)');
@@ -193,8 +297,34 @@ function eventOf(action: Action, values: Values): BridgeEvent {
         if (equals <= 0) throw new UsageError(`--data must be <key>=<value>, got '${pair}'`);
         data[pair.slice(0, equals)] = pair.slice(equals + 1);
       }
-      return { ...common, action, data: { ...data } };
+      return { ...common, ...member(), action, data: { ...data } };
     }
+    case 'remove':
+      return { ...common, ...member(), action, ...(values.silent ? { silent: true } : {}) };
+    case 'mute_all':
+    case 'unmute_all':
+      return { ...common, groupId: required(values, 'group'), action };
+    case 'recall': {
+      const seqs = values['msg-seq'] ?? [];
+      if (seqs.length === 0) throw new UsageError('--msg-seq <n> is required (once per message)');
+      const msgSeqs = seqs.map((seq) => {
+        if (!/^\d+$/.test(seq)) throw new UsageError(`--msg-seq must be a whole number, got '${seq}'`);
+        return Number(seq);
+      });
+      return { ...common, groupId: required(values, 'group'), action, msgSeqs };
+    }
+    case 'mute_account':
+      return {
+        ...common,
+        account: required(values, 'account'),
+        action,
+        durationSeconds: secondsOf(values),
+        ...scopeOf(values),
+      };
+    case 'unmute_account':
+      return { ...common, account: required(values, 'account'), action, ...scopeOf(values) };
+    case 'kick':
+      return { ...common, account: required(values, 'account'), action };
   }
 }
 
@@ -311,16 +441,24 @@ function clientOf(connection: Connection, deps: SendDependencies): BridgeClient 
   });
 }
 
+/** What an event is about, in words: `of bob in g1`, `of group g1`, `of account bob`. */
+function targetText(item: Pick<EventStatus, 'groupId' | 'account'>): string {
+  if (item.groupId !== undefined && item.account !== undefined)
+    return `of ${item.account} in ${item.groupId}`;
+  return item.groupId !== undefined ? `of group ${item.groupId}` : `of account ${item.account ?? '?'}`;
+}
+
 function formatStatus(item: EventStatus): string[] {
   const lines = [
     `${item.eventId}  ${item.status}  attempts ${item.attempts}  updated ${item.updatedAt}`,
-    `  ${item.action} of ${item.account} in ${item.groupId}, accepted ${item.acceptedAt}`,
+    `  ${item.action} ${targetText(item)}, accepted ${item.acceptedAt}`,
   ];
   if (item.lastError !== undefined) {
     const code = item.lastError.code === undefined ? '' : `${item.lastError.code} `;
     lines.push(`  last error: ${code}${item.lastError.info} (${item.lastError.at})`);
   }
   if (item.nextAttemptAt !== undefined) lines.push(`  next attempt at ${item.nextAttemptAt}`);
+  if (item.recalled !== undefined) lines.push(`  recalled: ${item.recalled.join(', ')}`);
   for (const entry of item.history) {
     const details = [
       entry.attempt === undefined ? '' : `attempt ${entry.attempt}`,

@@ -1,19 +1,19 @@
 import {
   applyWrite,
+  type DecisionRecord,
   type DecisionRecorded,
   type FieldDecision,
   type LedgerItem,
   type LedgerStore,
   LedgerUnavailableError,
   type LedgerWrite,
-  type MemberRecord,
   refusalOf,
   type TransitionResult,
   withDecision,
 } from '#shared/ledger';
 
 /** The store operations `failNext` can make fail. */
-export type LedgerOperation = 'getMany' | 'create' | 'transition' | 'getMembers' | 'recordDecision';
+export type LedgerOperation = 'getMany' | 'create' | 'transition' | 'getRecords' | 'recordDecision';
 
 /**
  * An in-memory {@link LedgerStore} for unit tests and the benchmark, with the DynamoDB store's
@@ -24,7 +24,7 @@ export type LedgerOperation = 'getMany' | 'create' | 'transition' | 'getMembers'
  */
 export class MemoryLedgerStore implements LedgerStore {
   readonly items = new Map<string, LedgerItem>();
-  readonly members = new Map<string, MemberRecord>();
+  readonly members = new Map<string, DecisionRecord>();
   /** Operations made, in order, e.g. `create:evt-1`. */
   readonly log: string[] = [];
   /** Every transition written, in order: what the property tests check the table against. */
@@ -70,9 +70,9 @@ export class MemoryLedgerStore implements LedgerStore {
     return { kind: 'written', item };
   }
 
-  async getMembers(keys: readonly string[]): Promise<Map<string, MemberRecord>> {
-    await this.check('getMembers');
-    const found = new Map<string, MemberRecord>();
+  async getRecords(keys: readonly string[]): Promise<Map<string, DecisionRecord>> {
+    await this.check('getRecords');
+    const found = new Map<string, DecisionRecord>();
     for (const key of keys) {
       const record = this.members.get(key);
       if (record) found.set(key, structuredClone(record));
@@ -81,7 +81,7 @@ export class MemoryLedgerStore implements LedgerStore {
   }
 
   async recordDecision(
-    member: Pick<MemberRecord, 'key' | 'groupId' | 'account'>,
+    member: Pick<DecisionRecord, 'key' | 'groupId' | 'account'>,
     fields: readonly string[],
     decision: FieldDecision,
     _expiresAt: number,

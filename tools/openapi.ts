@@ -81,6 +81,16 @@ const REQUEST_SCHEMAS = {
   SetMsgFlagEvent: contractSchemas.actions.set_msg_flag,
   SetNameCardEvent: contractSchemas.actions.set_name_card,
   SetMemberDataEvent: contractSchemas.actions.set_member_data,
+  RemoveEvent: contractSchemas.actions.remove,
+  BanEvent: contractSchemas.actions.ban,
+  UnbanEvent: contractSchemas.actions.unban,
+  DeleteMessagesEvent: contractSchemas.actions.delete_messages,
+  MuteAllEvent: contractSchemas.actions.mute_all,
+  UnmuteAllEvent: contractSchemas.actions.unmute_all,
+  RecallEvent: contractSchemas.actions.recall,
+  MuteAccountEvent: contractSchemas.actions.mute_account,
+  UnmuteAccountEvent: contractSchemas.actions.unmute_account,
+  KickEvent: contractSchemas.actions.kick,
 } as const;
 
 /** The answers' component schemas, by name; JSON Schema of what the bridge sends (`io: 'output'`). */
@@ -112,6 +122,16 @@ const ACTION_COMPONENTS = {
   set_msg_flag: 'SetMsgFlagEvent',
   set_name_card: 'SetNameCardEvent',
   set_member_data: 'SetMemberDataEvent',
+  remove: 'RemoveEvent',
+  ban: 'BanEvent',
+  unban: 'UnbanEvent',
+  delete_messages: 'DeleteMessagesEvent',
+  mute_all: 'MuteAllEvent',
+  unmute_all: 'UnmuteAllEvent',
+  recall: 'RecallEvent',
+  mute_account: 'MuteAccountEvent',
+  unmute_account: 'UnmuteAccountEvent',
+  kick: 'KickEvent',
 } as const satisfies Record<keyof typeof contractSchemas.actions, RequestSchemaName>;
 
 /**

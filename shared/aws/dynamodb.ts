@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   allowedFrom,
+  type DecisionRecord,
   type DecisionRecorded,
   type FieldDecision,
   isAllowed,
@@ -9,7 +10,6 @@ import {
   type LedgerStore,
   LedgerUnavailableError,
   type LedgerWrite,
-  type MemberRecord,
   type TransitionResult,
   withDecision,
 } from '../ledger/index.ts';
@@ -18,9 +18,9 @@ import {
 const BATCH_GET_LIMIT = 100;
 /** Rounds of `UnprocessedKeys` retried before giving up. */
 const UNPROCESSED_ROUNDS = 5;
-/** A member record's fields are attributes named with this prefix (`field:role`, `field:data.level`). */
+/** A decision record's fields are attributes named with this prefix (`field:role`, `field:data.level`). */
 const FIELD_PREFIX = 'field:';
-/** Times a member record's conditional write is tried again after another writer changed it. */
+/** Times a decision record's conditional write is tried again after another writer changed it. */
 const DECISION_ROUNDS = 3;
 
 /** The fields of an item that a transition may set or remove, besides those every transition writes. */
@@ -34,7 +34,7 @@ const OPTIONAL_FIELDS = [
 
 /**
  * The ledger on a DynamoDB table keyed by `eventId` (string), with TTL on `expiresAt`: event items, and
- * member records under keys no eventId can take. Every transition is one conditional `UpdateItem` whose
+ * decision records (of members, groups, accounts) under keys no eventId can take. Every transition is one conditional `UpdateItem` whose
  * condition comes from the transition table (`shared/ledger/transitions.ts`): the item's status must be one the
  * table lets the writer move on from, and its version the one the writer read. Every SDK failure becomes
  * a {@link LedgerUnavailableError} naming the operation, never an item's contents.
@@ -56,10 +56,10 @@ export class DynamoLedgerStore implements LedgerStore {
     return items;
   }
 
-  async getMembers(keys: readonly string[]): Promise<Map<string, MemberRecord>> {
-    const records = new Map<string, MemberRecord>();
+  async getRecords(keys: readonly string[]): Promise<Map<string, DecisionRecord>> {
+    const records = new Map<string, DecisionRecord>();
     for (const item of await this.batchGet(keys)) {
-      const record = toMemberRecord(item);
+      const record = toDecisionRecord(item);
       records.set(record.key, record);
     }
     return records;
@@ -160,7 +160,7 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async recordDecision(
-    member: Pick<MemberRecord, 'key' | 'groupId' | 'account'>,
+    target: Pick<DecisionRecord, 'key' | 'groupId' | 'account'>,
     fields: readonly string[],
     decision: FieldDecision,
     expiresAt: number,
@@ -172,11 +172,18 @@ export class DynamoLedgerStore implements LedgerStore {
       const values: Record<string, unknown> = {
         ':decision': decision,
         ':position': decision.position,
-        ':groupId': member.groupId,
-        ':account': member.account,
         ':expiresAt': expiresAt,
       };
-      const set = ['groupId = :groupId', 'account = :account', 'expiresAt = :expiresAt'];
+      const set = ['expiresAt = :expiresAt'];
+      // A group's record has no account, an account's no group.
+      if (target.groupId !== undefined) {
+        values[':groupId'] = target.groupId;
+        set.push('groupId = :groupId');
+      }
+      if (target.account !== undefined) {
+        values[':account'] = target.account;
+        set.push('account = :account');
+      }
       const conditions: string[] = [];
       names['#position'] = 'position';
       toWrite.forEach((field, i) => {
@@ -189,7 +196,7 @@ export class DynamoLedgerStore implements LedgerStore {
         const output = await this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { eventId: member.key },
+            Key: { eventId: target.key },
             UpdateExpression: `SET ${set.join(', ')}`,
             ...(conditions.length === 0 ? {} : { ConditionExpression: conditions.join(' AND ') }),
             ExpressionAttributeNames: names,
@@ -197,15 +204,15 @@ export class DynamoLedgerStore implements LedgerStore {
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return { record: toMemberRecord(output.Attributes ?? {}), newer };
+        return { record: toDecisionRecord(output.Attributes ?? {}), newer };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) {
           throw new LedgerUnavailableError('ledger write failed', { cause: error });
         }
       }
       // Another writer recorded a newer decision for some field: keep it, write the others.
-      const current = (await this.getMembers([member.key])).get(member.key) ?? {
-        ...member,
+      const current = (await this.getRecords([target.key])).get(target.key) ?? {
+        ...target,
         fields: {},
       };
       const outcome = withDecision(current, toWrite, decision);
@@ -251,16 +258,16 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 }
 
-/** A stored member record as the domain reads it. */
-function toMemberRecord(item: Record<string, unknown>): MemberRecord {
+/** A stored decision record as the domain reads it. */
+function toDecisionRecord(item: Record<string, unknown>): DecisionRecord {
   const fields: Record<string, FieldDecision> = {};
   for (const [name, value] of Object.entries(item)) {
     if (name.startsWith(FIELD_PREFIX)) fields[name.slice(FIELD_PREFIX.length)] = value as FieldDecision;
   }
   return {
     key: String(item.eventId),
-    groupId: String(item.groupId ?? ''),
-    account: String(item.account ?? ''),
+    ...(typeof item.groupId === 'string' ? { groupId: item.groupId } : {}),
+    ...(typeof item.account === 'string' ? { account: item.account } : {}),
     fields,
   };
 }

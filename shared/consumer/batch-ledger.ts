@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  type DecisionRecord,
   eventPosition,
   expiresAtOf,
   fieldsOf,
@@ -8,9 +9,9 @@ import {
   type LedgerStore,
   LedgerUnavailableError,
   type LedgerWrite,
-  type MemberRecord,
-  memberKeyOf,
+  recordKeyOfMessage,
   standingOf,
+  untilOf,
 } from '../ledger/index.ts';
 import type { QueueMessage } from '../queue/index.ts';
 
@@ -36,20 +37,20 @@ export type DecisionResult =
 
 /**
  * The ledger as one batch of the consumer sees it: the items of its events and the records of their
- * members, read once when the batch starts (both reads at once) and kept up to date with every write
+ * targets, read once when the batch starts (both reads at once) and kept up to date with every write
  * the batch makes, so that a record later in the batch sees what an earlier one did (a copy of an
  * event finished a moment ago is a copy, not an unfinished event).
  */
 export class BatchLedger {
   /** Positions worked out so far, by eventId. */
   private readonly positions = new Map<string, string>();
-  /** Member keys worked out so far (a SHA-256 each), by group and account. */
-  private readonly memberKeys = new Map<string, string>();
+  /** Record keys worked out so far (a SHA-256 each), by eventId. */
+  private readonly recordKeys = new Map<string, string>();
 
   private constructor(
     private readonly store: LedgerStore,
     private readonly items: Map<string, LedgerItem>,
-    private readonly members: Map<string, MemberRecord>,
+    private readonly records: Map<string, DecisionRecord>,
     private readonly retentionDays: number,
   ) {}
 
@@ -63,11 +64,11 @@ export class BatchLedger {
     retentionDays: number,
   ): Promise<BatchLedger> {
     if (messages.length === 0) return new BatchLedger(store, new Map(), new Map(), retentionDays);
-    const [items, members] = await Promise.all([
+    const [items, records] = await Promise.all([
       store.getMany(messages.map((message) => message.eventId)),
-      store.getMembers(messages.map((message) => memberKeyOf(message.groupId, message.account))),
+      store.getRecords(messages.map(recordKeyOfMessage)),
     ]);
-    return new BatchLedger(store, items, members, retentionDays);
+    return new BatchLedger(store, items, records, retentionDays);
   }
 
   /** The event's item, as last read or written. */
@@ -75,18 +76,17 @@ export class BatchLedger {
     return this.items.get(eventId);
   }
 
-  /** The member's record, as last read or written. */
-  member(message: Pick<QueueMessage, 'groupId' | 'account'>): MemberRecord | undefined {
-    return this.members.get(this.memberKey(message));
+  /** The record of the message's target (member, group or account), as last read or written. */
+  record(message: QueueMessage): DecisionRecord | undefined {
+    return this.records.get(this.recordKey(message));
   }
 
-  /** The member's key in the ledger (worked out once per member and batch). */
-  private memberKey({ groupId, account }: Pick<QueueMessage, 'groupId' | 'account'>): string {
-    const id = `${groupId}\n${account}`;
-    let key = this.memberKeys.get(id);
+  /** The key of the message's target's record (worked out once per event and batch). */
+  private recordKey(message: QueueMessage): string {
+    let key = this.recordKeys.get(message.eventId);
     if (key === undefined) {
-      key = memberKeyOf(groupId, account);
-      this.memberKeys.set(id, key);
+      key = recordKeyOfMessage(message);
+      this.recordKeys.set(message.eventId, key);
     }
     return key;
   }
@@ -146,22 +146,23 @@ export class BatchLedger {
     if (fields.length === 0) return { kind: 'nothing' };
     const at = new Date(nowMs).toISOString();
     try {
+      const until = untilOf(message);
       const { record, newer } = await this.store.recordDecision(
         {
-          key: this.memberKey(message),
-          groupId: message.groupId,
-          account: message.account,
+          key: this.recordKey(message),
+          ...('groupId' in message ? { groupId: message.groupId } : {}),
+          ...('account' in message ? { account: message.account } : {}),
         },
         fields,
         {
           position: this.position(message),
           eventId: message.eventId,
           at,
-          ...(message.action === 'mute' ? { muteUntil: message.muteUntil } : {}),
+          ...(until === undefined ? {} : { until }),
         },
         expiresAtOf(nowMs, this.retentionDays),
       );
-      this.members.set(record.key, record);
+      this.records.set(record.key, record);
       return { kind: 'recorded', newer };
     } catch (error) {
       if (!(error instanceof LedgerUnavailableError)) throw error;
@@ -179,7 +180,7 @@ export class BatchLedger {
       message.eventId,
       this.position(message),
       fieldsOf(message),
-      this.member(message),
+      this.record(message),
     );
     if (standing.kind !== 'apply') return { kind: 'nothing' };
     return this.recordDecision(message, standing.fields, nowMs);

@@ -1,21 +1,24 @@
 import type { TencentRequest } from '../queue/index.ts';
-import { FORBID_SEND_MSG_MAX_ACCOUNTS, type ForbidSendMsgBody } from '../tencent/index.ts';
+import { MAX_ACCOUNTS_PER_CALL } from '../tencent/index.ts';
 
 /**
- * Coalescing, as a pure function: which members' next calls go out together. No I/O: the runner
+ * Coalescing, as a pure function: which targets' next calls go out together. No I/O: the runner
  * (`runner.ts`) asks for one round's calls and carries them out with the step (`step.ts`); what a
  * coalesced call's failure means for each member (shared, or split) is the policy's (`afterCall` in
  * `policy.ts`).
  *
- * Rules:
- * - only `forbid_send_msg` calls are coalesced: those of one group with the same `MuteTime` (mutes of
- *   the same length left, or unmutes) become one call, at most `maxAccounts` accounts (Tencent's 500),
- *   never the same account twice; the first request of each call keeps its place in the order;
- * - a `modify_group_member_info` call is always a call of its own;
- * - the runner hands in each member's next event only, so a member's events keep their order.
+ * Rules ({@link COALESCING}, one row per API that takes several accounts):
+ * - `forbid_send_msg`: one group, the same `MuteTime` (mutes of the same length left, or unmutes);
+ * - `delete_group_member`: one group, the same `Silence` and `Reason`;
+ * - `ban_group_member`: one group, the same end and `Description`;
+ * - `unban_group_member`: one group;
+ * each call at most the API's documented number of accounts (`MAX_ACCOUNTS_PER_CALL`), never the same
+ * account twice; the first request of each call keeps its place in the order. Every other call is a
+ * call of its own. The runner hands in each target's next event only, so a target's events keep their
+ * order.
  */
 
-/** One member's next call, as the batch runner asks for it. */
+/** One target's next call, as the batch runner asks for it. */
 export interface MemberRequest<M> {
   member: M;
   request: TencentRequest;
@@ -27,10 +30,74 @@ export interface PlannedCall<M> {
   parts: MemberRequest<M>[];
 }
 
+/** A request of an API that takes several accounts. */
+type Coalescable = Extract<TencentRequest, { api: keyof typeof MAX_ACCOUNTS_PER_CALL }>;
+
+/** How the requests of one API that takes several accounts go together. */
+interface CoalescingRule<R extends Coalescable> {
+  /** What requests must share to go out as one call (besides the API). */
+  keyOf(request: R): readonly unknown[];
+  /** The accounts a request carries. */
+  accountsOf(request: R): readonly string[];
+  /** The request with more accounts. */
+  withAccounts(request: R, accounts: readonly string[]): R;
+}
+
+/** The rule of each API that takes several accounts; `maxAccounts` comes from `MAX_ACCOUNTS_PER_CALL`. */
+export const COALESCING: {
+  readonly [A in Coalescable['api']]: CoalescingRule<Extract<Coalescable, { api: A }>>;
+} = {
+  forbid_send_msg: {
+    keyOf: ({ body }) => [body.GroupId, body.MuteTime],
+    accountsOf: ({ body }) => body.Members_Account,
+    withAccounts: (request, accounts) => ({
+      ...request,
+      body: { ...request.body, Members_Account: [...accounts] },
+    }),
+  },
+  delete_group_member: {
+    keyOf: ({ body }) => [body.GroupId, body.Silence ?? 0, body.Reason ?? null],
+    accountsOf: ({ body }) => body.MemberToDel_Account,
+    withAccounts: (request, accounts) => ({
+      ...request,
+      body: { ...request.body, MemberToDel_Account: [...accounts] },
+    }),
+  },
+  ban_group_member: {
+    // The same end: a permanent ban has none, and its Duration is Tencent's permanent one.
+    keyOf: ({ body, untilMs }) => [body.GroupId, untilMs ?? 'permanent', body.Description ?? null],
+    accountsOf: ({ body }) => body.Members_Account,
+    withAccounts: (request, accounts) => ({
+      ...request,
+      body: { ...request.body, Members_Account: [...accounts] },
+    }),
+  },
+  unban_group_member: {
+    keyOf: ({ body }) => [body.GroupId],
+    accountsOf: ({ body }) => body.Members_Account,
+    withAccounts: (request, accounts) => ({
+      ...request,
+      body: { ...request.body, Members_Account: [...accounts] },
+    }),
+  },
+};
+
+const isCoalescable = (request: TencentRequest): request is Coalescable => request.api in COALESCING;
+
+/** The rule of a request's API, typed for the request (a lookup TypeScript cannot narrow by itself). */
+const ruleOf = (request: Coalescable): CoalescingRule<Coalescable> =>
+  COALESCING[request.api] as CoalescingRule<Coalescable>;
+
+/** A call being filled: its request so far and its accounts. */
+interface OpenCall<M> {
+  call: PlannedCall<M>;
+  accounts: Set<string>;
+}
+
 /**
  * The calls of one round, in the order of the first request of each.
  *
- * @param maxAccounts - the most accounts one `forbid_send_msg` call may carry
+ * @param maxAccounts - the most accounts one call may carry, by API. @default `MAX_ACCOUNTS_PER_CALL`
  * @example
  * ```ts
  * planCalls([
@@ -41,45 +108,43 @@ export interface PlannedCall<M> {
  */
 export function planCalls<M>(
   requests: readonly MemberRequest<M>[],
-  maxAccounts: number = FORBID_SEND_MSG_MAX_ACCOUNTS,
+  maxAccounts: Readonly<Record<Coalescable['api'], number>> = MAX_ACCOUNTS_PER_CALL,
 ): PlannedCall<M>[] {
   const calls: PlannedCall<M>[] = [];
-  // The forbid_send_msg calls so far, by group and MuteTime, with their accounts.
-  const byKey = new Map<string, { call: PlannedCall<M>; body: ForbidSendMsgBody; accounts: Set<string> }[]>();
+  // The calls so far of each API and key, with their accounts.
+  const byKey = new Map<string, OpenCall<M>[]>();
   for (const part of requests) {
     const { request } = part;
-    if (request.api !== 'forbid_send_msg') {
+    if (!isCoalescable(request)) {
       calls.push({ request, parts: [part] });
       continue;
     }
-    const key = JSON.stringify([request.body.GroupId, request.body.MuteTime]);
-    const accounts = request.body.Members_Account;
+    const rule = ruleOf(request);
+    const key = JSON.stringify([request.api, ...rule.keyOf(request)]);
+    const accounts = rule.accountsOf(request);
     const alike = byKey.get(key) ?? [];
-    // The first call of the same group and MuteTime with room for the accounts, and none of them yet.
+    // The first call of the same key with room for the accounts, and none of them yet.
     const open = alike.find(
       (candidate) =>
-        candidate.accounts.size + accounts.length <= maxAccounts &&
+        candidate.accounts.size + accounts.length <= maxAccounts[request.api] &&
         !accounts.some((account) => candidate.accounts.has(account)),
     );
     if (open !== undefined) {
-      open.body.Members_Account.push(...accounts);
-      // The earliest stored end of the call's mutes: at call time, no member's mute is extended.
-      if (request.muteUntilMs !== undefined) {
-        const earliest = open.call.request.muteUntilMs;
-        open.call.request.muteUntilMs = Math.min(earliest ?? request.muteUntilMs, request.muteUntilMs);
-      }
+      const joined = open.call.request as Coalescable;
+      const merged = rule.withAccounts(joined, [...rule.accountsOf(joined), ...accounts]);
+      // The earliest stored end of the call's requests: at call time, no one's is extended.
+      const untilMs =
+        request.untilMs === undefined
+          ? joined.untilMs
+          : Math.min(joined.untilMs ?? request.untilMs, request.untilMs);
+      open.call.request = untilMs === undefined ? merged : { ...merged, untilMs };
       for (const account of accounts) open.accounts.add(account);
       open.call.parts.push(part);
       continue;
     }
-    const body: ForbidSendMsgBody = { ...request.body, Members_Account: [...accounts] };
-    const until = request.muteUntilMs === undefined ? {} : { muteUntilMs: request.muteUntilMs };
-    const call: PlannedCall<M> = {
-      request: { kind: 'call', api: 'forbid_send_msg', body, ...until },
-      parts: [part],
-    };
+    const call: PlannedCall<M> = { request: rule.withAccounts(request, accounts), parts: [part] };
     calls.push(call);
-    byKey.set(key, [...alike, { call, body, accounts: new Set(accounts) }]);
+    byKey.set(key, [...alike, { call, accounts: new Set(accounts) }]);
   }
   return calls;
 }

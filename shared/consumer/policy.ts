@@ -1,10 +1,11 @@
 import type { LedgerStatus } from '../ledger/index.ts';
 import type { DeadLetterKind } from '../queue/index.ts';
 import {
-  classifyTencentCode,
   type TencentAnswer,
+  type TencentApiName,
   type TencentCodeClass,
   type TransportFailure,
+  tencentCodeOf,
 } from '../tencent/index.ts';
 import { type BackoffPolicy, backoffSeconds } from './backoff.ts';
 
@@ -57,10 +58,11 @@ export type HoldReason =
 /** What happened to one record in this delivery. */
 export type StepResult =
   /**
-   * Tencent applied it (`ms`: how long the call took; none when the member's record showed it applied
-   * already). `note` says which of its fields a newer event had set, and so were left out of the call.
+   * Tencent applied it (`ms`: how long the call took; none when the target's record showed it applied
+   * already). `note` says what the ledger's history should add (the fields a newer event had set, and
+   * so were left out of the call; a recall's messages found gone). `recalled`: a recall's messages done.
    */
-  | { kind: 'applied'; ms?: number; note?: string }
+  | { kind: 'applied'; ms?: number; note?: string; recalled?: number[] }
   /** Not attempted: a newer event about the same member and field was applied first (`by`). */
   | { kind: 'superseded'; by: string; note?: string }
   /** A mute whose end has passed: nothing left to apply. */
@@ -71,8 +73,11 @@ export type StepResult =
   | { kind: 'no_time' }
   /** Not attempted: the deployment cannot call Tencent now (unreadable secret, or a deployment fault seen in this batch). */
   | { kind: 'held'; reason: HoldReason; info: string; tencentCode?: number }
-  /** Attempted, and failed; `ms` is how long the call took. */
-  | { kind: 'failed'; failure: CallFailure; ms?: number }
+  /**
+   * Attempted, and failed; `ms` is how long the call took. `recalled`: a recall's messages that this
+   * attempt did recall (or found gone), which a retry leaves out.
+   */
+  | { kind: 'failed'; failure: CallFailure; ms?: number; recalled?: number[] }
   /**
    * Not attempted: the ledger shows the event finished (`status`): an earlier delivery recorded it but
    * the message was not acknowledged, or this is a copy of it.
@@ -272,13 +277,16 @@ export const TRANSPORT_CLASSES: Readonly<Record<TransportFailure, FailureClass>>
 const TOO_MANY_REQUESTS = 429;
 
 /**
- * What a call that was not OK says, for the policy: its class (from the code table, or from
- * {@link TRANSPORT_CLASSES}), Tencent's code, and what went wrong. `info` is the answer's; it never holds
- * a UserSig (the client keeps the URL out of it).
+ * What a call of `api` that was not OK says, for the policy: its class (from the code table, for the
+ * API, or from {@link TRANSPORT_CLASSES}), Tencent's code, and what went wrong. `info` is the answer's,
+ * followed by what the code table tells the operator for that API and code; it never holds a UserSig
+ * (the client keeps the URL out of it).
  */
-export function failureOf(answer: Exclude<TencentAnswer, { kind: 'ok' }>): CallFailure {
+export function failureOf(answer: Exclude<TencentAnswer, { kind: 'ok' }>, api?: TencentApiName): CallFailure {
   if (answer.kind === 'refused') {
-    return { failureClass: classifyTencentCode(answer.code), tencentCode: answer.code, info: answer.info };
+    const { codeClass, hint } = tencentCodeOf(answer.code, api);
+    const info = hint === undefined ? answer.info : `${answer.info}${answer.info === '' ? '' : '; '}${hint}`;
+    return { failureClass: codeClass, tencentCode: answer.code, info };
   }
   const failureClass =
     answer.httpStatus === TOO_MANY_REQUESTS ? 'rate_limited' : TRANSPORT_CLASSES[answer.failure];

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { targetFields, targetOf } from '../contract/index.ts';
 import { MessageFormatError } from '../errors/index.ts';
 import {
   expiresAtOf,
@@ -349,8 +350,7 @@ export function logFields({ record, message }: ConsumerItem): Record<string, unk
   if (!(message instanceof MessageFormatError)) {
     fields.eventId = message.eventId;
     fields.action = message.action;
-    fields.groupId = message.groupId;
-    fields.account = message.account;
+    Object.assign(fields, targetFields(targetOf(message)));
   }
   return fields;
 }
@@ -425,11 +425,11 @@ export function toLedgerWrite(
         ...(status === 'applied' ? { appliedAt: at } : {}),
         ...(status === 'dead_lettered' ? { deadLetteredAt: at } : {}),
         ...(result.kind === 'superseded' ? { supersededBy: result.by } : {}),
+        ...recalledOf(item, result),
       },
     },
     {
-      groupId: message.groupId,
-      account: message.account,
+      ...targetFields(targetOf(message)),
       action: message.action,
       // A message enqueued before the ledger existed: its fingerprint is unknown.
       fingerprint: '',
@@ -437,6 +437,13 @@ export function toLedgerWrite(
       position: context.position,
     },
   );
+}
+
+/** A recall's messages done so far, when this result did some: those done before, and these. */
+function recalledOf(item: LedgerItem | undefined, result: StepResult): { recalled?: number[] } {
+  if ((result.kind !== 'applied' && result.kind !== 'failed') || result.recalled === undefined) return {};
+  const before = item?.recalled ?? [];
+  return { recalled: [...before, ...result.recalled.filter((msgSeq) => !before.includes(msgSeq))] };
 }
 
 function statusOf(decision: Decision): LedgerStatus | undefined {

@@ -1,14 +1,15 @@
 import { CredentialsError, MessageFormatError } from '../errors/index.ts';
-import { fieldsOf, isFinished, muteRunning, standingOf } from '../ledger/index.ts';
-import {
-  asUnmute,
-  atCallTime,
-  type QueueMessage,
-  type TencentRequest,
-  toTencentCall,
-} from '../queue/index.ts';
+import { fieldsOf, isFinished, runningDecision, standingOf } from '../ledger/index.ts';
+import { atCallTime, type QueueMessage, type TencentRequest, toTencentCall, undoOf } from '../queue/index.ts';
 import type { MuteApi } from '../settings/index.ts';
-import type { TencentApi, TencentCredentials } from '../tencent/index.ts';
+import {
+  RECALL_NOT_FOUND,
+  recallItemsOf,
+  type TencentAnswer,
+  type TencentApi,
+  type TencentCredentials,
+  tencentCodeOf,
+} from '../tencent/index.ts';
 import { redactText } from '../util/index.ts';
 import type { BatchLedger } from './batch-ledger.ts';
 import type { PlannedCall } from './coalesce.ts';
@@ -136,8 +137,9 @@ export type Prepared =
  * - its event finished already (a copy, or an acknowledgement lost): `finished_before`, no call;
  * - older than the newest event applied to every member field it sets: `superseded`, no call;
  * - applied already, as its member's record shows (its outcome was not recorded): `applied`, no call;
- * - a mute whose end has passed: `expired`, no call; unless an older, longer mute still runs, then the
- *   call that unmutes;
+ * - a mute (ban, account-wide mute) whose end has passed: `expired`, no call; unless an older, longer
+ *   one still runs, then the call that undoes it (the unmute, the unban);
+ * - a recall, some of whose messages an earlier attempt recalled: the call for the others only;
  * - otherwise its call, for the fields no newer event set.
  *
  * @param nowMs - the current time, in epoch milliseconds
@@ -164,40 +166,54 @@ export function prepare(
     return { kind: 'result', result: { kind: 'finished_before', status: known.status }, fields: [] };
   }
   const fields = fieldsOf(message);
-  const standing = standingOf(message.eventId, ledger.position(message), fields, ledger.member(message));
+  const record = ledger.record(message);
+  const standing = standingOf(message.eventId, ledger.position(message), fields, record);
   if (standing.kind === 'superseded') {
     return { kind: 'result', result: { kind: 'superseded', by: standing.by }, fields: [] };
   }
   if (standing.kind === 'applied_before') {
-    const note = "applied before its outcome was recorded (its member's record shows it)";
+    const note = "applied before its outcome was recorded (its target's record shows it)";
     return { kind: 'result', result: { kind: 'applied', note }, fields };
   }
   const partly = standing.superseded.length > 0;
-  const call = toTencentCall(message, nowMs, muteApi, partly ? standing.fields : undefined);
+  const call = toTencentCall(
+    remainingOf(message, known?.recalled),
+    nowMs,
+    muteApi,
+    partly ? standing.fields : undefined,
+  );
   if (call.kind !== 'expired') {
     const note = partly ? `not sent, a newer event set them: ${standing.superseded.join(', ')}` : undefined;
     return { kind: 'call', request: call, fields: standing.fields, ...(note === undefined ? {} : { note }) };
   }
-  const running = muteRunning(ledger.member(message), nowMs);
-  if (running === undefined) return { kind: 'result', result: { kind: 'expired' }, fields: standing.fields };
-  // Its end has passed, but an older, longer mute still runs: this decision ends it.
-  const unmute = toTencentCall(asUnmute(message), nowMs, muteApi);
-  if (unmute.kind === 'expired')
-    return { kind: 'result', result: { kind: 'expired' }, fields: standing.fields };
+  const expired: Prepared = { kind: 'result', result: { kind: 'expired' }, fields: standing.fields };
+  const running = runningDecision(record, standing.fields, nowMs);
+  const undo = undoOf(message);
+  if (running === undefined || undo === undefined) return expired;
+  // Its end has passed, but an older, longer one still runs: this decision ends it.
+  const undoCall = toTencentCall(undo, nowMs, muteApi, standing.fields);
+  if (undoCall.kind === 'expired') return expired;
   return {
     kind: 'call',
-    request: unmute,
+    request: undoCall,
     fields: standing.fields,
-    note: `its end had passed, so it unmuted: the mute of ${running.eventId} it replaces ran longer`,
+    note: `its end had passed, so it sent ${undo.action}: what ${running.eventId} decided, which it replaces, ran longer`,
   };
 }
 
+/** A recall without the messages an earlier attempt recalled (or found gone); any other message as it is. */
+function remainingOf(message: QueueMessage, recalled: readonly number[] | undefined): QueueMessage {
+  if (message.action !== 'recall' || recalled === undefined || recalled.length === 0) return message;
+  const msgSeqs = message.msgSeqs.filter((msgSeq) => !recalled.includes(msgSeq));
+  return msgSeqs.length === 0 ? message : { ...message, msgSeqs };
+}
+
 type CallResult =
-  | { kind: 'applied'; ms: number }
+  | { kind: 'applied'; ms: number; note?: string; recalled?: number[] }
   | { kind: 'no_time' }
   /** A timed mute whose end passed while its call waited: nothing to send. */
   | { kind: 'expired' }
-  | { kind: 'failed'; failure: CallFailure; ms: number };
+  | { kind: 'failed'; failure: CallFailure; ms: number; recalled?: number[] };
 
 /**
  * Makes a planned call (see `coalesce.ts`) and returns each member's result, in the order of its
@@ -251,8 +267,50 @@ async function attemptCall(
   const answer = await context.api.call(request, credentials);
   const ms = performance.now() - started;
   context.onCall(ms);
+  const result = request.api === 'group_msg_recall' ? readRecall(request, answer, ms) : undefined;
+  if (result !== undefined) return result;
   if (answer.kind === 'ok') return { kind: 'applied', ms: Math.round(ms) };
-  const failure = failureOf(answer);
+  const failure = failureOf(answer, request.api);
   if (FAILURE_RULES[failure.failureClass].slowsPacer) context.pacer.backOff();
   return { kind: 'failed', failure: { ...failure, info: redactText(failure.info) }, ms: Math.round(ms) };
+}
+
+/**
+ * What a recall's answer says, item by item (see `recallItemsOf`): applied when every message was
+ * recalled or is gone (10030); otherwise failed, naming each sequence number and its code, with the
+ * class of the worst (a permanent item code dead-letters the event; a transient one retries it, for
+ * the messages not yet recalled only, which `recalled` keeps). `undefined` for an answer that is not
+ * about the items (a refusal of the call as a whole, no answer): the usual rules read it.
+ */
+function readRecall(
+  request: Extract<TencentRequest, { api: 'group_msg_recall' }>,
+  answer: TencentAnswer,
+  ms: number,
+): CallResult | undefined {
+  if (answer.kind === 'no_answer') return undefined;
+  const topCode = answer.kind === 'ok' ? 0 : answer.code;
+  if (topCode !== 0 && topCode !== RECALL_NOT_FOUND && !Array.isArray(answer.body.RecallRetList))
+    return undefined;
+  const asked = request.body.MsgSeqList.map(({ MsgSeq }) => MsgSeq);
+  const items = recallItemsOf(answer.body, asked, topCode);
+  const recalled = items.done;
+  if (items.failed.length === 0) {
+    const note =
+      items.notFound.length === 0
+        ? undefined
+        : `not found, nothing left to recall (${RECALL_NOT_FOUND}): ${items.notFound.join(', ')}`;
+    return { kind: 'applied', ms: Math.round(ms), recalled, ...(note === undefined ? {} : { note }) };
+  }
+  const classified = items.failed.map((item) => ({ ...item, ...tencentCodeOf(item.code, request.api) }));
+  const worst = classified.find((item) => item.codeClass === 'permanent') ?? classified[0];
+  if (worst === undefined) return undefined;
+  const info = classified
+    .map(({ msgSeq, code, hint }) => `MsgSeq ${msgSeq}: ${code}${hint === undefined ? '' : ` (${hint})`}`)
+    .join('; ');
+  return {
+    kind: 'failed',
+    failure: { failureClass: worst.codeClass, tencentCode: worst.code, info },
+    ms: Math.round(ms),
+    recalled,
+  };
 }

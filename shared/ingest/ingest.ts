@@ -5,6 +5,8 @@ import {
   type ModerationEvent,
   parseStrictJson,
   RESERVED_KEYS,
+  targetFields,
+  targetOf,
   validateEvents,
 } from '../contract/index.ts';
 import {
@@ -25,7 +27,7 @@ import {
   positionOf,
   transitionOf,
 } from '../ledger/index.ts';
-import { messageGroupIdOf, toQueueMessage } from '../queue/index.ts';
+import { messageGroupOfEvent, toQueueMessage } from '../queue/index.ts';
 import { runConcurrently } from '../util/index.ts';
 
 /**
@@ -138,7 +140,7 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
   );
   const entries: QueueEntry[] = events.map((event) => ({
     eventId: event.eventId,
-    messageGroupId: messageGroupIdOf(event.groupId, event.account),
+    messageGroupId: messageGroupOfEvent(event),
     body: JSON.stringify(toQueueMessage(event, receivedAt)),
   }));
   const pathOf = (index: number) => (isEventBatch(payload) ? `events[${index}]` : '(body)');
@@ -186,8 +188,7 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
       {
         eventId: event.eventId,
         action: event.action,
-        groupId: event.groupId,
-        account: event.account,
+        ...targetFields(targetOf(event)),
         ...(webhookId === undefined ? {} : { webhookId }),
       },
     );
@@ -262,8 +263,7 @@ async function recordInLedger(
     const item: LedgerItem = {
       eventId: event.eventId,
       status: 'received',
-      groupId: event.groupId,
-      account: event.account,
+      ...targetFields(targetOf(event)),
       action: event.action,
       fingerprint: event.fingerprint,
       acceptedAt: at,

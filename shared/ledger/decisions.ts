@@ -1,21 +1,26 @@
-import { messageGroupIdOf, type QueueMessage } from '../queue/index.ts';
-import type { FieldDecision, LedgerItem, MemberRecord } from './ledger.ts';
+import { accountMuteFieldsOf, type Target, targetOf } from '../contract/index.ts';
+import { messageGroupOf, type QueueMessage } from '../queue/index.ts';
+import type { DecisionRecord, FieldDecision, LedgerItem } from './ledger.ts';
 
 /**
- * The newest decision about a member stands: pure rules, no I/O. A member's events are ordered by
- * acceptance (their {@link positionOf position}); each event sets some of the member's fields (see
- * {@link fieldsOf}); the ledger keeps, per member, the newest event applied to each field (a
- * `MemberRecord`). Before the consumer calls Tencent for an event, {@link standingOf} compares the two:
- * an event older than the newest applied for every field it sets is superseded, and no call is made.
+ * The newest decision about a target stands: pure rules, no I/O. A target is a member of a group, a
+ * group, or an account (see `targetOf`); its events are ordered by acceptance (their
+ * {@link positionOf position}); each event sets some of the target's fields (see {@link fieldsOf}); the
+ * ledger keeps, per target, the newest event applied to each field (a `DecisionRecord`). Before the
+ * consumer calls Tencent for an event, {@link standingOf} compares the two: an event older than the
+ * newest applied for every field it sets is superseded, and no call is made.
  *
- * Under SQS FIFO a member's events are received one batch at a time, in queue order; what can bring an
+ * Under SQS FIFO a target's events are received one batch at a time, in queue order; what can bring an
  * older event after a newer one is a copy of a finished event, a resend, or a redriven dead letter,
  * and those are what this stops from undoing a newer decision.
  */
 
-/** The key of a member's record in the ledger table: no eventId can take it (eventIds have no `#`). */
-export function memberKeyOf(groupId: string, account: string): string {
-  return `member#${messageGroupIdOf(groupId, account)}`;
+/**
+ * The key of a target's record in the ledger table (`member#`, `group#` or `account#`, then the hash of
+ * its message group): no eventId can take it (eventIds have no `#`).
+ */
+export function recordKeyOf(target: Target): string {
+  return `${target.kind}#${messageGroupOf(target)}`;
 }
 
 /** Digits of an event's index in its request, in a position. */
@@ -51,7 +56,12 @@ export function eventPosition(
   );
 }
 
-/** The member fields an event sets: one per Tencent field, one per custom data key. */
+/**
+ * The fields of its target's record an event decides: a member's fields (one per Tencent field, one
+ * per custom data key, `ban`), a group's `muteAll`, an account's mute scopes. An action that changes no
+ * lasting state (remove, delete_messages, recall, kick) decides none: it is done whenever its turn
+ * comes, and nothing newer can make it stale.
+ */
 export function fieldsOf(message: QueueMessage): string[] {
   switch (message.action) {
     case 'mute':
@@ -65,8 +75,38 @@ export function fieldsOf(message: QueueMessage): string[] {
       return ['nameCard'];
     case 'set_member_data':
       return Object.keys(message.data).map((key) => `data.${key}`);
+    case 'ban':
+    case 'unban':
+      return ['ban'];
+    case 'mute_all':
+    case 'unmute_all':
+      return ['muteAll'];
+    case 'mute_account':
+    case 'unmute_account':
+      return accountMuteFieldsOf(message.scope);
+    case 'remove':
+    case 'delete_messages':
+    case 'recall':
+    case 'kick':
+      return [];
   }
 }
+
+/** The end a timed event records with its decision (see `FieldDecision.until`), if it has one. */
+export function untilOf(message: QueueMessage): string | undefined {
+  switch (message.action) {
+    case 'mute':
+    case 'mute_account':
+      return message.muteUntil;
+    case 'ban':
+      return message.banUntil;
+    default:
+      return undefined;
+  }
+}
+
+/** The key of a message's target's record. */
+export const recordKeyOfMessage = (message: QueueMessage): string => recordKeyOf(targetOf(message));
 
 /** Where an event stands against its member's record. */
 export type Standing =
@@ -90,7 +130,7 @@ export function standingOf(
   eventId: string,
   position: string,
   fields: readonly string[],
-  record: Pick<MemberRecord, 'fields'> | undefined,
+  record: Pick<DecisionRecord, 'fields'> | undefined,
 ): Standing {
   const newer: FieldDecision[] = [];
   const apply: string[] = [];
@@ -113,11 +153,11 @@ export function standingOf(
 
 /** A record with `decision` recorded for `fields` (where it is newer), as the store records it. */
 export function withDecision(
-  record: MemberRecord,
+  record: DecisionRecord,
   fields: readonly string[],
   decision: FieldDecision,
-): { record: MemberRecord; newer: string[] } {
-  const next: MemberRecord = { ...record, fields: { ...record.fields } };
+): { record: DecisionRecord; newer: string[] } {
+  const next: DecisionRecord = { ...record, fields: { ...record.fields } };
   const newer: string[] = [];
   for (const field of fields) {
     const current = next.fields[field];
@@ -128,15 +168,20 @@ export function withDecision(
 }
 
 /**
- * Whether the member's record shows a mute that is still running at `nowMs` (a mute decision whose end
- * is later, or permanent). A newer mute whose own end has passed must then unmute: its decision, that
- * the member is muted no longer, stands over the older, longer one.
+ * A timed decision among `fields` of the target's record that still runs at `nowMs` (a mute, a ban or
+ * an account-wide mute whose end is later, or permanent). A newer one whose own end has passed must
+ * then undo it: its decision, that the target is muted (banned) no longer, stands over the older,
+ * longer one.
  */
-export function muteRunning(
-  record: Pick<MemberRecord, 'fields'> | undefined,
+export function runningDecision(
+  record: Pick<DecisionRecord, 'fields'> | undefined,
+  fields: readonly string[],
   nowMs: number,
 ): FieldDecision | undefined {
-  const decision = record?.fields.mute;
-  if (decision?.muteUntil === undefined) return undefined;
-  return decision.muteUntil === 'permanent' || Date.parse(decision.muteUntil) > nowMs ? decision : undefined;
+  for (const field of fields) {
+    const decision = record?.fields[field];
+    if (decision?.until === undefined) continue;
+    if (decision.until === 'permanent' || Date.parse(decision.until) > nowMs) return decision;
+  }
+  return undefined;
 }

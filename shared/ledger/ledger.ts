@@ -4,7 +4,8 @@ import { BridgeError } from '../errors/index.ts';
 
 /**
  * The event ledger: one durable record per event, keyed by `eventId`, that says what became of it, and
- * one record per member with the newest decision applied to each of its fields (`decisions.ts`).
+ * one record per target (a member, a group, an account) with the newest decision applied to each of its
+ * fields (`decisions.ts`).
  * The ingest records each event before enqueueing it (and answers a resend as a duplicate for the whole
  * retention); the consumer counts real attempts in it and records every outcome before acknowledging a
  * message; `npm run dlq -- redrive` marks the dead letters it sends back; `GET /v1/events/{eventId}`
@@ -27,7 +28,7 @@ export const LEDGER_STATUSES = [
   'applied',
   /** A mute whose end had passed: nothing was left to apply. */
   'expired',
-  /** A newer event about the same member and field was applied first: not applied (`supersededBy`). */
+  /** A newer event about the same target and field was applied first: not applied (`supersededBy`). */
   'superseded',
   /** Moved to the dead-letter queue (`lastError` says why). */
   'dead_lettered',
@@ -75,8 +76,8 @@ export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 export const publicLedgerItemSchema = z.object({
   eventId: z.string(),
   status: z.enum(LEDGER_STATUSES),
-  groupId: z.string(),
-  account: z.string(),
+  groupId: z.string().optional().describe('The group, for an action about a member or a group.'),
+  account: z.string().optional().describe('The account, for an action about a member or an account.'),
   action: z.enum(ACTIONS),
   acceptedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -89,7 +90,13 @@ export const publicLedgerItemSchema = z.object({
     .string()
     .optional()
     .describe(
-      'For a superseded event: the eventId of the newer event about the same member and field that was applied first.',
+      'For a superseded event: the eventId of the newer event about the same target (member, group or account) and field that was applied first.',
+    ),
+  recalled: z
+    .array(z.int().min(1))
+    .optional()
+    .describe(
+      'For a recall: the sequence numbers done so far (recalled, or found gone); a retry sends only the others.',
     ),
   history: z
     .array(historyEntrySchema)
@@ -105,7 +112,7 @@ export interface LedgerItem extends PublicLedgerItem {
   /** When the item expires (DynamoDB TTL), epoch seconds: the retention after its last change. */
   expiresAt: number;
   /**
-   * Where the event stands in its member's order: the order the bridge accepted events in (see
+   * Where the event stands in its target's order: the order the bridge accepted events in (see
    * `positionOf` in `decisions.ts`). Absent on items written before positions were recorded.
    */
   position?: string;
@@ -140,7 +147,10 @@ export interface LedgerWrite {
   expiresAt: number;
   /** Fields set by this transition; those not given keep their value, but for `nextAttemptAt`, which is removed. */
   set: Partial<
-    Pick<LedgerItem, 'lastError' | 'nextAttemptAt' | 'appliedAt' | 'deadLetteredAt' | 'supersededBy'>
+    Pick<
+      LedgerItem,
+      'lastError' | 'nextAttemptAt' | 'appliedAt' | 'deadLetteredAt' | 'supersededBy' | 'recalled'
+    >
   >;
   /** The item's identity, to create it when the ledger has none (`read` undefined). */
   base?: Pick<LedgerItem, 'groupId' | 'account' | 'action' | 'fingerprint' | 'acceptedAt' | 'position'>;
@@ -164,33 +174,40 @@ export class LedgerUnavailableError extends BridgeError {
   }
 }
 
-/** The newest decision applied to one field of a member: which event, and where it stands in the order. */
+/** The newest decision applied to one field of a target: which event, and where it stands in the order. */
 export interface FieldDecision {
   /** The event's position (see `positionOf` in `decisions.ts`). */
   position: string;
   eventId: string;
   /** When it was recorded. */
   at: string;
-  /** For the `mute` field: when the mute ends (ISO 8601, or `permanent`); absent for an unmute. */
-  muteUntil?: string;
+  /**
+   * For a timed decision (a mute, a ban, an account-wide mute): when it ends (ISO 8601, or
+   * `permanent`); absent for the decision that undoes one (an unmute, an unban).
+   */
+  until?: string;
 }
 
 /**
- * A member's record in the ledger: for each field (role, mute, message flag, name card, each custom
- * data key), the newest decision applied. Kept in the event table under a key no eventId can take.
+ * A target's record in the ledger: for each field the newest decision applied. A member's fields are
+ * `role`, `mute`, `msgFlag`, `nameCard`, `data.<key>` and `ban`; a group's `muteAll`; an account's
+ * `mute.groups` and `mute.direct` (see `fieldsOf` in `decisions.ts`). Kept in the event table under a
+ * key no eventId can take (see `recordKeyOf`).
  */
-export interface MemberRecord {
+export interface DecisionRecord {
   key: string;
-  groupId: string;
-  account: string;
-  /** By field name (`role`, `mute`, `msgFlag`, `nameCard`, `data.<key>`). */
+  /** The target's group, for a member or a group. */
+  groupId?: string;
+  /** The target's account, for a member or an account. */
+  account?: string;
+  /** By field name. */
   fields: Record<string, FieldDecision>;
 }
 
 /** What became of {@link LedgerStore.recordDecision}. */
 export interface DecisionRecorded {
   /** The record as it now is. */
-  record: MemberRecord;
+  record: DecisionRecord;
   /** Fields where a newer decision was recorded already, and so was kept. */
   newer: string[];
 }
@@ -208,14 +225,14 @@ export interface LedgerStore {
   create(item: LedgerItem): Promise<'created' | 'exists'>;
   /** Writes a transition if the table allows it and the item is still as read (see {@link LedgerWrite}). */
   transition(eventId: string, write: LedgerWrite): Promise<TransitionResult>;
-  /** Member records by key (strongly consistent); keys without a record are absent from the map. */
-  getMembers(keys: readonly string[]): Promise<Map<string, MemberRecord>>;
+  /** Decision records by key (strongly consistent); keys without a record are absent from the map. */
+  getRecords(keys: readonly string[]): Promise<Map<string, DecisionRecord>>;
   /**
-   * Records `decision` as the newest of each of `fields` of a member, except where the record holds a
+   * Records `decision` as the newest of each of `fields` of a target, except where the record holds a
    * decision with a later position (kept, and listed in `newer`); creates the record when there is none.
    */
   recordDecision(
-    member: Pick<MemberRecord, 'key' | 'groupId' | 'account'>,
+    target: Pick<DecisionRecord, 'key' | 'groupId' | 'account'>,
     fields: readonly string[],
     decision: FieldDecision,
     expiresAt: number,

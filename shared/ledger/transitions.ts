@@ -133,8 +133,8 @@ export function applyWrite(eventId: string, current: LedgerItem | undefined, wri
   const previous = current ?? {
     eventId,
     status: write.to,
-    groupId: write.base?.groupId ?? '',
-    account: write.base?.account ?? '',
+    ...(write.base?.groupId === undefined ? {} : { groupId: write.base.groupId }),
+    ...(write.base?.account === undefined ? {} : { account: write.base.account }),
     action: write.base?.action ?? 'unmute',
     fingerprint: write.base?.fingerprint ?? '',
     acceptedAt: write.base?.acceptedAt ?? write.at,

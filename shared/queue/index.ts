@@ -1,2 +1,3 @@
+export * from './calls.ts';
 export * from './dead-letter.ts';
 export * from './message.ts';

@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { MAX_MUTE_SECONDS, type ModerationEvent, MSG_FLAGS } from '../contract/index.ts';
+import {
+  MAX_MUTE_SECONDS,
+  MAX_RECALL_SEQS,
+  type ModerationEvent,
+  MSG_FLAGS,
+  MUTE_SCOPES,
+  type Target,
+  targetOf,
+} from '../contract/index.ts';
 import { MessageFormatError } from '../errors/index.ts';
-import type { MuteApi } from '../settings/index.ts';
-import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody } from '../tencent/index.ts';
 
 /**
  * The queue message: everything the consumer needs to apply one event, versioned (`v`) so that a
@@ -38,57 +44,154 @@ const messageV1 = z.discriminatedUnion('action', [
   z.strictObject({ ...base, action: z.literal('set_member_data'), data: z.record(z.string(), z.string()) }),
 ]);
 
-/** Version 1 of the queue message. */
-export type QueueMessage = z.infer<typeof messageV1>;
+/** Version 1 of the queue message: the six actions about a member's fields. */
+export type QueueMessageV1 = z.infer<typeof messageV1>;
 
-/** Builds the queue message of a validated event. */
+const headerV2 = {
+  v: z.literal(2),
+  eventId: z.string().min(1),
+  occurredAt: isoDate,
+  receivedAt: isoDate,
+  reason: z.string().optional(),
+};
+const memberV2 = { ...headerV2, groupId: z.string().min(1), account: z.string().min(1) };
+const groupV2 = { ...headerV2, groupId: z.string().min(1) };
+const accountV2 = { ...headerV2, account: z.string().min(1) };
+/** An absolute end, so that a replay never extends it; `permanent` for Tencent's 4294967295. */
+const until = z.union([isoDate, z.literal('permanent')]);
+
+/**
+ * Version 2 of the queue message: the moderation actions beyond a member's fields, each with the fields
+ * of its target (a member, a group, or an account). Version 1 messages are still written for the six
+ * actions it knows, so that a consumer rolled back can read them.
+ */
+const messageV2 = z.discriminatedUnion('action', [
+  z.strictObject({ ...memberV2, action: z.literal('remove'), silent: z.boolean() }),
+  z.strictObject({
+    ...memberV2,
+    action: z.literal('ban'),
+    durationSeconds: z.number().int().min(1).max(MAX_MUTE_SECONDS),
+    banUntil: until,
+  }),
+  z.strictObject({ ...memberV2, action: z.literal('unban') }),
+  z.strictObject({ ...memberV2, action: z.literal('delete_messages') }),
+  z.strictObject({ ...groupV2, action: z.literal('mute_all') }),
+  z.strictObject({ ...groupV2, action: z.literal('unmute_all') }),
+  z.strictObject({
+    ...groupV2,
+    action: z.literal('recall'),
+    msgSeqs: z.array(z.number().int().min(1)).min(1).max(MAX_RECALL_SEQS),
+  }),
+  z.strictObject({
+    ...accountV2,
+    action: z.literal('mute_account'),
+    durationSeconds: z.number().int().min(1).max(MAX_MUTE_SECONDS),
+    muteUntil: until,
+    scope: z.enum(MUTE_SCOPES),
+  }),
+  z.strictObject({ ...accountV2, action: z.literal('unmute_account'), scope: z.enum(MUTE_SCOPES) }),
+  z.strictObject({ ...accountV2, action: z.literal('kick') }),
+]);
+
+/** Version 2 of the queue message. */
+export type QueueMessageV2 = z.infer<typeof messageV2>;
+
+/** A queue message of any version the consumer reads. */
+export type QueueMessage = QueueMessageV1 | QueueMessageV2;
+
+/** The absolute end of something that lasts `durationSeconds` from `occurredAt`, or `permanent`. */
+const endOf = (event: { occurredAt: Date; durationSeconds: number }): string =>
+  event.durationSeconds === MAX_MUTE_SECONDS
+    ? 'permanent'
+    : new Date(event.occurredAt.getTime() + event.durationSeconds * 1000).toISOString();
+
+/** Builds the queue message of a validated event: version 1 for the actions it knows, else version 2. */
 export function toQueueMessage(event: ModerationEvent, receivedAt: Date): QueueMessage {
   const header = {
-    v: 1 as const,
     eventId: event.eventId,
-    groupId: event.groupId,
-    account: event.account,
     occurredAt: event.occurredAt.toISOString(),
     receivedAt: receivedAt.toISOString(),
     ...(event.reason === undefined ? {} : { reason: event.reason }),
   };
+  const v1 = { v: 1 as const, ...header };
+  const v2 = { v: 2 as const, ...header };
   switch (event.action) {
     case 'mute':
       return {
-        ...header,
+        ...v1,
+        groupId: event.groupId,
+        account: event.account,
         action: 'mute',
         durationSeconds: event.durationSeconds,
-        muteUntil:
-          event.durationSeconds === MAX_MUTE_SECONDS
-            ? 'permanent'
-            : new Date(event.occurredAt.getTime() + event.durationSeconds * 1000).toISOString(),
+        muteUntil: endOf(event),
       };
     case 'unmute':
-      return { ...header, action: 'unmute' };
+      return { ...v1, groupId: event.groupId, account: event.account, action: 'unmute' };
     case 'set_role':
-      return { ...header, action: 'set_role', role: event.role };
+      return { ...v1, groupId: event.groupId, account: event.account, action: 'set_role', role: event.role };
     case 'set_msg_flag':
-      return { ...header, action: 'set_msg_flag', msgFlag: event.msgFlag };
+      return {
+        ...v1,
+        groupId: event.groupId,
+        account: event.account,
+        action: 'set_msg_flag',
+        msgFlag: event.msgFlag,
+      };
     case 'set_name_card':
-      return { ...header, action: 'set_name_card', nameCard: event.nameCard };
+      return {
+        ...v1,
+        groupId: event.groupId,
+        account: event.account,
+        action: 'set_name_card',
+        nameCard: event.nameCard,
+      };
     case 'set_member_data':
-      return { ...header, action: 'set_member_data', data: event.data };
+      return {
+        ...v1,
+        groupId: event.groupId,
+        account: event.account,
+        action: 'set_member_data',
+        data: event.data,
+      };
+    case 'remove':
+      return {
+        ...v2,
+        groupId: event.groupId,
+        account: event.account,
+        action: 'remove',
+        silent: event.silent ?? false,
+      };
+    case 'ban':
+      return {
+        ...v2,
+        groupId: event.groupId,
+        account: event.account,
+        action: 'ban',
+        durationSeconds: event.durationSeconds,
+        banUntil: endOf(event),
+      };
+    case 'unban':
+    case 'delete_messages':
+      return { ...v2, groupId: event.groupId, account: event.account, action: event.action };
+    case 'mute_all':
+    case 'unmute_all':
+      return { ...v2, groupId: event.groupId, action: event.action };
+    case 'recall':
+      return { ...v2, groupId: event.groupId, action: 'recall', msgSeqs: event.msgSeqs };
+    case 'mute_account':
+      return {
+        ...v2,
+        account: event.account,
+        action: 'mute_account',
+        durationSeconds: event.durationSeconds,
+        muteUntil: endOf(event),
+        scope: event.scope ?? 'all',
+      };
+    case 'unmute_account':
+      return { ...v2, account: event.account, action: 'unmute_account', scope: event.scope ?? 'all' };
+    case 'kick':
+      return { ...v2, account: event.account, action: 'kick' };
   }
-}
-
-/** A mute's message as the unmute of the same member, with the same identity (for a mute whose end passed). */
-export function asUnmute(message: QueueMessage): QueueMessage {
-  const { v, eventId, groupId, account, occurredAt, receivedAt, reason } = message;
-  return {
-    v,
-    eventId,
-    groupId,
-    account,
-    occurredAt,
-    receivedAt,
-    ...(reason === undefined ? {} : { reason }),
-    action: 'unmute',
-  };
 }
 
 /**
@@ -103,10 +206,10 @@ export function parseQueueMessage(body: string): QueueMessage {
     throw new MessageFormatError('queue message is not JSON', { cause: error });
   }
   const version = typeof json === 'object' && json !== null && 'v' in json ? json.v : undefined;
-  if (version !== 1) {
+  if (version !== 1 && version !== 2) {
     throw new MessageFormatError(`unsupported queue message version ${JSON.stringify(version) ?? 'none'}`);
   }
-  const result = messageV1.safeParse(json);
+  const result = (version === 1 ? messageV1 : messageV2).safeParse(json);
   if (!result.success) {
     const detail = result.error.issues.map(
       (issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`,
@@ -117,102 +220,32 @@ export function parseQueueMessage(body: string): QueueMessage {
 }
 
 /**
+ * The SQS FIFO message group of a target: one member's (group's, account's) events apply in order,
+ * different ones in parallel; a member's group is never a group's or an account's. Ids may hold
+ * characters SQS does not allow in a group id, so they are hashed. A member's is as it always was (a
+ * queue holding messages from before targets had kinds keeps their order); a group's and an account's
+ * start with a tab, which no id can hold, so no two kinds share one.
+ */
+export function messageGroupOf(target: Target): string {
+  switch (target.kind) {
+    case 'member':
+      return messageGroupIdOf(target.groupId, target.account);
+    case 'group':
+      return createHash('sha256').update(`\tgroup\t${target.groupId}`).digest('hex');
+    case 'account':
+      return createHash('sha256').update(`\taccount\t${target.account}`).digest('hex');
+  }
+}
+
+/** The message group of an event or a message (see {@link messageGroupOf}). */
+export const messageGroupOfEvent = (event: ModerationEvent | QueueMessage): string =>
+  messageGroupOf(targetOf(event));
+
+/**
  * The SQS FIFO message group of a member: one member's events apply in order, different members in
  * parallel. Group IDs may hold characters SQS does not allow in a group id, so the pair is hashed.
  */
 export function messageGroupIdOf(groupId: string, account: string): string {
   // A newline cannot occur in either id (both are printable ASCII), so the pair is unambiguous.
   return createHash('sha256').update(`${groupId}\n${account}`).digest('hex');
-}
-
-/**
- * A Tencent call the consumer should make for a message: which API (`modify_group_member_info` or
- * `forbid_send_msg`) and its body. A timed mute carries its stored end (`muteUntilMs`): its `MuteTime` is worked out
- * again when the call goes out ({@link atCallTime}).
- */
-export type TencentRequest =
-  | { kind: 'call'; api: 'modify_group_member_info'; body: ModifyGroupMemberInfoBody; muteUntilMs?: number }
-  | { kind: 'call'; api: 'forbid_send_msg'; body: ForbidSendMsgBody; muteUntilMs?: number };
-
-/**
- * The request as it goes out at `nowMs`: a timed mute's `MuteTime` is the seconds left until its
- * stored end at that moment (the call may have waited for the pacer, for a split or for a renewal since
- * it was planned), or `expired` when none is left. Other requests go out as they are.
- */
-export function atCallTime(request: TencentRequest, nowMs: number): TencentRequest | 'expired' {
-  if (request.muteUntilMs === undefined) return request;
-  const remaining = Math.ceil((request.muteUntilMs - nowMs) / 1000);
-  if (remaining <= 0) return 'expired';
-  const MuteTime = Math.min(remaining, MAX_MUTE_SECONDS);
-  return request.api === 'forbid_send_msg'
-    ? { ...request, body: { ...request.body, MuteTime } }
-    : { ...request, body: { ...request.body, MuteTime } };
-}
-
-const MODIFY = 'modify_group_member_info';
-
-/** What the consumer should do with a message now. */
-export type EventCall = TencentRequest | { kind: 'expired'; muteUntil: string };
-
-/**
- * Maps a queue message to its Tencent call: the `modify_group_member_info` body (`GroupId`,
- * `Member_Account` and exactly the one field the action sets), or with `muteApi` `forbid_send_msg`,
- * for a mute or an unmute, the `forbid_send_msg` body of the one account. A mute sends the seconds left
- * until its stored end, so a late or replayed event never extends it; one whose end has passed needs
- * no call.
- *
- * @param nowMs - the current time, in epoch milliseconds
- * @param muteApi - the API of mutes and unmutes (`MUTE_API`)
- * @param fields - the member fields to set (see `fieldsOf`), when a newer event set some of them: a
- *   `set_member_data` call then carries only these keys. @default all of the event's
- */
-export function toTencentCall(
-  message: QueueMessage,
-  nowMs: number,
-  muteApi: MuteApi = 'modify_group_member_info',
-  fields?: readonly string[],
-): EventCall {
-  const target = { GroupId: message.groupId, Member_Account: message.account };
-  const muteCall = (MuteTime: number, muteUntilMs?: number): TencentRequest => {
-    const until = muteUntilMs === undefined ? {} : { muteUntilMs };
-    return muteApi === 'forbid_send_msg'
-      ? {
-          kind: 'call',
-          api: 'forbid_send_msg',
-          body: { GroupId: message.groupId, Members_Account: [message.account], MuteTime },
-          ...until,
-        }
-      : { kind: 'call', api: 'modify_group_member_info', body: { ...target, MuteTime }, ...until };
-  };
-  switch (message.action) {
-    case 'mute': {
-      if (message.muteUntil === 'permanent') return muteCall(MAX_MUTE_SECONDS);
-      const muteUntilMs = Date.parse(message.muteUntil);
-      const call = atCallTime(muteCall(0, muteUntilMs), nowMs);
-      return call === 'expired' ? { kind: 'expired', muteUntil: message.muteUntil } : call;
-    }
-    case 'unmute':
-      return muteCall(0);
-    case 'set_role':
-      return {
-        kind: 'call',
-        api: MODIFY,
-        body: { ...target, Role: message.role === 'admin' ? 'Admin' : 'Member' },
-      };
-    case 'set_msg_flag':
-      return { kind: 'call', api: MODIFY, body: { ...target, MsgFlag: message.msgFlag } };
-    case 'set_name_card':
-      return { kind: 'call', api: MODIFY, body: { ...target, NameCard: message.nameCard } };
-    case 'set_member_data':
-      return {
-        kind: 'call',
-        api: MODIFY,
-        body: {
-          ...target,
-          AppMemberDefinedData: Object.entries(message.data)
-            .filter(([key]) => fields === undefined || fields.includes(`data.${key}`))
-            .map(([Key, Value]) => ({ Key, Value })),
-        },
-      };
-  }
 }

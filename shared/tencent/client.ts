@@ -43,16 +43,99 @@ export interface ForbidSendMsgBody {
   MuteTime: number;
 }
 
+/**
+ * The request body of `delete_group_member`: at most {@link MAX_ACCOUNTS_PER_CALL}`.delete_group_member`
+ * accounts; `Silence: 1` removes without the removal notice; `Reason` is shown in it.
+ */
+export interface DeleteGroupMemberBody {
+  GroupId: string;
+  MemberToDel_Account: string[];
+  Silence?: 1;
+  Reason?: string;
+}
+
+/** The request body of `ban_group_member`: `Duration` seconds (uint32), `Description` at most 1,000 bytes. */
+export interface BanGroupMemberBody {
+  GroupId: string;
+  Members_Account: string[];
+  Duration: number;
+  Description?: string;
+}
+
+/** The request body of `unban_group_member`. */
+export interface UnbanGroupMemberBody {
+  GroupId: string;
+  Members_Account: string[];
+}
+
+/** The request body of `modify_group_base_info`, for muting the whole group (`MuteAllMember`). */
+export interface ModifyGroupBaseInfoBody {
+  GroupId: string;
+  MuteAllMember: 'On' | 'Off';
+}
+
+/** The request body of `group_msg_recall`: at most 10 messages; `Reason` at most 100 bytes. */
+export interface GroupMsgRecallBody {
+  GroupId: string;
+  MsgSeqList: { MsgSeq: number }[];
+  Reason?: string;
+}
+
+/** The request body of `delete_group_msg_by_sender`: the sender's messages among the group's last 1,000. */
+export interface DeleteGroupMsgBySenderBody {
+  GroupId: string;
+  Sender_Account: string;
+}
+
+/**
+ * The request body of `setnospeaking`: seconds the account may not send one-to-one (`C2C...`) and group
+ * (`Groupmsg...`) messages; at least one; 0 unmutes, 4294967295 is permanent.
+ */
+export interface SetNoSpeakingBody {
+  Set_Account: string;
+  C2CmsgNospeakingTime?: number;
+  GroupmsgNospeakingTime?: number;
+}
+
+/** The request body of `kick`: the account whose sessions end (`UserID`, not the older `Identifier`). */
+export interface KickBody {
+  UserID: string;
+}
+
 /** The Tencent REST APIs the bridge calls, by name, with their paths below the region's domain. */
 export const TENCENT_API_PATHS = {
   modify_group_member_info: MODIFY_GROUP_MEMBER_INFO_PATH,
   forbid_send_msg: FORBID_SEND_MSG_PATH,
+  delete_group_member: '/v4/group_open_http_svc/delete_group_member',
+  ban_group_member: '/v4/group_open_http_svc/ban_group_member',
+  unban_group_member: '/v4/group_open_http_svc/unban_group_member',
+  modify_group_base_info: '/v4/group_open_http_svc/modify_group_base_info',
+  group_msg_recall: '/v4/group_open_http_svc/group_msg_recall',
+  delete_group_msg_by_sender: '/v4/group_open_http_svc/delete_group_msg_by_sender',
+  setnospeaking: '/v4/openconfigsvr/setnospeaking',
+  kick: '/v4/im_open_login_svc/kick',
+} as const;
+
+/** Most accounts one call of each API that takes several may carry, as Tencent documents it. */
+export const MAX_ACCOUNTS_PER_CALL = {
+  forbid_send_msg: FORBID_SEND_MSG_MAX_ACCOUNTS,
+  delete_group_member: 100,
+  ban_group_member: 20,
+  unban_group_member: 20,
 } as const;
 
 /** One Tencent call: which API, with its body as Tencent documents it. */
 export type TencentCall =
   | { api: 'modify_group_member_info'; body: ModifyGroupMemberInfoBody }
-  | { api: 'forbid_send_msg'; body: ForbidSendMsgBody };
+  | { api: 'forbid_send_msg'; body: ForbidSendMsgBody }
+  | { api: 'delete_group_member'; body: DeleteGroupMemberBody }
+  | { api: 'ban_group_member'; body: BanGroupMemberBody }
+  | { api: 'unban_group_member'; body: UnbanGroupMemberBody }
+  | { api: 'modify_group_base_info'; body: ModifyGroupBaseInfoBody }
+  | { api: 'group_msg_recall'; body: GroupMsgRecallBody }
+  | { api: 'delete_group_msg_by_sender'; body: DeleteGroupMsgBySenderBody }
+  | { api: 'setnospeaking'; body: SetNoSpeakingBody }
+  | { api: 'kick'; body: KickBody };
 
 /** A Tencent API's name. */
 export type TencentApiName = TencentCall['api'];
@@ -138,7 +221,7 @@ export class HttpTencentApi implements TencentApi {
   }
 
   call(request: TencentCall, credentials: TencentCredentials): Promise<TencentAnswer> {
-    return this.post(TENCENT_API_PATHS[request.api], request.body, credentials);
+    return this.post(request.api, request.body, credentials);
   }
 
   /** Closes the kept-alive connections (tests and benchmarks; a Lambda container just ends). */
@@ -148,7 +231,12 @@ export class HttpTencentApi implements TencentApi {
   }
 
   /** One call: every API shares the URL parameters, the UserSig, the answer format and the failover. */
-  private async post(path: string, body: object, credentials: TencentCredentials): Promise<TencentAnswer> {
+  private async post(
+    api: TencentApiName,
+    body: object,
+    credentials: TencentCredentials,
+  ): Promise<TencentAnswer> {
+    const path = TENCENT_API_PATHS[api];
     const query = new URLSearchParams({
       sdkappid: String(credentials.sdkAppId),
       identifier: credentials.identifier,
@@ -173,7 +261,7 @@ export class HttpTencentApi implements TencentApi {
       });
       if (outcome.kind !== 'not_connected') {
         this.preference.connected(endpoint);
-        return readAnswer(outcome, this.timeoutMs);
+        return readAnswer(outcome, this.timeoutMs, api);
       }
       this.preference.notConnected(endpoint);
       failures.push(`${hostOf(endpoint)}: ${outcome.reason}`);
@@ -192,10 +280,18 @@ export class HttpTencentApi implements TencentApi {
   }
 }
 
+/**
+ * APIs whose documented answer has no `ActionStatus` (`setnospeaking`'s sample is `{ErrorCode,
+ * ErrorInfo}` only): for them `ErrorCode` 0 alone is success, while an `ActionStatus` other than OK is
+ * still a refusal.
+ */
+const WITHOUT_ACTION_STATUS: ReadonlySet<TencentApiName> = new Set(['setnospeaking']);
+
 /** What an answer (or its absence) says. */
 function readAnswer(
   outcome: Exclude<SendOutcome, { kind: 'not_connected' }>,
   timeoutMs: number,
+  api: TencentApiName,
 ): TencentAnswer {
   if (outcome.kind === 'no_answer') {
     return outcome.timedOut
@@ -230,7 +326,9 @@ function readAnswer(
       httpStatus: status,
     };
   }
-  if (answer.ErrorCode !== 0 || answer.ActionStatus !== 'OK') {
+  const statusOk =
+    answer.ActionStatus === 'OK' || (answer.ActionStatus === undefined && WITHOUT_ACTION_STATUS.has(api));
+  if (answer.ErrorCode !== 0 || !statusOk) {
     const info = typeof answer.ErrorInfo === 'string' ? answer.ErrorInfo : '';
     return { kind: 'refused', code: answer.ErrorCode, info, body: answer };
   }

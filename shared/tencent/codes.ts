@@ -1,8 +1,12 @@
+import type { TencentApiName } from './client.ts';
+
 /**
  * What each Tencent error code says about a failed call. The classes come from the API's page and the
  * public error table (see the team's Tencent reference, `shared/tencent/REFERENCE.md`); the retry
- * policy (`FAILURE_RULES` in `shared/consumer/policy.ts`) turns a class into a decision. An unknown code is transient, so
- * that nothing is dead-lettered on a guess.
+ * policy (`FAILURE_RULES` in `shared/consumer/policy.ts`) turns a class into a decision. One table
+ * holds every API's codes: the codes common to every API ({@link TENCENT_CODE_CLASSES}), and what a code
+ * means for one API in particular ({@link API_CODES}), with what to tell the operator. An unknown code
+ * is transient, so that nothing is dead-lettered on a guess, except where an API says otherwise.
  */
 
 /** What a Tencent code says about the call that got it. */
@@ -68,13 +72,100 @@ export const TENCENT_CODE_CLASSES = {
  */
 export const FORBID_SEND_MSG_CODES = [10002, 10003, 10004, 10007, 10010, 10015] as const;
 
+/** What a code means for one API, when it is not (only) what the common table says. */
+export interface ApiCode {
+  codeClass: TencentCodeClass;
+  /** What the operator should know or do instead, added to the dead letter's reason. */
+  hint?: string;
+}
+
+/** What an API's codes mean beyond the common table, and what its unknown codes are. */
+export interface ApiCodes {
+  /** Codes of this API that mean something of their own, or that only this API answers. */
+  codes?: Readonly<Record<number, ApiCode>>;
+  /** The class of a code neither table knows, for this API. @default `transient` */
+  unknown?: ApiCode;
+}
+
+/** The hint of a ban refused for a reason no table knows: the edition and the console switch. */
+export const BAN_SWITCH_HINT =
+  'banning needs the Pro, Pro Plus or Enterprise edition (Ultimate or Enterprise on the China site) and the console switch Feature configuration > Group configuration > Group feature configuration > "Group member banning"';
+
+/**
+ * The per-API part of the code table (the team's Tencent reference, "Moderation APIs", lists each
+ * API's documented codes):
+ * - `delete_group_member`: 10004 is what an AVChatRoom group answers, which cannot remove members;
+ * - `ban_group_member`: the code of "this app's edition or console switch does not allow bans" is
+ *   undocumented, so any code the common table does not know is permanent, with the switch to check;
+ * - `group_msg_recall`: 10031 (past the time limit), 10032 (cannot be recalled) and 10033 (the group
+ *   type cannot recall) are permanent; 10030 (not found) is no failure at all (`recallItemsOf`);
+ * - `setnospeaking`: its own 130001-130008 are malformed requests, 130014 is a system error;
+ * - `kick`: 70107 is an account that was never imported (nothing to kick), 70403 an identifier that is
+ *   not an admin (the deployment's), 70169 and 70500 (in the common table) are retried.
+ */
+export const API_CODES: Readonly<Partial<Record<TencentApiName, ApiCodes>>> = {
+  delete_group_member: {
+    codes: {
+      10004: {
+        codeClass: 'permanent',
+        hint: 'an AVChatRoom group cannot remove members (delete_group_member answers 10004 there): use ban, or mute, instead',
+      },
+    },
+  },
+  ban_group_member: { unknown: { codeClass: 'permanent', hint: BAN_SWITCH_HINT } },
+  group_msg_recall: {
+    codes: {
+      10031: { codeClass: 'permanent', hint: 'the message is past the time limit to recall it' },
+      10032: { codeClass: 'permanent', hint: 'this message cannot be recalled' },
+      10033: {
+        codeClass: 'permanent',
+        hint: 'this group type cannot recall messages: use delete_messages for a sender',
+      },
+    },
+  },
+  setnospeaking: {
+    codes: {
+      130001: { codeClass: 'permanent' },
+      130004: { codeClass: 'permanent' },
+      130005: { codeClass: 'permanent' },
+      130006: { codeClass: 'permanent' },
+      130007: { codeClass: 'permanent' },
+      130008: { codeClass: 'permanent' },
+      130014: { codeClass: 'transient' },
+    },
+  },
+  kick: {
+    codes: {
+      70107: {
+        codeClass: 'permanent',
+        hint: 'the account was never imported, so it has no session to end: nothing to kick (check the account id)',
+      },
+      70403: { codeClass: 'deployment_fault', hint: 'kick needs an App admin identifier' },
+    },
+  },
+};
+
 const CLASS_OF = new Map<number, TencentCodeClass>(
   (Object.entries(TENCENT_CODE_CLASSES) as [TencentCodeClass, readonly number[]][]).flatMap(
     ([codeClass, codes]) => codes.map((code): [number, TencentCodeClass] => [code, codeClass]),
   ),
 );
 
-/** Classifies a Tencent `ErrorCode` (not 0). */
-export function classifyTencentCode(code: number): TencentCodeClass {
-  return CLASS_OF.get(code) ?? 'transient';
+/**
+ * What a Tencent `ErrorCode` (not 0) means for a call of `api`: the API's own meaning first
+ * ({@link API_CODES}), then the common table, then the API's class of unknown codes (transient unless
+ * it says otherwise).
+ */
+export function tencentCodeOf(code: number, api?: TencentApiName): ApiCode {
+  const own = api === undefined ? undefined : API_CODES[api];
+  const specific = own?.codes?.[code];
+  if (specific !== undefined) return specific;
+  const common = CLASS_OF.get(code);
+  if (common !== undefined) return { codeClass: common };
+  return own?.unknown ?? { codeClass: 'transient' };
+}
+
+/** Classifies a Tencent `ErrorCode` (not 0), for a call of `api` (see {@link tencentCodeOf}). */
+export function classifyTencentCode(code: number, api?: TencentApiName): TencentCodeClass {
+  return tencentCodeOf(code, api).codeClass;
 }

@@ -90,10 +90,24 @@ async function scenario(store: LedgerStore) {
   answers.older = await store.recordDecision(
     member,
     ['role', 'mute'],
-    { ...decision('p1', 'e1'), muteUntil: 'permanent' },
+    { ...decision('p1', 'e1'), until: 'permanent' },
     1_800_000_001,
   );
-  answers.members = Object.fromEntries(await store.getMembers(['member#m1', 'member#none']));
+  await store.recordDecision(
+    { key: 'group#g1', groupId: 'g1' },
+    ['muteAll'],
+    decision('p3', 'e3'),
+    1_800_000_002,
+  );
+  await store.recordDecision(
+    { key: 'account#bob', account: 'bob' },
+    ['mute.groups', 'mute.direct'],
+    { ...decision('p4', 'e4'), until: '2026-12-01T11:00:00.000Z' },
+    1_800_000_003,
+  );
+  answers.members = Object.fromEntries(
+    await store.getRecords(['member#m1', 'member#none', 'group#g1', 'account#bob']),
+  );
   const many = Array.from({ length: 130 }, (_, i) => `many-${i}`);
   for (const id of many.slice(0, 105)) await store.create(item(id));
   answers.manyRead = (await store.getMany([...many, ...many.slice(0, 10)])).size;
@@ -152,8 +166,15 @@ it('gives the same answers and leaves the same items on moto as on dynalite', as
         fields: {
           role: { eventId: 'e2' },
           'data.level': { eventId: 'e2' },
-          mute: { eventId: 'e1', muteUntil: 'permanent' },
+          mute: { eventId: 'e1', until: 'permanent' },
         },
+      },
+      // A group's record has no account, an account's no group.
+      'group#g1': { key: 'group#g1', groupId: 'g1', fields: { muteAll: { eventId: 'e3' } } },
+      'account#bob': {
+        key: 'account#bob',
+        account: 'bob',
+        fields: { 'mute.groups': { eventId: 'e4' }, 'mute.direct': { until: '2026-12-01T11:00:00.000Z' } },
       },
     },
     manyRead: 105,

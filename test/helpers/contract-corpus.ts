@@ -32,6 +32,28 @@ export const VALID_EVENTS: Record<string, unknown>[] = [
   { ...base, action: 'set_name_card', nameCard: '😀 ok \uFFFD' },
   { ...base, action: 'unmute', reason: 'line one\nline two\r\n\ttabbed' },
   { groupId: ' '.repeat(48), account: 'a'.repeat(32), action: 'unmute' },
+  { ...base, action: 'remove' },
+  { ...base, action: 'remove', silent: true, reason: 'spam links' },
+  { ...base, action: 'remove', silent: false },
+  { ...base, action: 'ban', durationSeconds: 86400 },
+  { ...base, action: 'ban', durationSeconds: MAX_MUTE_SECONDS, reason: 'é'.repeat(500) },
+  { ...base, action: 'unban' },
+  { ...base, action: 'delete_messages' },
+  { groupId: base.groupId, action: 'mute_all' },
+  { groupId: base.groupId, action: 'unmute_all', reason: 'raid over' },
+  { groupId: base.groupId, action: 'recall', msgSeqs: [1] },
+  {
+    groupId: base.groupId,
+    action: 'recall',
+    msgSeqs: [10, 9, 8, 7, 6, 5, 4, 3, 2, 1],
+    reason: 'r'.repeat(100),
+  },
+  { account: 'bob', action: 'mute_account', durationSeconds: 3600 },
+  { account: 'bob', action: 'mute_account', durationSeconds: 60, scope: 'groups' },
+  { account: 'bob', action: 'mute_account', durationSeconds: 60, scope: 'direct' },
+  { account: 'bob', action: 'unmute_account' },
+  { account: 'bob', action: 'unmute_account', scope: 'all' },
+  { account: 'bob', action: 'kick' },
 ];
 
 /** An invalid payload: what it is, the payload, and every issue `validateEvents` reports, in order. */
@@ -73,11 +95,11 @@ export const INVALID_EVENTS: InvalidPayload[] = [
   ['missing action', { ...base }, [{ path: 'action', rule: 'is required' }]],
   [
     'unknown action',
-    { ...base, action: 'ban' },
+    { ...base, action: 'promote' },
     [
       {
         path: 'action',
-        rule: 'must be one of mute, unmute, set_role, set_msg_flag, set_name_card, set_member_data',
+        rule: 'must be one of mute, unmute, set_role, set_msg_flag, set_name_card, set_member_data, remove, ban, unban, delete_messages, mute_all, unmute_all, recall, mute_account, unmute_account, kick',
       },
     ],
   ],
@@ -314,6 +336,81 @@ export const INVALID_EVENTS: InvalidPayload[] = [
     'reason over 512 characters',
     { ...base, action: 'unmute', reason: 'r'.repeat(513) },
     [{ path: 'reason', rule: 'must be a string of at most 512 characters' }],
+  ],
+  [
+    'remove with silent not a boolean',
+    { ...base, action: 'remove', silent: 'yes' },
+    [{ path: 'silent', rule: 'must be true or false' }],
+  ],
+  ['ban without a duration', { ...base, action: 'ban' }, [{ path: 'durationSeconds', rule: 'is required' }]],
+  [
+    'ban of 0 seconds',
+    { ...base, action: 'ban', durationSeconds: 0 },
+    [{ path: 'durationSeconds', rule: 'must be an integer from 1 to 4294967295' }],
+  ],
+  [
+    'ban reason over 1000 bytes',
+    { ...base, action: 'ban', durationSeconds: 60, reason: 'é'.repeat(501) },
+    [{ path: 'reason', rule: 'must be a string of at most 1000 UTF-8 bytes (and 512 characters)' }],
+  ],
+  [
+    'mute_all with an account',
+    { ...base, action: 'mute_all' },
+    [{ path: 'account', rule: "not allowed for action 'mute_all'" }],
+  ],
+  ['unmute_all without a group', { action: 'unmute_all' }, [{ path: 'groupId', rule: 'is required' }]],
+  [
+    'kick with a groupId',
+    { ...base, action: 'kick' },
+    [{ path: 'groupId', rule: "not allowed for action 'kick'" }],
+  ],
+  [
+    'mute_account with a groupId',
+    { ...base, action: 'mute_account', durationSeconds: 60 },
+    [{ path: 'groupId', rule: "not allowed for action 'mute_account'" }],
+  ],
+  [
+    'mute_account with an unknown scope',
+    { account: 'bob', action: 'mute_account', durationSeconds: 60, scope: 'everything' },
+    [{ path: 'scope', rule: 'must be one of all, groups, direct' }],
+  ],
+  [
+    'unmute_account with a duration',
+    { account: 'bob', action: 'unmute_account', durationSeconds: 60 },
+    [{ path: 'durationSeconds', rule: "not allowed for action 'unmute_account'" }],
+  ],
+  [
+    'recall of no message',
+    { groupId: base.groupId, action: 'recall', msgSeqs: [] },
+    [{ path: 'msgSeqs', rule: 'must be an array of 1 to 10 distinct positive integers' }],
+  ],
+  [
+    'recall of 11 messages',
+    { groupId: base.groupId, action: 'recall', msgSeqs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] },
+    [{ path: 'msgSeqs', rule: 'must be an array of 1 to 10 distinct positive integers' }],
+  ],
+  [
+    'recall of one message twice',
+    { groupId: base.groupId, action: 'recall', msgSeqs: [7, 7] },
+    [{ path: 'msgSeqs', rule: 'must be an array of 1 to 10 distinct positive integers' }],
+  ],
+  [
+    'recall of sequence number 0 and 1.5',
+    { groupId: base.groupId, action: 'recall', msgSeqs: [0, 1.5] },
+    [
+      { path: 'msgSeqs[0]', rule: 'must be a positive integer (a message sequence number)' },
+      { path: 'msgSeqs[1]', rule: 'must be a positive integer (a message sequence number)' },
+    ],
+  ],
+  [
+    'recall reason over 100 bytes',
+    { groupId: base.groupId, action: 'recall', msgSeqs: [1], reason: 'r'.repeat(101) },
+    [{ path: 'reason', rule: 'must be a string of at most 100 UTF-8 bytes' }],
+  ],
+  [
+    'delete_messages with msgSeqs',
+    { ...base, action: 'delete_messages', msgSeqs: [1] },
+    [{ path: 'msgSeqs', rule: "not allowed for action 'delete_messages'" }],
   ],
   ['a JSON array body', [1], [{ path: '(body)', rule: 'must be a JSON object' }]],
   ['a JSON string body', 'mute bob', [{ path: '(body)', rule: 'must be a JSON object' }]],

@@ -1,11 +1,21 @@
 import type { APIGatewayProxyEvent, Context, SQSRecord } from 'aws-lambda';
-import { type ModerationEvent, validateEvents } from '#shared/contract';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
+import { ACTION_TARGETS, ACTIONS, type ModerationEvent, validateEvents } from '#shared/contract';
+import { messageGroupOfEvent, toQueueMessage } from '#shared/queue';
 import { localContext, type ProxyEventFields, proxyEvent } from '../../tools/lambda-events';
 
-/** The request body of one event of the test member (`bob` in `@TGS#2CLUZEAEJ`), with `fields`. */
+/**
+ * The request body of one event about the test member (`bob` in `@TGS#2CLUZEAEJ`), with `fields`: of
+ * its group alone for an action about a group, of its account alone for one about an account (unless
+ * `fields` gives the other itself).
+ */
 export function eventBody(fields: Record<string, unknown>): Record<string, unknown> {
-  return { groupId: '@TGS#2CLUZEAEJ', account: 'bob', ...fields };
+  const action = ACTIONS.find((name) => name === fields.action);
+  const kind = action === undefined ? 'member' : ACTION_TARGETS[action];
+  return {
+    ...(kind === 'account' ? {} : { groupId: '@TGS#2CLUZEAEJ' }),
+    ...(kind === 'group' ? {} : { account: 'bob' }),
+    ...fields,
+  };
 }
 
 /** Fields of one good event of each action, with every optional field somewhere. */
@@ -22,6 +32,16 @@ export const GOOD_EVENT_FIELDS: readonly Record<string, unknown>[] = [
   { action: 'set_msg_flag', msgFlag: 'AcceptNotNotify' },
   { action: 'set_name_card', nameCard: 'Bob (muted)' },
   { action: 'set_member_data', data: { MemberDefined1: 'gold' } },
+  { action: 'remove', silent: true, reason: 'spam links' },
+  { action: 'ban', durationSeconds: 86_400, reason: 'raid' },
+  { action: 'unban' },
+  { action: 'delete_messages' },
+  { action: 'mute_all' },
+  { action: 'unmute_all' },
+  { action: 'recall', msgSeqs: [101, 102], reason: 'spam' },
+  { action: 'mute_account', durationSeconds: 3_600, scope: 'groups' },
+  { action: 'unmute_account' },
+  { action: 'kick' },
 ];
 
 /** A validated event, from the same fields a client would send (the body {@link eventBody} makes). */
@@ -60,7 +80,7 @@ export function sqsRecord(
       SentTimestamp: String(receivedAt.getTime()),
       SenderId: 'AIDAEXAMPLE',
       ApproximateFirstReceiveTimestamp: String(receivedAt.getTime()),
-      MessageGroupId: messageGroupIdOf(event.groupId, event.account),
+      MessageGroupId: messageGroupOfEvent(event),
       MessageDeduplicationId: event.eventId,
       SequenceNumber: '1',
     },

@@ -291,7 +291,7 @@ describe.each<[string, () => LedgerStore]>([
     );
     const older = await store.recordDecision(member, ['role', 'mute'], decision('p1', 'e1'), 1_800_000_001);
     const again = await store.recordDecision(member, ['mute'], decision('p1', 'e1'), 1_800_000_002);
-    const found = await store.getMembers([member.key, 'member#none']);
+    const found = await store.getRecords([member.key, 'member#none']);
 
     // Assess
     expect(first.newer).toEqual([]);
@@ -307,5 +307,25 @@ describe.each<[string, () => LedgerStore]>([
         },
       },
     ]);
+  });
+
+  it("records a group's and an account's decisions with only their own id, and reads them back so", async () => {
+    // Prepare
+    const store = storeOf();
+    const group = { key: `group#${fresh('g')}`, groupId: 'g1' };
+    const account = { key: `account#${fresh('a')}`, account: 'bob' };
+    const decision = { position: 'p1', eventId: 'e1', at: '2026-12-01T10:00:00.000Z' };
+
+    // Act
+    await store.recordDecision(group, ['muteAll'], decision, 1_800_000_000);
+    await store.recordDecision(account, ['mute.direct'], { ...decision, until: 'permanent' }, 1_800_000_000);
+    const found = await store.getRecords([group.key, account.key]);
+
+    // Assess: no empty account on the group's record, no empty group on the account's.
+    expect(found.get(group.key)).toEqual({ ...group, fields: { muteAll: decision } });
+    expect(found.get(account.key)).toEqual({
+      ...account,
+      fields: { 'mute.direct': { ...decision, until: 'permanent' } },
+    });
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SqsConsumerQueue } from '#shared/aws';
 import { processBatch, type QueueRecord, receivesNeeded } from '#shared/consumer';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
+import { messageGroupOfEvent, toQueueMessage } from '#shared/queue';
 import type { TencentAnswer, TencentCall } from '#shared/tencent';
 import { type LocalSqsServer, startLocalSqs } from '../../local/sqs/index';
 import { MemoryLedgerStore } from '../../tools/memory-ledger';
@@ -75,7 +75,7 @@ it('holds events through a 14-day credential fault: no dead letter, one call per
         Id: `${account}${n}`,
         // Accepted one after the other: a millisecond apart.
         MessageBody: JSON.stringify(toQueueMessage(event, new Date(clock + n))),
-        MessageGroupId: messageGroupIdOf(event.groupId, event.account),
+        MessageGroupId: messageGroupOfEvent(event),
         MessageDeduplicationId: event.eventId,
       };
     }),

@@ -118,3 +118,45 @@ describe('HttpTencentApi against a Tencent stand-in on 127.0.0.1', () => {
     expect(JSON.stringify(answer)).not.toContain(credentials.userSig);
   });
 });
+
+describe('HttpTencentApi: answers without ActionStatus', () => {
+  let standIn: TencentStandIn;
+  let api: HttpTencentApi;
+
+  beforeAll(async () => {
+    standIn = await TencentStandIn.start();
+    api = new HttpTencentApi({ endpoint: standIn.url, timeoutMs: 300 });
+  });
+
+  afterAll(async () => {
+    await standIn.stop();
+  });
+
+  it('reads setnospeaking’s documented answer ({ErrorCode, ErrorInfo} only) as OK, at its documented path', async () => {
+    // Prepare
+    standIn.script.push({ raw: '{"ErrorCode":0,"ErrorInfo":""}' });
+
+    // Act
+    const answer = await api.call(
+      { api: 'setnospeaking', body: { Set_Account: 'bob', GroupmsgNospeakingTime: 60 } },
+      credentials,
+    );
+
+    // Assess
+    expect(answer).toEqual({ kind: 'ok', body: { ErrorCode: 0, ErrorInfo: '' } });
+    expect(standIn.calls.at(-1)?.path).toBe('/v4/openconfigsvr/setnospeaking');
+  });
+
+  it('still refuses a setnospeaking answer whose ActionStatus is FAIL, and a group API’s answer without one', async () => {
+    standIn.script.push({ raw: '{"ActionStatus":"FAIL","ErrorCode":0,"ErrorInfo":""}' });
+    standIn.script.push({ raw: '{"ErrorCode":0,"ErrorInfo":""}' });
+
+    const set = await api.call(
+      { api: 'setnospeaking', body: { Set_Account: 'bob', C2CmsgNospeakingTime: 0 } },
+      credentials,
+    );
+    const modify = await api.call({ api: 'modify_group_member_info', body }, credentials);
+
+    expect([set.kind, modify.kind]).toEqual(['refused', 'refused']);
+  });
+});

@@ -1,6 +1,7 @@
 import type { FailureClass, StepResult } from '#shared/consumer';
 import { afterCall, type MemberRequest, planCalls } from '#shared/consumer';
 import type { TencentRequest } from '#shared/queue';
+import { MAX_ACCOUNTS_PER_CALL } from '#shared/tencent';
 
 /** A member's forbid_send_msg request: `member` is its account. */
 const forbid = (member: string, MuteTime: number, GroupId = 'g1'): MemberRequest<string> => ({
@@ -20,14 +21,40 @@ const modify = (member: string, MuteTime: number, GroupId = 'g1'): MemberRequest
 
 /** A plan as `[API, group, MuteTime, members]` rows, for tables. */
 const summary = (requests: MemberRequest<string>[], maxAccounts?: number) =>
-  planCalls(requests, maxAccounts).map(({ request, parts }) => {
-    const { body } = request as TencentRequest;
-    const accounts = 'Members_Account' in body ? body.Members_Account : [body.Member_Account];
+  planCalls(
+    requests,
+    maxAccounts === undefined ? undefined : { ...MAX_ACCOUNTS_PER_CALL, forbid_send_msg: maxAccounts },
+  ).map(({ request, parts }) => {
+    const mute = muteOf(request);
     // The body carries exactly the accounts of its parts, in their order.
-    expect(accounts).toEqual(parts.map((part) => part.member));
+    expect(mute.accounts).toEqual(parts.map((part) => part.member));
     const api = request.api === 'forbid_send_msg' ? 'forbid' : 'call';
-    return [api, body.GroupId, body.MuteTime, parts.map((part) => part.member).join(',')];
+    return [api, mute.groupId, mute.muteTime, parts.map((part) => part.member).join(',')];
   });
+
+/** A mute request's group, accounts and MuteTime. */
+function muteOf(request: TencentRequest): {
+  groupId: string;
+  accounts: string[];
+  muteTime: number | undefined;
+} {
+  switch (request.api) {
+    case 'forbid_send_msg':
+      return {
+        groupId: request.body.GroupId,
+        accounts: request.body.Members_Account,
+        muteTime: request.body.MuteTime,
+      };
+    case 'modify_group_member_info':
+      return {
+        groupId: request.body.GroupId,
+        accounts: [request.body.Member_Account],
+        muteTime: request.body.MuteTime,
+      };
+    default:
+      throw new Error(`not a mute: ${request.api}`);
+  }
+}
 
 describe('planCalls', () => {
   it.each<[string, MemberRequest<string>[], (string | number | undefined)[][]]>([
@@ -141,5 +168,128 @@ describe('afterCall', () => {
     ['no time: every member is deferred', { kind: 'no_time' }, 10, 'share'],
   ])('%s', (_name, result, members, expected) => {
     expect(afterCall(result, members)).toBe(expected);
+  });
+});
+
+describe('planCalls: the other APIs that take several accounts', () => {
+  const remove = (member: string, extra: { Silence?: 1; Reason?: string } = {}, GroupId = 'g1') => ({
+    member,
+    request: {
+      kind: 'call' as const,
+      api: 'delete_group_member' as const,
+      body: { GroupId, MemberToDel_Account: [member], ...extra },
+    },
+  });
+  const ban = (member: string, untilMs: number | undefined, Description?: string) => ({
+    member,
+    request: {
+      kind: 'call' as const,
+      api: 'ban_group_member' as const,
+      body: {
+        GroupId: 'g1',
+        Members_Account: [member],
+        Duration: 600,
+        ...(Description === undefined ? {} : { Description }),
+      },
+      ...(untilMs === undefined ? {} : { untilMs }),
+    },
+  });
+  const unban = (member: string, GroupId = 'g1') => ({
+    member,
+    request: {
+      kind: 'call' as const,
+      api: 'unban_group_member' as const,
+      body: { GroupId, Members_Account: [member] },
+    },
+  });
+  const accountsOf = (call: { request: { body: object } }): unknown =>
+    Object.entries(call.request.body).find(([name]) => name.endsWith('_Account'))?.[1];
+
+  it('removes the members of one group with the same Silence and Reason in one call, at most 100', () => {
+    // Prepare: 150 removals alike, one silent, one with another reason.
+    const requests = [
+      ...Array.from({ length: 150 }, (_, i) => remove(`m${i}`, { Reason: 'spam' })),
+      remove('quiet', { Silence: 1, Reason: 'spam' }),
+      remove('other', { Reason: 'flood' }),
+    ];
+
+    // Act
+    const calls = planCalls(requests);
+
+    // Assess: 100 + 50 alike, then one each for the others.
+    expect(calls.map((call) => call.parts.length)).toEqual([100, 50, 1, 1]);
+    expect(calls[0]?.request.body).toMatchObject({ GroupId: 'g1', Reason: 'spam' });
+    expect(accountsOf(calls[0] ?? { request: { body: {} } })).toHaveLength(100);
+    expect(calls[2]?.request.body).toEqual({
+      GroupId: 'g1',
+      MemberToDel_Account: ['quiet'],
+      Silence: 1,
+      Reason: 'spam',
+    });
+  });
+
+  it('bans members with the same end and reason together, at most 20, keeping the end', () => {
+    // Prepare: 25 bans ending at t, one ending later, one with another reason.
+    const t = 1_800_000_000_000;
+    const requests = [
+      ...Array.from({ length: 25 }, (_, i) => ban(`m${i}`, t, 'raid')),
+      ban('later', t + 1_000, 'raid'),
+      ban('other', t, 'flood'),
+    ];
+
+    // Act
+    const calls = planCalls(requests);
+
+    // Assess
+    expect(calls.map((call) => call.parts.length)).toEqual([20, 5, 1, 1]);
+    expect(calls[0]?.request).toMatchObject({
+      api: 'ban_group_member',
+      untilMs: t,
+      body: { Description: 'raid' },
+    });
+    expect(calls[2]?.request).toMatchObject({ untilMs: t + 1_000 });
+  });
+
+  it('bans permanently together, apart from timed bans', () => {
+    const calls = planCalls([ban('a', undefined), ban('b', 1_800_000_000_000), ban('c', undefined)]);
+
+    expect(calls.map((call) => call.parts.map((part) => part.member).join(','))).toEqual(['a,c', 'b']);
+  });
+
+  it('unbans the members of one group together, at most 20, one call per group', () => {
+    const requests = [...Array.from({ length: 21 }, (_, i) => unban(`m${i}`)), unban('elsewhere', 'g2')];
+
+    const calls = planCalls(requests);
+
+    expect(calls.map((call) => call.parts.length)).toEqual([20, 1, 1]);
+    expect(calls[2]?.request.body).toEqual({ GroupId: 'g2', Members_Account: ['elsewhere'] });
+  });
+
+  it('never puts two APIs in one call, and makes recalls, kicks and group mutes calls of their own', () => {
+    // Prepare: a removal, a ban and an unban of one group, and two of each one-account API.
+    const own = (member: string, request: TencentRequest) => ({ member, request });
+    const requests = [
+      remove('a'),
+      ban('b', undefined),
+      unban('c'),
+      own('k1', { kind: 'call', api: 'kick', body: { UserID: 'k1' } }),
+      own('k2', { kind: 'call', api: 'kick', body: { UserID: 'k2' } }),
+      own('r1', {
+        kind: 'call',
+        api: 'group_msg_recall',
+        body: { GroupId: 'g1', MsgSeqList: [{ MsgSeq: 1 }] },
+      }),
+      own('r2', {
+        kind: 'call',
+        api: 'group_msg_recall',
+        body: { GroupId: 'g1', MsgSeqList: [{ MsgSeq: 2 }] },
+      }),
+    ];
+
+    // Act
+    const calls = planCalls(requests);
+
+    // Assess
+    expect(calls).toHaveLength(7);
   });
 });

@@ -3,8 +3,13 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ConsumerDeps, processBatch, type QueueRecord, type VisibilityChange } from '#shared/consumer';
 import { CredentialsError } from '#shared/errors';
 import type { DeadLetterReason } from '#shared/queue';
-import { messageGroupIdOf, toQueueMessage } from '#shared/queue';
-import type { ForbidSendMsgBody, ModifyGroupMemberInfoBody, TencentAnswer } from '#shared/tencent';
+import { messageGroupOfEvent, toQueueMessage } from '#shared/queue';
+import type {
+  ForbidSendMsgBody,
+  ModifyGroupMemberInfoBody,
+  TencentAnswer,
+  TencentCall,
+} from '#shared/tencent';
 import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import { consumerSettings } from '../helpers/consumer-settings';
 import { acceptedNow, moderationEvent } from '../helpers/factories';
@@ -36,6 +41,8 @@ function answer(reply: Reply): TencentAnswer {
 /** A consumer with in-memory fakes: Tencent answers from `replies` (then OK), the secret as `secret` says. */
 function harness() {
   const calls: ModifyGroupMemberInfoBody[] = [];
+  // Calls of the other APIs (remove, ban, recall, ...), whole; they answer from `replies` too.
+  const otherCalls: TencentCall[] = [];
   const replies: Reply[] = [];
   // forbid_send_msg: each call's body, and its answer (by default, the next of `forbidReplies`, then OK).
   const forbidCalls: ForbidSendMsgBody[] = [];
@@ -52,6 +59,10 @@ function harness() {
         if (request.api === 'forbid_send_msg') {
           forbidCalls.push(structuredClone(request.body));
           return answer(forbid.reply(request.body));
+        }
+        if (request.api !== 'modify_group_member_info') {
+          otherCalls.push(structuredClone(request));
+          return answer(replies.shift() ?? 'ok');
         }
         calls.push(request.body);
         return answer(replies.shift() ?? 'ok');
@@ -92,6 +103,7 @@ function harness() {
     deps,
     ledger,
     calls,
+    otherCalls,
     replies,
     forbidCalls,
     forbidReplies,
@@ -109,7 +121,7 @@ const record = (account: string, messageId: string, receiveCount: number, nameCa
     messageId,
     receiptHandle: `rh-${messageId}-${receiveCount}`,
     body: JSON.stringify(toQueueMessage(event, acceptedNow())),
-    messageGroupId: messageGroupIdOf(event.groupId, event.account),
+    messageGroupId: messageGroupOfEvent(event),
     receiveCount,
   };
 };
@@ -481,7 +493,7 @@ const muteRecord = (
     messageId,
     receiptHandle: `rh-${messageId}-${receiveCount}`,
     body: JSON.stringify(toQueueMessage(event, new Date(NOW_MS))),
-    messageGroupId: messageGroupIdOf(event.groupId, event.account),
+    messageGroupId: messageGroupOfEvent(event),
     receiveCount,
   };
 };

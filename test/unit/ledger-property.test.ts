@@ -116,9 +116,9 @@ function crashingLedger(
       step();
       return ledger.transition(id, write);
     },
-    getMembers: async (keys) => {
+    getRecords: async (keys) => {
       step();
-      return ledger.getMembers(keys);
+      return ledger.getRecords(keys);
     },
     recordDecision: async (member, fields, decision, expiresAt) => {
       step();
@@ -159,7 +159,12 @@ async function runSchedule(steps: readonly Step[], muteApi: MuteApi, seed: numbe
   let faults = true;
   let fixed = false;
   tencent.fault = (call) => {
-    const accounts = 'Member_Account' in call.body ? [call.body.Member_Account] : call.body.Members_Account;
+    const accounts =
+      call.api === 'modify_group_member_info'
+        ? [call.body.Member_Account]
+        : call.api === 'forbid_send_msg'
+          ? call.body.Members_Account
+          : [];
     if (!fixed && accounts.includes(GHOST)) return 10019;
     if (!faults) return 'ok';
     const r = random();

@@ -261,6 +261,7 @@ describe('the request schema', () => {
     'name card of 51 bytes',
     'data value of 65 bytes',
     'occurredAt too far ahead',
+    'ban reason over 1000 bytes',
   ]);
 
   it.each(INVALID_EVENTS.filter(([name]) => !RUNTIME_ONLY.has(name)))(

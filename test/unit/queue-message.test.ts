@@ -53,7 +53,7 @@ describe('toTencentCall: the documented request bodies', () => {
       api: 'modify_group_member_info',
       body: { GroupId: '@TGS#2CLUZEAEJ', Member_Account: 'bob', ...expected },
       // A timed mute keeps its stored end, to work its MuteTime out again when the call goes out.
-      ...(fields.action === 'mute' ? { muteUntilMs: nowMs + 86_400_000 } : {}),
+      ...(fields.action === 'mute' ? { untilMs: nowMs + 86_400_000 } : {}),
     });
   });
 });
@@ -115,7 +115,7 @@ describe('toTencentCall: mute end times', () => {
     // Act & Assess
     expect(toTencentCall(message, nowMs + 60_000)).toEqual({
       kind: 'expired',
-      muteUntil: '2026-11-26T12:01:00.000Z',
+      until: '2026-11-26T12:01:00.000Z',
     });
   });
 
@@ -151,7 +151,7 @@ describe('parseQueueMessage', () => {
   it.each([
     ['not JSON', '{', 'queue message is not JSON'],
     ['no version', '{"eventId":"e"}', 'unsupported queue message version none'],
-    ['a future version', '{"v":2}', 'unsupported queue message version 2'],
+    ['a future version', '{"v":3}', 'unsupported queue message version 3'],
     ['a broken v1', '{"v":1,"action":"mute"}', 'invalid queue message: '],
   ])('rejects %s', (_name, body, message) => {
     expect(() => parseQueueMessage(body)).toThrow(MessageFormatError);

@@ -9,7 +9,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { memberKeyOf } from '#shared/ledger';
+import { recordKeyOf } from '#shared/ledger';
+
+const memberKeyOf = (groupId: string, account: string) => recordKeyOf({ kind: 'member', groupId, account });
+
 import { type Command, parseCommand, runCommand, UsageError } from '../../../ops/cli.ts';
 import { deadLetterMessage, LEDGER_TABLE, ledgerItem, QUEUES } from './factories.ts';
 

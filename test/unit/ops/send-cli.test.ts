@@ -93,8 +93,8 @@ describe('parseSendCommand', () => {
   });
 
   it('refuses what is not a valid command line, naming the flag', () => {
-    expect(usageErrorOf(['ban', ...MEMBER])).toBe(
-      "unknown action 'ban'; the actions are mute, unmute, set_role, set_msg_flag, set_name_card, set_member_data (and status)",
+    expect(usageErrorOf(['promote', ...MEMBER])).toBe(
+      "unknown action 'promote'; the actions are mute, unmute, set_role, set_msg_flag, set_name_card, set_member_data, remove, ban, unban, delete_messages, mute_all, unmute_all, recall, mute_account, unmute_account, kick (and status)",
     );
     expect(usageErrorOf(['mute', '--account', 'bob', '--duration', '1'])).toBe('--group is required');
     expect(usageErrorOf(['mute', ...MEMBER])).toBe('--duration is required');

@@ -90,7 +90,7 @@ const actionLines = (kind: TargetKind): string =>
   ACTIONS.filter((action) => ACTION_TARGETS[action] === kind)
     .map((action) => {
       const { flags, example } = ACTION_HELP[action];
-      return `  ${action.padEnd(16)}${flags}\n  ${''.padEnd(16)}e.g. npm run send -- ${example}`;
+      return `${`  ${action.padEnd(16)}${flags}`.trimEnd()}\n  ${''.padEnd(16)}e.g. npm run send -- ${example}`;
     })
     .join('\n');
 

@@ -1,6 +1,7 @@
-import { validateEvents } from '#shared/contract';
+import { ACTIONS, validateEvents } from '#shared/contract';
 import { UsageError } from '../../../ops/outputs.ts';
 import {
+  ACTION_HELP,
   EXIT,
   parseSendCommand,
   runSendCommand,
@@ -90,6 +91,68 @@ describe('parseSendCommand', () => {
       { ...member, action: 'set_member_data', data: { level: 'gold', note: 'a=b' } },
     ]);
     expect(validateEvents({ events }, new Date('2026-01-31T12:00:00Z'))).toHaveLength(6);
+  });
+
+  it('makes each moderation action from its flags, with only its target', () => {
+    // Act
+    const events = [
+      eventOf(parse(['remove', ...MEMBER, '--silent', '--reason', 'spam'])),
+      eventOf(parse(['ban', ...MEMBER, '--duration', '86400'])),
+      eventOf(parse(['unban', ...MEMBER])),
+      eventOf(parse(['delete_messages', ...MEMBER])),
+      eventOf(parse(['mute_all', '--group', '@TGS#2CLUZEAEJ'])),
+      eventOf(parse(['unmute_all', '--group', '@TGS#2CLUZEAEJ'])),
+      eventOf(parse(['recall', '--group', '@TGS#2CLUZEAEJ', '--msg-seq', '101', '--msg-seq', '102'])),
+      eventOf(parse(['mute_account', '--account', 'bob', '--duration', '3600', '--scope', 'groups'])),
+      eventOf(parse(['unmute_account', '--account', 'bob'])),
+      eventOf(parse(['kick', '--account', 'bob'])),
+    ];
+
+    // Assess
+    const member = { groupId: '@TGS#2CLUZEAEJ', account: 'bob' };
+    expect(events).toEqual([
+      { ...member, action: 'remove', silent: true, reason: 'spam' },
+      { ...member, action: 'ban', durationSeconds: 86400 },
+      { ...member, action: 'unban' },
+      { ...member, action: 'delete_messages' },
+      { groupId: member.groupId, action: 'mute_all' },
+      { groupId: member.groupId, action: 'unmute_all' },
+      { groupId: member.groupId, action: 'recall', msgSeqs: [101, 102] },
+      { account: 'bob', action: 'mute_account', durationSeconds: 3600, scope: 'groups' },
+      { account: 'bob', action: 'unmute_account' },
+      { account: 'bob', action: 'kick' },
+    ]);
+    expect(validateEvents({ events }, new Date('2026-01-31T12:00:00Z'))).toHaveLength(10);
+  });
+
+  it('refuses a target flag the action does not take, and a bad recall or scope, naming the flag', () => {
+    expect(usageErrorOf(['kick', ...MEMBER])).toBe(
+      '--group is not a field of kick: it is about an account in every group',
+    );
+    expect(usageErrorOf(['mute_all', ...MEMBER])).toBe(
+      '--account is not a field of mute_all: it is about a whole group',
+    );
+    expect(usageErrorOf(['recall', '--group', 'g'])).toBe('--msg-seq <n> is required (once per message)');
+    expect(usageErrorOf(['recall', '--group', 'g', '--msg-seq', 'x1'])).toBe(
+      "--msg-seq must be a whole number, got 'x1'",
+    );
+    expect(usageErrorOf(['mute_account', '--account', 'bob', '--duration', '1', '--scope', 'dm'])).toBe(
+      "--scope must be one of all, groups, direct, got 'dm'",
+    );
+    expect(usageErrorOf(['remove', ...MEMBER, '--duration', '1'])).toBe(
+      '--duration is not a field of remove',
+    );
+    expect(usageErrorOf(['ban', ...MEMBER])).toBe('--duration is required');
+  });
+
+  it('lists every action in --help with an example each, and each example parses', () => {
+    for (const action of ACTIONS) {
+      const { example } = ACTION_HELP[action];
+      expect(USAGE).toContain(`npm run send -- ${example}`);
+      // The example, split as a shell would (quotes hold one argument).
+      const argv = (example.match(/'[^']*'|\S+/g) ?? []).map((word) => word.replace(/^'(.*)'$/, '$1'));
+      expect(eventOf(parse(argv))).toMatchObject({ action });
+    }
   });
 
   it('refuses what is not a valid command line, naming the flag', () => {

@@ -117,6 +117,49 @@ describe('ingest handler', () => {
     });
   });
 
+  it('enqueues group and account actions in their own message groups, as version 2, recorded without the other id', async () => {
+    // Prepare: a member, its group and its account, with the same ids.
+    const events = [
+      event({ eventId: 'm1', action: 'remove', durationSeconds: undefined, silent: true }),
+      { eventId: 'g1', groupId: '@TGS#2CLUZEAEJ', action: 'recall', msgSeqs: [3, 4] },
+      { eventId: 'g2', groupId: '@TGS#2CLUZEAEJ', action: 'mute_all' },
+      { eventId: 'a1', account: 'bob', action: 'kick' },
+    ];
+
+    // Act
+    const response = await post({ events });
+
+    // Assess: the group's two events share one message group; the member's and the account's differ.
+    expect(response.statusCode).toBe(202);
+    const groups = new Map(
+      sentEntries().map((entry) => [entry.MessageDeduplicationId, entry.MessageGroupId]),
+    );
+    expect(groups.get('g1')).toBe(groups.get('g2'));
+    expect(new Set([groups.get('m1'), groups.get('g1'), groups.get('a1')]).size).toBe(3);
+    const bodies = sentEntries().map((entry) => JSON.parse(entry.MessageBody ?? ''));
+    expect(bodies.map((body) => [body.v, body.action])).toEqual([
+      [2, 'remove'],
+      [2, 'recall'],
+      [2, 'mute_all'],
+      [2, 'kick'],
+    ]);
+    const items = await ledgerTable.store.getMany(['g1', 'a1']);
+    expect(items.get('g1')).toMatchObject({ status: 'queued', groupId: '@TGS#2CLUZEAEJ', action: 'recall' });
+    expect(items.get('g1')).not.toHaveProperty('account');
+    expect(items.get('a1')).toMatchObject({ status: 'queued', account: 'bob', action: 'kick' });
+    expect(items.get('a1')).not.toHaveProperty('groupId');
+  });
+
+  it('answers 400 naming a field the action does not take, and enqueues nothing', async () => {
+    const response = await post({ groupId: '@TGS#2CLUZEAEJ', account: 'bob', action: 'kick' });
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).issues).toEqual([
+      { path: 'groupId', rule: "not allowed for action 'kick'" },
+    ]);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 0);
+  });
+
   it('generates an eventId when the client gives none', async () => {
     // Act
     const response = await post(event());

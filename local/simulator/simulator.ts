@@ -15,7 +15,7 @@
  * rules of {@link modifyGroupMemberInfo} or {@link forbidSendMsg}.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fail, type TencentAnswer } from './answer.ts';
+import { type ApiAnswer, type ApiOutcome, fail, refuse } from './answer.ts';
 import {
   type FaultConfig,
   type FaultDecision,
@@ -23,18 +23,17 @@ import {
   parseFaultConfig,
   type ScriptedFault,
 } from './faults.ts';
-import { forbidSendMsg } from './forbid.ts';
 import { type Domain, DomainListener, domainControl } from './listeners.ts';
-import { type ModifyOutcome, modifyGroupMemberInfo } from './modify.ts';
 import { RateLimiter, type RateLimitWindow } from './rate-limit.ts';
+import { API_PATHS, GROUP_SERVICE, ROUTES } from './routes.ts';
 import { parseSeed, type SeedGroup, SimulatorState } from './state.ts';
 import { UserSigVerifier } from './usersig.ts';
 
 /** Path of `modify_group_member_info`. */
-export const API_PATH = '/v4/group_open_http_svc/modify_group_member_info';
+export const API_PATH = API_PATHS.modify_group_member_info;
 
 /** Path of `forbid_send_msg` (bulk muting and unmuting). */
-export const FORBID_PATH = '/v4/group_open_http_svc/forbid_send_msg';
+export const FORBID_PATH = API_PATHS.forbid_send_msg;
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -368,7 +367,7 @@ class Simulator implements RunningSimulator {
     }
   }
 
-  private answer(res: ServerResponse, entry: CallLogEntry, answer: TencentAnswer): void {
+  private answer(res: ServerResponse, entry: CallLogEntry, answer: ApiAnswer): void {
     entry.httpStatus = 200;
     entry.errorCode = answer.ErrorCode;
     const code = String(answer.ErrorCode);
@@ -382,7 +381,7 @@ class Simulator implements RunningSimulator {
     body: string | BodyTooLarge,
     at: number,
     decision: FaultDecision,
-    outcome: ModifyOutcome | undefined,
+    outcome: ApiOutcome | undefined,
     domain: Domain,
   ): CallLogEntry {
     const q = url.searchParams;
@@ -422,13 +421,10 @@ class Simulator implements RunningSimulator {
   }
 
   /** Judges and applies one call; see the module comment for the order of the checks. */
-  private process(method: string, url: URL, body: string | BodyTooLarge): ModifyOutcome {
-    const refuse = (code: number, info: string): ModifyOutcome => ({
-      answer: fail(code, info),
-      applied: false,
-    });
-    if (url.pathname !== API_PATH && url.pathname !== FORBID_PATH) {
-      return url.pathname.startsWith('/v4/group_open_http_svc/')
+  private process(method: string, url: URL, body: string | BodyTooLarge): ApiOutcome {
+    const route = ROUTES.get(url.pathname);
+    if (!route) {
+      return url.pathname.startsWith(GROUP_SERVICE)
         ? refuse(10003, `invalid command word: ${url.pathname}`)
         : refuse(60009, `request resource error: ${url.pathname}`);
     }
@@ -460,17 +456,18 @@ class Simulator implements RunningSimulator {
     const nowSeconds = Math.floor(nowMs / 1000);
     const sig = this.verifier.verify(userSig, this.options.sdkAppId, identifier, nowSeconds);
     if (!sig.ok) return refuse(sig.code, sig.info);
-    if (!this.admins.has(identifier)) return refuse(60010, `${identifier} is not an app admin`);
+    if (!this.admins.has(identifier)) {
+      return refuse(route.notAdminCode ?? 60010, `${identifier} is not an app admin`);
+    }
 
     if (body instanceof BodyTooLarge) return refuse(80002, 'request body is too large');
     let json: unknown;
     try {
       json = JSON.parse(body);
     } catch {
-      return refuse(60003, 'json parse error: the body is not valid JSON');
+      return refuse(route.parseErrorCode ?? 60003, 'json parse error: the body is not valid JSON');
     }
-    if (url.pathname === FORBID_PATH) return forbidSendMsg(this.state, json, { nowSeconds });
-    return modifyGroupMemberInfo(this.state, json, { nowSeconds, memberDefinedKeys: this.memberDefinedKeys });
+    return route.handle(json, { state: this.state, nowSeconds, memberDefinedKeys: this.memberDefinedKeys });
   }
 
   private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

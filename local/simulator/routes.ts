@@ -1,0 +1,55 @@
+/**
+ * The APIs the simulator answers: one table of path → handler, each handler in its own file. The server
+ * (`simulator.ts`) makes the checks every API shares (method, sdkappid, rate limit, URL parameters,
+ * UserSig, admin, body size, JSON) and hands the parsed body to the route's handler.
+ */
+import type { ApiOutcome } from './answer.ts';
+import { forbidSendMsg } from './forbid.ts';
+import { modifyGroupMemberInfo } from './modify.ts';
+import type { SimulatorState } from './state.ts';
+
+/** The path of each API, by Tencent's name for it. */
+export const API_PATHS = {
+  modify_group_member_info: '/v4/group_open_http_svc/modify_group_member_info',
+  forbid_send_msg: '/v4/group_open_http_svc/forbid_send_msg',
+} as const;
+
+/** An API the simulator answers. */
+export type ApiName = keyof typeof API_PATHS;
+
+/** What a handler gets besides the parsed body. */
+export interface ApiContext {
+  state: SimulatorState;
+  /** Now, epoch seconds (mute and ban ends count from here). */
+  nowSeconds: number;
+  /** Keys allowed in AppMemberDefinedData (as enabled in the console); `undefined` allows any key. */
+  memberDefinedKeys?: ReadonlySet<string>;
+}
+
+/** One API: its handler and the codes its service answers where the shared checks fail. */
+export interface ApiRoute {
+  /** Judges a parsed JSON body and, when it is valid, applies it. */
+  handle(body: unknown, context: ApiContext): ApiOutcome;
+  /** The code for a body that is not JSON. @default 60003 */
+  parseErrorCode?: number;
+  /** The code for an `identifier` that is not an app admin. @default 60010 */
+  notAdminCode?: number;
+}
+
+/** Every API, by path. */
+export const ROUTES: ReadonlyMap<string, ApiRoute> = new Map<string, ApiRoute>([
+  [
+    API_PATHS.modify_group_member_info,
+    {
+      handle: (body, { state, nowSeconds, memberDefinedKeys }) =>
+        modifyGroupMemberInfo(state, body, { nowSeconds, memberDefinedKeys }),
+    },
+  ],
+  [
+    API_PATHS.forbid_send_msg,
+    { handle: (body, { state, nowSeconds }) => forbidSendMsg(state, body, { nowSeconds }) },
+  ],
+]);
+
+/** The group service: an unknown command under it answers 10003; an unknown path elsewhere 60009. */
+export const GROUP_SERVICE = '/v4/group_open_http_svc/';

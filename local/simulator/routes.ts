@@ -36,20 +36,19 @@ export interface ApiRoute {
   notAdminCode?: number;
 }
 
+/** Every API, by name (its path in {@link API_PATHS}). */
+const ROUTE_TABLE: Readonly<Record<ApiName, ApiRoute>> = {
+  modify_group_member_info: {
+    handle: (body, { state, nowSeconds, memberDefinedKeys }) =>
+      modifyGroupMemberInfo(state, body, { nowSeconds, memberDefinedKeys }),
+  },
+  forbid_send_msg: { handle: (body, { state, nowSeconds }) => forbidSendMsg(state, body, { nowSeconds }) },
+};
+
 /** Every API, by path. */
-export const ROUTES: ReadonlyMap<string, ApiRoute> = new Map<string, ApiRoute>([
-  [
-    API_PATHS.modify_group_member_info,
-    {
-      handle: (body, { state, nowSeconds, memberDefinedKeys }) =>
-        modifyGroupMemberInfo(state, body, { nowSeconds, memberDefinedKeys }),
-    },
-  ],
-  [
-    API_PATHS.forbid_send_msg,
-    { handle: (body, { state, nowSeconds }) => forbidSendMsg(state, body, { nowSeconds }) },
-  ],
-]);
+export const ROUTES: ReadonlyMap<string, ApiRoute> = new Map(
+  Object.entries(ROUTE_TABLE).map(([name, route]) => [API_PATHS[name as ApiName], route]),
+);
 
 /** The group service: an unknown command under it answers 10003; an unknown path elsewhere 60009. */
 export const GROUP_SERVICE = '/v4/group_open_http_svc/';

@@ -1,21 +1,23 @@
 /**
- * The Tencent Cloud Chat simulator: an HTTP server on 127.0.0.1 that answers
- * `POST /v4/group_open_http_svc/modify_group_member_info` and `POST /v4/group_open_http_svc/forbid_send_msg`
- * as Tencent documents them, keeps the groups and members they change (one mute state for both), enforces
- * the per-second limit (one budget for both APIs: whether Tencent counts them apart is not documented)
- * and injects faults on demand. A control API under `/_sim/` shows the state and the counters and
- * changes the faults. A second listener can stand for the region's backup domain, and either can be
- * made to refuse connections (`listeners.ts`).
+ * The Tencent Cloud Chat simulator: an HTTP server on 127.0.0.1 that answers the REST APIs of the bridge
+ * as Tencent documents them (`routes.ts` lists them, one file each: member fields, bulk mutes, removal,
+ * bans, the mute-all flag, recall, deleting a sender's messages, account-wide mutes, kick), keeps the
+ * state they change (`state.ts`), enforces the per-second limit (one budget for every API: whether
+ * Tencent counts them apart is not documented) and injects faults on demand, whichever the API. A control
+ * API under `/_sim/` shows the state and the counters and changes the state, the settings and the faults
+ * (`control.ts`). A second listener can stand for the region's backup domain, and either can be made to
+ * refuse connections (`listeners.ts`).
  *
  * Checks run in this order; the first that fails answers (HTTP 200, Tencent's body):
- * path (60009 unknown service, 10003 unknown command) → method POST (60002) → `sdkappid` (60012 missing,
- * 60006 not a number, 70020 not this app) → calls-per-second limit (60007) → `identifier`, `usersig`,
- * `random` (uint32) and `contenttype=json` present and well-formed (60025) → UserSig (70003, 70014, 70013,
- * 70009, 70001) → identifier is an admin (60010) → body size (80002) → JSON object (60003) → the body
- * rules of {@link modifyGroupMemberInfo} or {@link forbidSendMsg}.
+ * path (60009 unknown service, 10003 unknown command of the group service) → method POST (60002) →
+ * `sdkappid` (60012 missing, 60006 not a number, 70020 not this app) → calls-per-second limit (60007) →
+ * `identifier`, `usersig`, `random` (uint32) and `contenttype=json` present and well-formed (60025) →
+ * UserSig (70003, 70014, 70013, 70009, 70001) → identifier is an admin (60010; 70403 for kick) → body
+ * size (80002) → JSON (60003; 130001 for openconfigsvr) → the API's body rules, in its file.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApiAnswer, type ApiOutcome, fail, refuse } from './answer.ts';
+import { stateControl } from './control.ts';
 import {
   type FaultConfig,
   type FaultDecision,
@@ -26,7 +28,13 @@ import {
 import { type Domain, DomainListener, domainControl } from './listeners.ts';
 import { RateLimiter, type RateLimitWindow } from './rate-limit.ts';
 import { API_PATHS, GROUP_SERVICE, ROUTES } from './routes.ts';
-import { parseSeed, type SeedGroup, SimulatorState } from './state.ts';
+import {
+  parseSeed,
+  type SeedGroup,
+  type SimulatorSettings,
+  SimulatorState,
+  type StateSetup,
+} from './state.ts';
 import { UserSigVerifier } from './usersig.ts';
 
 /** Path of `modify_group_member_info`. */
@@ -52,6 +60,14 @@ export interface SimulatorOptions {
   admins: readonly string[];
   /** Groups to start with (and to return to on reset). @default none */
   groups?: readonly SeedGroup[];
+  /**
+   * Accounts the app knows besides the members of `groups` (kick answers 70107 for others; members of
+   * any group, message senders and accounts added through `POST /_sim/accounts` are known too).
+   * @default none
+   */
+  accounts?: readonly string[];
+  /** The app's edition and console settings (ban switch, recall ages). @default {@link DEFAULT_SETTINGS} */
+  settings?: Partial<SimulatorSettings>;
   /** Calls per second before 60007. @default 200 */
   limitPerSecond?: number;
   /** How the limit counts. @default 'sliding' */
@@ -136,7 +152,11 @@ export interface RunningSimulator {
   readonly backupUrl: string | undefined;
   /** Makes a domain's listener refuse connections (`false`) or listen again on its port (`true`). */
   setReachable(domain: Domain, reachable: boolean): Promise<void>;
-  /** Groups and members; read with `getGroup`, `getMember`, `listGroups`; add with `putGroup`. */
+  /**
+   * The state: groups and members (`getGroup`, `getMember`, `listGroups`, `putGroup`), bans
+   * (`listBans`), messages (`postMessage`, `listMessages`), removals, known accounts, account-wide mutes,
+   * kicks and the app's settings (`settings`, `setSettings`).
+   */
   readonly state: SimulatorState;
   /** A copy of the counters. */
   readonly stats: SimulatorStats;
@@ -148,7 +168,10 @@ export interface RunningSimulator {
   scriptFaults(...faults: ScriptedFault[]): void;
   /** The fault configuration, with the script entries not yet used. */
   faults(): FaultConfig;
-  /** Back to the seed groups and the start faults; counters, call log and rate window cleared. */
+  /**
+   * Back to the seed groups, the start accounts, settings and faults; bans, messages, removals,
+   * account-wide mutes and kicks, counters, call log and rate window cleared.
+   */
   reset(): void;
   /** Stops listening, ends every connection (held ones included) and waits for the server to close. */
   close(): Promise<void>;
@@ -201,6 +224,7 @@ class Simulator implements RunningSimulator {
   private readonly memberDefinedKeys?: ReadonlySet<string>;
   private readonly now: () => number;
   private readonly seed: SeedGroup[];
+  private readonly setup: StateSetup;
   private limiter: RateLimiter;
   private counters = EMPTY_STATS();
   private log: CallLogEntry[] = [];
@@ -210,7 +234,8 @@ class Simulator implements RunningSimulator {
 
   constructor(private readonly options: SimulatorOptions) {
     this.seed = parseSeed([...(options.groups ?? [])]);
-    this.state = new SimulatorState(this.seed);
+    this.setup = { accounts: options.accounts, settings: options.settings };
+    this.state = new SimulatorState(this.seed, this.setup);
     this.planner = new FaultPlanner(options.faults ?? {});
     this.verifier = new UserSigVerifier(options.secretKey);
     this.admins = new Set(options.admins);
@@ -274,7 +299,7 @@ class Simulator implements RunningSimulator {
   }
 
   reset(): void {
-    this.state.reset(this.seed);
+    this.state.reset(this.seed, this.setup);
     this.planner.set(this.options.faults ?? {});
     this.limiter = this.newLimiter();
     this.counters = EMPTY_STATS();
@@ -478,10 +503,11 @@ class Simulator implements RunningSimulator {
       if (body === undefined || body instanceof BodyTooLarge) throw new Error('body missing or too large');
       return body === '' ? {} : JSON.parse(body);
     };
-    const members = /^\/_sim\/groups\/([^/]+)(\/members)?$/.exec(path);
     try {
       const send = (status: number, value: unknown) => sendJson(res, status, value);
       if (await domainControl(this.listeners, req, res, path, readJson, send)) return;
+      const nowSeconds = () => Math.floor(this.now() / 1000);
+      if (await stateControl(this.state, req, path, readJson, send, nowSeconds)) return;
       if (method === 'GET' && path === '/_sim/health') return sendJson(res, 200, { ok: true });
       if (method === 'GET' && path === '/_sim/stats') return sendJson(res, 200, this.counters);
       if (method === 'GET' && path === '/_sim/calls') {
@@ -501,16 +527,6 @@ class Simulator implements RunningSimulator {
       if (method === 'POST' && path === '/_sim/reset') {
         this.reset();
         return sendJson(res, 200, { ok: true });
-      }
-      if (method === 'GET' && path === '/_sim/groups') return sendJson(res, 200, this.state.listGroups());
-      if (method === 'POST' && path === '/_sim/groups') {
-        for (const group of parseSeed(await readJson())) this.state.putGroup(group);
-        return sendJson(res, 200, { ok: true });
-      }
-      if (method === 'GET' && members?.[1] !== undefined) {
-        const group = this.state.getGroup(decodeURIComponent(members[1]));
-        if (!group) return sendJson(res, 404, { error: 'no such group' });
-        return sendJson(res, 200, members[2] ? group.members : group);
       }
       sendJson(res, 404, { error: `no control route ${method} ${path}` });
     } catch (error) {

@@ -4,6 +4,14 @@
  * each one's body rules, `control.ts` for the control routes.
  */
 export type { ApiAnswer, TencentAnswer } from './answer.ts';
+export {
+  BAN_NOT_ENABLED,
+  type BanListAnswer,
+  MAX_BAN_ACCOUNTS,
+  MAX_BAN_DESCRIPTION_BYTES,
+  MAX_BAN_LIST_LIMIT,
+} from './ban.ts';
+export { MAX_DELETE_ACCOUNTS } from './delete-member.ts';
 export type { FaultConfig, ScriptedFault } from './faults.ts';
 export { parseFaultConfig } from './faults.ts';
 export { MAX_FORBID_ACCOUNTS } from './forbid.ts';

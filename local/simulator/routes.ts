@@ -4,6 +4,8 @@
  * UserSig, admin, body size, JSON) and hands the parsed body to the route's handler.
  */
 import type { ApiOutcome } from './answer.ts';
+import { banGroupMember, getGroupBanMember, unbanGroupMember } from './ban.ts';
+import { deleteGroupMember } from './delete-member.ts';
 import { forbidSendMsg } from './forbid.ts';
 import { modifyGroupMemberInfo } from './modify.ts';
 import type { SimulatorState } from './state.ts';
@@ -12,6 +14,10 @@ import type { SimulatorState } from './state.ts';
 export const API_PATHS = {
   modify_group_member_info: '/v4/group_open_http_svc/modify_group_member_info',
   forbid_send_msg: '/v4/group_open_http_svc/forbid_send_msg',
+  delete_group_member: '/v4/group_open_http_svc/delete_group_member',
+  ban_group_member: '/v4/group_open_http_svc/ban_group_member',
+  unban_group_member: '/v4/group_open_http_svc/unban_group_member',
+  get_group_ban_member: '/v4/group_open_http_svc/get_group_ban_member',
 } as const;
 
 /** An API the simulator answers. */
@@ -43,6 +49,10 @@ const ROUTE_TABLE: Readonly<Record<ApiName, ApiRoute>> = {
       modifyGroupMemberInfo(state, body, { nowSeconds, memberDefinedKeys }),
   },
   forbid_send_msg: { handle: (body, { state, nowSeconds }) => forbidSendMsg(state, body, { nowSeconds }) },
+  delete_group_member: { handle: deleteGroupMember },
+  ban_group_member: { handle: banGroupMember },
+  unban_group_member: { handle: unbanGroupMember },
+  get_group_ban_member: { handle: getGroupBanMember },
 };
 
 /** Every API, by path. */

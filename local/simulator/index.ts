@@ -11,12 +11,19 @@ export {
   MAX_BAN_DESCRIPTION_BYTES,
   MAX_BAN_LIST_LIMIT,
 } from './ban.ts';
+export { DELETE_BY_SENDER_WINDOW } from './delete-by-sender.ts';
 export { MAX_DELETE_ACCOUNTS } from './delete-member.ts';
 export type { FaultConfig, ScriptedFault } from './faults.ts';
 export { parseFaultConfig } from './faults.ts';
 export { MAX_FORBID_ACCOUNTS } from './forbid.ts';
 export { DOMAINS, type Domain, type DomainState } from './listeners.ts';
 export type { RateLimitWindow } from './rate-limit.ts';
+export {
+  MAX_RECALL_MESSAGES,
+  MAX_RECALL_REASON_BYTES,
+  RECALL_CODES,
+  type RecallAnswer,
+} from './recall.ts';
 export { API_PATHS, type ApiName } from './routes.ts';
 export { MAX_UINT32, TOO_MANY_ACCOUNTS } from './rules.ts';
 export {

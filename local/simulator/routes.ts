@@ -5,9 +5,12 @@
  */
 import type { ApiOutcome } from './answer.ts';
 import { banGroupMember, getGroupBanMember, unbanGroupMember } from './ban.ts';
+import { modifyGroupBaseInfo } from './base-info.ts';
+import { deleteGroupMsgBySender } from './delete-by-sender.ts';
 import { deleteGroupMember } from './delete-member.ts';
 import { forbidSendMsg } from './forbid.ts';
 import { modifyGroupMemberInfo } from './modify.ts';
+import { groupMsgRecall } from './recall.ts';
 import type { SimulatorState } from './state.ts';
 
 /** The path of each API, by Tencent's name for it. */
@@ -18,6 +21,9 @@ export const API_PATHS = {
   ban_group_member: '/v4/group_open_http_svc/ban_group_member',
   unban_group_member: '/v4/group_open_http_svc/unban_group_member',
   get_group_ban_member: '/v4/group_open_http_svc/get_group_ban_member',
+  modify_group_base_info: '/v4/group_open_http_svc/modify_group_base_info',
+  group_msg_recall: '/v4/group_open_http_svc/group_msg_recall',
+  delete_group_msg_by_sender: '/v4/group_open_http_svc/delete_group_msg_by_sender',
 } as const;
 
 /** An API the simulator answers. */
@@ -53,6 +59,9 @@ const ROUTE_TABLE: Readonly<Record<ApiName, ApiRoute>> = {
   ban_group_member: { handle: banGroupMember },
   unban_group_member: { handle: unbanGroupMember },
   get_group_ban_member: { handle: getGroupBanMember },
+  modify_group_base_info: { handle: modifyGroupBaseInfo },
+  group_msg_recall: { handle: groupMsgRecall },
+  delete_group_msg_by_sender: { handle: deleteGroupMsgBySender },
 };
 
 /** Every API, by path. */

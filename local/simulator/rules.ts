@@ -123,3 +123,22 @@ export function findGroup(state: SimulatorState, groupId: string): StoredGroup |
 export function notAllowed(info: string): ApiOutcome {
   return refuse(10007, `no operation permission: ${info}`);
 }
+
+/** An optional `TopicId` (a Community topic): a non-empty string, 10004 otherwise; `undefined` when absent. */
+export function readTopicId(value: unknown): string | undefined | ApiOutcome {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') return invalid('TopicId must be a non-empty string');
+  return value;
+}
+
+/**
+ * A `TopicId` given for a group that is not a Community (topics exist only there): 10004 ⚠ (Tencent's
+ * answer is not documented); `undefined` when the topic may be given.
+ */
+export function topicOutsideCommunity(
+  group: StoredGroup,
+  topicId: string | undefined,
+): ApiOutcome | undefined {
+  if (topicId === undefined || group.type === 'Community') return undefined;
+  return invalid(`TopicId is only for Community groups; ${group.groupId} is ${group.type}`);
+}

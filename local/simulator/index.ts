@@ -16,7 +16,9 @@ export { MAX_DELETE_ACCOUNTS } from './delete-member.ts';
 export type { FaultConfig, ScriptedFault } from './faults.ts';
 export { parseFaultConfig } from './faults.ts';
 export { MAX_FORBID_ACCOUNTS } from './forbid.ts';
+export { KICK_INVALID, KICK_NOT_ADMIN, KICK_UNKNOWN_ACCOUNT } from './kick.ts';
 export { DOMAINS, type Domain, type DomainState } from './listeners.ts';
+export { type GetNoSpeakingAnswer, NOSPEAKING_PARSE_ERROR } from './nospeaking.ts';
 export type { RateLimitWindow } from './rate-limit.ts';
 export {
   MAX_RECALL_MESSAGES,

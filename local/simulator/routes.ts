@@ -9,7 +9,9 @@ import { modifyGroupBaseInfo } from './base-info.ts';
 import { deleteGroupMsgBySender } from './delete-by-sender.ts';
 import { deleteGroupMember } from './delete-member.ts';
 import { forbidSendMsg } from './forbid.ts';
+import { KICK_NOT_ADMIN, kick } from './kick.ts';
 import { modifyGroupMemberInfo } from './modify.ts';
+import { getNoSpeaking, NOSPEAKING_PARSE_ERROR, setNoSpeaking } from './nospeaking.ts';
 import { groupMsgRecall } from './recall.ts';
 import type { SimulatorState } from './state.ts';
 
@@ -24,6 +26,9 @@ export const API_PATHS = {
   modify_group_base_info: '/v4/group_open_http_svc/modify_group_base_info',
   group_msg_recall: '/v4/group_open_http_svc/group_msg_recall',
   delete_group_msg_by_sender: '/v4/group_open_http_svc/delete_group_msg_by_sender',
+  setnospeaking: '/v4/openconfigsvr/setnospeaking',
+  getnospeaking: '/v4/openconfigsvr/getnospeaking',
+  kick: '/v4/im_open_login_svc/kick',
 } as const;
 
 /** An API the simulator answers. */
@@ -62,6 +67,9 @@ const ROUTE_TABLE: Readonly<Record<ApiName, ApiRoute>> = {
   modify_group_base_info: { handle: modifyGroupBaseInfo },
   group_msg_recall: { handle: groupMsgRecall },
   delete_group_msg_by_sender: { handle: deleteGroupMsgBySender },
+  setnospeaking: { handle: setNoSpeaking, parseErrorCode: NOSPEAKING_PARSE_ERROR },
+  getnospeaking: { handle: getNoSpeaking, parseErrorCode: NOSPEAKING_PARSE_ERROR },
+  kick: { handle: kick, notAdminCode: KICK_NOT_ADMIN },
 };
 
 /** Every API, by path. */

@@ -17,55 +17,24 @@
  * - Unknown fields, `null`s, both MuteTime and ShutUpTime (older pages' name), an empty or repeated
  *   account list: 10004.
  */
-import { fail, OK_ANSWER } from './answer.ts';
+import { type ApiOutcome, ok, refuse } from './answer.ts';
+import type { ModifyOptions } from './modify.ts';
 import {
   bodyFields,
+  findGroup,
   invalid,
-  MAX_ACCOUNT_BYTES,
-  MAX_GROUP_ID_BYTES,
-  MAX_MUTE_TIME,
-  type ModifyOptions,
-  type ModifyOutcome,
-} from './modify.ts';
+  isUint32,
+  MAX_UINT32,
+  notAllowed,
+  readAccounts,
+  readGroupId,
+} from './rules.ts';
 import type { SimulatorState } from './state.ts';
 
 /** Accounts one call may carry, as Tencent documents it. */
 export const MAX_FORBID_ACCOUNTS = 500;
 
 const FIELDS = new Set(['GroupId', 'Members_Account', 'MuteTime', 'ShutUpTime']);
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
-
-/** The accounts of a body, or the answer that refuses them. */
-function parseAccounts(value: unknown): string[] | ModifyOutcome {
-  if (!Array.isArray(value) || value.length === 0) {
-    return invalid('Members_Account is required and must be a non-empty array of UserIDs');
-  }
-  const accounts: string[] = [];
-  for (const account of value as unknown[]) {
-    if (
-      typeof account !== 'string' ||
-      account === '' ||
-      account.length > MAX_ACCOUNT_BYTES ||
-      !PRINTABLE_ASCII.test(account)
-    ) {
-      return invalid(
-        `Members_Account holds ${JSON.stringify(account)}, not a UserID (printable ASCII, at most ${MAX_ACCOUNT_BYTES} bytes)`,
-      );
-    }
-    accounts.push(account);
-  }
-  if (new Set(accounts).size !== accounts.length) return invalid('Members_Account lists an account twice');
-  if (accounts.length > MAX_FORBID_ACCOUNTS) {
-    return {
-      answer: fail(
-        10005,
-        `Members_Account holds ${accounts.length} accounts, more than ${MAX_FORBID_ACCOUNTS}`,
-      ),
-      applied: false,
-    };
-  }
-  return accounts;
-}
 
 /**
  * Validates a parsed JSON body of `forbid_send_msg` and, when it is valid, mutes (or with MuteTime 0
@@ -76,49 +45,30 @@ export function forbidSendMsg(
   state: SimulatorState,
   body: unknown,
   options: Pick<ModifyOptions, 'nowSeconds'>,
-): ModifyOutcome {
+): ApiOutcome {
   const read = bodyFields(body, FIELDS);
   if ('refused' in read) return read.refused;
   const { fields } = read;
 
-  const groupId = fields.GroupId;
-  if (typeof groupId !== 'string' || groupId === '') {
-    return invalid('GroupId is required and must be a string');
-  }
-  if (groupId.length > MAX_GROUP_ID_BYTES || !PRINTABLE_ASCII.test(groupId)) {
-    return { answer: fail(10015, `invalid GroupId: ${JSON.stringify(groupId)}`), applied: false };
-  }
+  const groupId = readGroupId(fields.GroupId);
+  if (typeof groupId !== 'string') return groupId;
   if (fields.MuteTime !== undefined && fields.ShutUpTime !== undefined) {
     return invalid('give MuteTime or ShutUpTime, not both');
   }
   const muteTime = fields.MuteTime ?? fields.ShutUpTime;
-  if (
-    typeof muteTime !== 'number' ||
-    !Number.isInteger(muteTime) ||
-    muteTime < 0 ||
-    muteTime > MAX_MUTE_TIME
-  ) {
-    return invalid(`MuteTime is required and must be an integer from 0 to ${MAX_MUTE_TIME}`);
+  if (!isUint32(muteTime)) {
+    return invalid(`MuteTime is required and must be an integer from 0 to ${MAX_UINT32}`);
   }
-  const accounts = parseAccounts(fields.Members_Account);
+  const accounts = readAccounts('Members_Account', fields.Members_Account, MAX_FORBID_ACCOUNTS);
   if (!Array.isArray(accounts)) return accounts;
 
-  const group = state.stored(groupId);
-  if (!group) {
-    return { answer: fail(10010, `group ${groupId} does not exist or was dissolved`), applied: false };
-  }
-  if (group.type === 'Private') {
-    return {
-      answer: fail(10007, 'no operation permission: Private (Work) groups do not support muting members'),
-      applied: false,
-    };
-  }
+  const group = findGroup(state, groupId);
+  if ('answer' in group) return group;
+  if (group.type === 'Private') return notAllowed('Private (Work) groups do not support muting members');
   const members = accounts.map((account) => group.members.get(account));
   const missing = accounts.find((_, i) => members[i] === undefined);
-  if (missing !== undefined) {
-    return { answer: fail(10019, `${missing} is not a member of group ${groupId}`), applied: false };
-  }
+  if (missing !== undefined) return refuse(10019, `${missing} is not a member of group ${groupId}`);
   const mutedUntil = muteTime === 0 ? 0 : options.nowSeconds + muteTime;
   for (const member of members) if (member) member.mutedUntil = mutedUntil;
-  return { answer: OK_ANSWER, applied: true };
+  return ok(true);
 }

@@ -1,14 +1,33 @@
 /**
  * The Tencent Cloud Chat simulator, for the local stack, integration and fault tests and benchmarks.
- * See `simulator.ts` for the server and the order of its checks, `modify.ts` and `forbid.ts` for the body
- * rules of `modify_group_member_info` and `forbid_send_msg`.
+ * See `simulator.ts` for the server and the order of its checks, `routes.ts` for the APIs and the file of
+ * each one's body rules, `control.ts` for the control routes.
  */
-export type { TencentAnswer } from './answer.ts';
+export type { ApiAnswer, TencentAnswer } from './answer.ts';
+export {
+  BAN_NOT_ENABLED,
+  type BanListAnswer,
+  MAX_BAN_ACCOUNTS,
+  MAX_BAN_DESCRIPTION_BYTES,
+  MAX_BAN_LIST_LIMIT,
+} from './ban.ts';
+export { DELETE_BY_SENDER_WINDOW } from './delete-by-sender.ts';
+export { MAX_DELETE_ACCOUNTS } from './delete-member.ts';
 export type { FaultConfig, ScriptedFault } from './faults.ts';
 export { parseFaultConfig } from './faults.ts';
 export { MAX_FORBID_ACCOUNTS } from './forbid.ts';
+export { KICK_INVALID, KICK_NOT_ADMIN, KICK_UNKNOWN_ACCOUNT } from './kick.ts';
 export { DOMAINS, type Domain, type DomainState } from './listeners.ts';
+export { type GetNoSpeakingAnswer, NOSPEAKING_PARSE_ERROR } from './nospeaking.ts';
 export type { RateLimitWindow } from './rate-limit.ts';
+export {
+  MAX_RECALL_MESSAGES,
+  MAX_RECALL_REASON_BYTES,
+  RECALL_CODES,
+  type RecallAnswer,
+} from './recall.ts';
+export { API_PATHS, type ApiName } from './routes.ts';
+export { MAX_UINT32, TOO_MANY_ACCOUNTS } from './rules.ts';
 export {
   API_PATH,
   type ApiUrlParams,
@@ -21,15 +40,25 @@ export {
   startSimulator,
 } from './simulator.ts';
 export {
+  DEFAULT_SETTINGS,
   type Group,
+  type GroupBan,
+  type GroupBaseInfo,
   type GroupMember,
+  type GroupMessage,
   type GroupType,
+  type Kick,
   loadSeedFile,
   type MemberRole,
   type MsgFlag,
+  type NewMessage,
+  type NoSpeaking,
+  type NoSpeakingEnd,
   parseSeed,
+  type Removal,
   type SeedGroup,
   type SeedMember,
+  type SimulatorSettings,
   SimulatorState,
 } from './state.ts';
 export {

@@ -21,7 +21,9 @@ import {
 
 const EXAMPLE_SEED = fileURLToPath(new URL('./seed.example.json', import.meta.url));
 
-const HELP = `Tencent Cloud Chat simulator (modify_group_member_info, forbid_send_msg) on 127.0.0.1
+const HELP = `Tencent Cloud Chat simulator on 127.0.0.1: modify_group_member_info, forbid_send_msg,
+delete_group_member, ban_group_member, unban_group_member, get_group_ban_member, modify_group_base_info,
+group_msg_recall, delete_group_msg_by_sender, openconfigsvr/setnospeaking and getnospeaking, im_open_login_svc/kick
 
   --port N                 port (default ${DEFAULT_PORT}; 0 = any free port)
   --backup-port N          also listen here, standing for the region's backup domain (default: no backup)
@@ -32,6 +34,8 @@ const HELP = `Tencent Cloud Chat simulator (modify_group_member_info, forbid_sen
   --rate-limit N           calls per second before 60007 (default 200)
   --rate-window W          sliding | fixed (default sliding)
   --member-keys K1,K2      AppMemberDefinedData keys allowed (default any)
+  --accounts A1,A2         accounts the app knows besides the seed's members (kick answers 70107 to others)
+  --bans-disabled          the edition or console switch does not allow bans: the ban APIs answer 10059
   --fault-seed N           PRNG seed for the fault shares
   --error-rate R           share of calls answered 10002 (0..1)
   --error-code N           code for --error-rate (default 10002)
@@ -44,8 +48,10 @@ const HELP = `Tencent Cloud Chat simulator (modify_group_member_info, forbid_sen
   --latency-jitter-ms N    random extra latency, 0..N ms
   --help                   this text
 
-Control API: GET /_sim/groups, GET /_sim/groups/{urlencoded id}/members, GET /_sim/stats, GET /_sim/calls,
-GET|POST /_sim/faults, POST /_sim/faults/script, POST /_sim/groups, POST /_sim/reset,
+Control API: GET /_sim/stats, GET /_sim/calls, GET|POST /_sim/faults, POST /_sim/faults/script, POST /_sim/reset,
+GET|POST /_sim/groups, GET|POST /_sim/groups/{urlencoded id} (muteAllMember, recallUnsupported),
+GET|POST /_sim/groups/{id}/members (join), GET|POST /_sim/groups/{id}/bans, GET|POST /_sim/groups/{id}/messages,
+GET|POST /_sim/accounts, GET|POST /_sim/nospeaking, GET /_sim/kicks, GET /_sim/removals, GET|POST /_sim/settings,
 GET /_sim/domains, POST /_sim/domains/main (or /backup) {"reachable": false} to refuse connections, true to listen again.`;
 
 function number(flag: string, raw: string | undefined): number | undefined {
@@ -94,6 +100,8 @@ async function main(): Promise<void> {
       'rate-limit': { type: 'string' },
       'rate-window': { type: 'string' },
       'member-keys': { type: 'string' },
+      accounts: { type: 'string' },
+      'bans-disabled': { type: 'boolean' },
       'fault-seed': { type: 'string' },
       'error-rate': { type: 'string' },
       'error-code': { type: 'string' },
@@ -132,6 +140,8 @@ async function main(): Promise<void> {
     limitPerSecond: number('rate-limit', values['rate-limit']),
     rateLimitWindow: rateWindow,
     memberDefinedKeys: values['member-keys']?.split(',').map((key) => key.trim()),
+    accounts: values.accounts?.split(',').map((account) => account.trim()),
+    ...(values['bans-disabled'] ? { settings: { banEnabled: false } } : {}),
     faults: faultsFrom(values),
   });
 

@@ -8,24 +8,29 @@
  * Choices where the reference is silent, kept in one place:
  * - AVChatRoom: the API does not support it (it stores no member profiles); answered 10007 "no
  *   operation permission", Tencent's code for an operation the group type does not allow.
- * - A member not in the group: 10019 ("account does not exist"); the simulator keeps no app-wide
- *   account list, so "not in this group" and "no such account" are the same answer.
+ * - A member not in the group: 10019 ("account does not exist"), whether or not the app knows the
+ *   account: "not in this group" and "no such account" are the same answer.
  * - A Member_Account that is not a UserID (over 32 bytes, not printable ASCII): 10004.
  * - Unknown fields, `null`s, both MuteTime and ShutUpTime, an empty AppMemberDefinedData, or no field to
  *   modify at all: 10004.
  * - AppMemberDefinedData merges: listed keys are set (an empty Value is stored as ''), others are kept.
  */
-import { fail, OK_ANSWER, type TencentAnswer } from './answer.ts';
+import { type ApiOutcome, ok, refuse } from './answer.ts';
+import {
+  bodyFields,
+  findGroup,
+  invalid,
+  isUint32,
+  MAX_UINT32,
+  notAllowed,
+  readAccount,
+  readGroupId,
+  utf8Bytes,
+} from './rules.ts';
 import { type GroupMember, MSG_FLAGS, type MsgFlag, type SimulatorState } from './state.ts';
 
 /** Largest NameCard, in UTF-8 bytes. */
 export const MAX_NAME_CARD_BYTES = 50;
-/** Largest custom GroupId, in bytes of printable ASCII. */
-export const MAX_GROUP_ID_BYTES = 48;
-/** Largest UserID, in bytes. */
-export const MAX_ACCOUNT_BYTES = 32;
-/** Largest MuteTime (uint32; `forbid_send_msg` documents it as "muted for good"). */
-export const MAX_MUTE_TIME = 4_294_967_295;
 
 const FIELDS = new Set([
   'GroupId',
@@ -37,8 +42,6 @@ const FIELDS = new Set([
   'MuteTime',
   'ShutUpTime',
 ]);
-
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /** What one call changes, after validation. */
 interface Change {
@@ -57,37 +60,7 @@ export interface ModifyOptions {
   memberDefinedKeys?: ReadonlySet<string>;
 }
 
-/** The outcome of one call: Tencent's answer and whether the state changed. */
-export interface ModifyOutcome {
-  answer: TencentAnswer;
-  applied: boolean;
-}
-
-/** Tencent's answer to an illegal parameter (10004), which changes nothing. */
-export const invalid = (info: string): ModifyOutcome => ({ answer: fail(10004, info), applied: false });
-
-/**
- * The fields of a request body, or the answer to a body that is not a JSON object, has a field outside
- * `allowed` or a null field: the checks both APIs of the simulator make first.
- */
-export function bodyFields(
-  body: unknown,
-  allowed: ReadonlySet<string>,
-): { fields: Record<string, unknown> } | { refused: ModifyOutcome } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return {
-      refused: { answer: fail(60003, 'json parse error: the body must be a JSON object'), applied: false },
-    };
-  }
-  const fields = body as Record<string, unknown>;
-  const unknown = Object.keys(fields).find((key) => !allowed.has(key));
-  if (unknown !== undefined) return { refused: invalid(`unknown field ${unknown}`) };
-  const nullField = Object.keys(fields).find((key) => fields[key] === null);
-  if (nullField !== undefined) return { refused: invalid(`${nullField} must not be null`) };
-  return { fields };
-}
-
-function parseChange(body: Record<string, unknown>, options: ModifyOptions): Change | ModifyOutcome {
+function parseChange(body: Record<string, unknown>, options: ModifyOptions): Change | ApiOutcome {
   const change: Change = {};
   if (body.Role !== undefined) {
     if (body.Role !== 'Admin' && body.Role !== 'Member') return invalid('Role must be Admin or Member');
@@ -100,7 +73,7 @@ function parseChange(body: Record<string, unknown>, options: ModifyOptions): Cha
   }
   if (body.NameCard !== undefined) {
     if (typeof body.NameCard !== 'string') return invalid('NameCard must be a string');
-    if (Buffer.byteLength(body.NameCard, 'utf8') > MAX_NAME_CARD_BYTES) {
+    if (utf8Bytes(body.NameCard) > MAX_NAME_CARD_BYTES) {
       return invalid(`NameCard is longer than ${MAX_NAME_CARD_BYTES} bytes`);
     }
     change.nameCard = body.NameCard;
@@ -135,14 +108,7 @@ function parseChange(body: Record<string, unknown>, options: ModifyOptions): Cha
   }
   const muteTime = body.MuteTime ?? body.ShutUpTime;
   if (muteTime !== undefined) {
-    if (
-      typeof muteTime !== 'number' ||
-      !Number.isInteger(muteTime) ||
-      muteTime < 0 ||
-      muteTime > MAX_MUTE_TIME
-    ) {
-      return invalid(`MuteTime must be an integer from 0 to ${MAX_MUTE_TIME}`);
-    }
+    if (!isUint32(muteTime)) return invalid(`MuteTime must be an integer from 0 to ${MAX_UINT32}`);
     change.muteTime = muteTime;
   }
   if (Object.keys(change).length === 0) return invalid('no member field to modify');
@@ -166,46 +132,24 @@ export function modifyGroupMemberInfo(
   state: SimulatorState,
   body: unknown,
   options: ModifyOptions,
-): ModifyOutcome {
+): ApiOutcome {
   const read = bodyFields(body, FIELDS);
   if ('refused' in read) return read.refused;
   const { fields } = read;
 
-  const { GroupId: groupId, Member_Account: account } = fields;
-  if (typeof groupId !== 'string' || groupId === '')
-    return invalid('GroupId is required and must be a string');
-  if (groupId.length > MAX_GROUP_ID_BYTES || !PRINTABLE_ASCII.test(groupId)) {
-    return { answer: fail(10015, `invalid GroupId: ${JSON.stringify(groupId)}`), applied: false };
-  }
-  if (typeof account !== 'string' || account === '') {
-    return invalid('Member_Account is required and must be a string');
-  }
-  if (account.length > MAX_ACCOUNT_BYTES || !PRINTABLE_ASCII.test(account)) {
-    return invalid(
-      `Member_Account is not a valid UserID (printable ASCII, at most ${MAX_ACCOUNT_BYTES} bytes)`,
-    );
-  }
+  const groupId = readGroupId(fields.GroupId);
+  if (typeof groupId !== 'string') return groupId;
+  const account = readAccount('Member_Account', fields.Member_Account);
+  if (typeof account !== 'string') return account;
   const change = parseChange(fields, options);
   if ('answer' in change) return change;
 
-  const group = state.stored(groupId);
-  if (!group)
-    return { answer: fail(10010, `group ${groupId} does not exist or was dissolved`), applied: false };
-  if (group.type === 'AVChatRoom') {
-    return {
-      answer: fail(10007, 'no operation permission: AVChatRoom groups do not support this API'),
-      applied: false,
-    };
-  }
+  const group = findGroup(state, groupId);
+  if ('answer' in group) return group;
+  if (group.type === 'AVChatRoom') return notAllowed('AVChatRoom groups do not support this API');
   const member = group.members.get(account);
-  if (!member)
-    return { answer: fail(10019, `${account} is not a member of group ${groupId}`), applied: false };
-  if (change.role && member.role === 'Owner') {
-    return {
-      answer: fail(10007, "no operation permission: the owner's role cannot be changed"),
-      applied: false,
-    };
-  }
+  if (!member) return refuse(10019, `${account} is not a member of group ${groupId}`);
+  if (change.role && member.role === 'Owner') return notAllowed("the owner's role cannot be changed");
   applyChange(member, change, options.nowSeconds);
-  return { answer: OK_ANSWER, applied: true };
+  return ok(true);
 }

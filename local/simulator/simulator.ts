@@ -1,21 +1,23 @@
 /**
- * The Tencent Cloud Chat simulator: an HTTP server on 127.0.0.1 that answers
- * `POST /v4/group_open_http_svc/modify_group_member_info` and `POST /v4/group_open_http_svc/forbid_send_msg`
- * as Tencent documents them, keeps the groups and members they change (one mute state for both), enforces
- * the per-second limit (one budget for both APIs: whether Tencent counts them apart is not documented)
- * and injects faults on demand. A control API under `/_sim/` shows the state and the counters and
- * changes the faults. A second listener can stand for the region's backup domain, and either can be
- * made to refuse connections (`listeners.ts`).
+ * The Tencent Cloud Chat simulator: an HTTP server on 127.0.0.1 that answers the REST APIs of the bridge
+ * as Tencent documents them (`routes.ts` lists them, one file each: member fields, bulk mutes, removal,
+ * bans, the mute-all flag, recall, deleting a sender's messages, account-wide mutes, kick), keeps the
+ * state they change (`state.ts`), enforces the per-second limit (one budget for every API: whether
+ * Tencent counts them apart is not documented) and injects faults on demand, whichever the API. A control
+ * API under `/_sim/` shows the state and the counters and changes the state, the settings and the faults
+ * (`control.ts`). A second listener can stand for the region's backup domain, and either can be made to
+ * refuse connections (`listeners.ts`).
  *
  * Checks run in this order; the first that fails answers (HTTP 200, Tencent's body):
- * path (60009 unknown service, 10003 unknown command) → method POST (60002) → `sdkappid` (60012 missing,
- * 60006 not a number, 70020 not this app) → calls-per-second limit (60007) → `identifier`, `usersig`,
- * `random` (uint32) and `contenttype=json` present and well-formed (60025) → UserSig (70003, 70014, 70013,
- * 70009, 70001) → identifier is an admin (60010) → body size (80002) → JSON object (60003) → the body
- * rules of {@link modifyGroupMemberInfo} or {@link forbidSendMsg}.
+ * path (60009 unknown service, 10003 unknown command of the group service) → method POST (60002) →
+ * `sdkappid` (60012 missing, 60006 not a number, 70020 not this app) → calls-per-second limit (60007) →
+ * `identifier`, `usersig`, `random` (uint32) and `contenttype=json` present and well-formed (60025) →
+ * UserSig (70003, 70014, 70013, 70009, 70001) → identifier is an admin (60010; 70403 for kick) → body
+ * size (80002) → JSON (60003; 130001 for openconfigsvr) → the API's body rules, in its file.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fail, type TencentAnswer } from './answer.ts';
+import { type ApiAnswer, type ApiOutcome, fail, refuse } from './answer.ts';
+import { stateControl } from './control.ts';
 import {
   type FaultConfig,
   type FaultDecision,
@@ -23,18 +25,23 @@ import {
   parseFaultConfig,
   type ScriptedFault,
 } from './faults.ts';
-import { forbidSendMsg } from './forbid.ts';
 import { type Domain, DomainListener, domainControl } from './listeners.ts';
-import { type ModifyOutcome, modifyGroupMemberInfo } from './modify.ts';
 import { RateLimiter, type RateLimitWindow } from './rate-limit.ts';
-import { parseSeed, type SeedGroup, SimulatorState } from './state.ts';
+import { API_PATHS, GROUP_SERVICE, ROUTES } from './routes.ts';
+import {
+  parseSeed,
+  type SeedGroup,
+  type SimulatorSettings,
+  SimulatorState,
+  type StateSetup,
+} from './state.ts';
 import { UserSigVerifier } from './usersig.ts';
 
 /** Path of `modify_group_member_info`. */
-export const API_PATH = '/v4/group_open_http_svc/modify_group_member_info';
+export const API_PATH = API_PATHS.modify_group_member_info;
 
 /** Path of `forbid_send_msg` (bulk muting and unmuting). */
-export const FORBID_PATH = '/v4/group_open_http_svc/forbid_send_msg';
+export const FORBID_PATH = API_PATHS.forbid_send_msg;
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -53,6 +60,14 @@ export interface SimulatorOptions {
   admins: readonly string[];
   /** Groups to start with (and to return to on reset). @default none */
   groups?: readonly SeedGroup[];
+  /**
+   * Accounts the app knows besides the members of `groups` (kick answers 70107 for others; members of
+   * any group, message senders and accounts added through `POST /_sim/accounts` are known too).
+   * @default none
+   */
+  accounts?: readonly string[];
+  /** The app's edition and console settings (ban switch, recall ages). @default {@link DEFAULT_SETTINGS} */
+  settings?: Partial<SimulatorSettings>;
   /** Calls per second before 60007. @default 200 */
   limitPerSecond?: number;
   /** How the limit counts. @default 'sliding' */
@@ -137,7 +152,11 @@ export interface RunningSimulator {
   readonly backupUrl: string | undefined;
   /** Makes a domain's listener refuse connections (`false`) or listen again on its port (`true`). */
   setReachable(domain: Domain, reachable: boolean): Promise<void>;
-  /** Groups and members; read with `getGroup`, `getMember`, `listGroups`; add with `putGroup`. */
+  /**
+   * The state: groups and members (`getGroup`, `getMember`, `listGroups`, `putGroup`), bans
+   * (`listBans`), messages (`postMessage`, `listMessages`), removals, known accounts, account-wide mutes,
+   * kicks and the app's settings (`settings`, `setSettings`).
+   */
   readonly state: SimulatorState;
   /** A copy of the counters. */
   readonly stats: SimulatorStats;
@@ -149,7 +168,10 @@ export interface RunningSimulator {
   scriptFaults(...faults: ScriptedFault[]): void;
   /** The fault configuration, with the script entries not yet used. */
   faults(): FaultConfig;
-  /** Back to the seed groups and the start faults; counters, call log and rate window cleared. */
+  /**
+   * Back to the seed groups, the start accounts, settings and faults; bans, messages, removals,
+   * account-wide mutes and kicks, counters, call log and rate window cleared.
+   */
   reset(): void;
   /** Stops listening, ends every connection (held ones included) and waits for the server to close. */
   close(): Promise<void>;
@@ -202,6 +224,7 @@ class Simulator implements RunningSimulator {
   private readonly memberDefinedKeys?: ReadonlySet<string>;
   private readonly now: () => number;
   private readonly seed: SeedGroup[];
+  private readonly setup: StateSetup;
   private limiter: RateLimiter;
   private counters = EMPTY_STATS();
   private log: CallLogEntry[] = [];
@@ -211,7 +234,8 @@ class Simulator implements RunningSimulator {
 
   constructor(private readonly options: SimulatorOptions) {
     this.seed = parseSeed([...(options.groups ?? [])]);
-    this.state = new SimulatorState(this.seed);
+    this.setup = { accounts: options.accounts, settings: options.settings };
+    this.state = new SimulatorState(this.seed, this.setup);
     this.planner = new FaultPlanner(options.faults ?? {});
     this.verifier = new UserSigVerifier(options.secretKey);
     this.admins = new Set(options.admins);
@@ -275,7 +299,7 @@ class Simulator implements RunningSimulator {
   }
 
   reset(): void {
-    this.state.reset(this.seed);
+    this.state.reset(this.seed, this.setup);
     this.planner.set(this.options.faults ?? {});
     this.limiter = this.newLimiter();
     this.counters = EMPTY_STATS();
@@ -368,7 +392,7 @@ class Simulator implements RunningSimulator {
     }
   }
 
-  private answer(res: ServerResponse, entry: CallLogEntry, answer: TencentAnswer): void {
+  private answer(res: ServerResponse, entry: CallLogEntry, answer: ApiAnswer): void {
     entry.httpStatus = 200;
     entry.errorCode = answer.ErrorCode;
     const code = String(answer.ErrorCode);
@@ -382,7 +406,7 @@ class Simulator implements RunningSimulator {
     body: string | BodyTooLarge,
     at: number,
     decision: FaultDecision,
-    outcome: ModifyOutcome | undefined,
+    outcome: ApiOutcome | undefined,
     domain: Domain,
   ): CallLogEntry {
     const q = url.searchParams;
@@ -422,13 +446,10 @@ class Simulator implements RunningSimulator {
   }
 
   /** Judges and applies one call; see the module comment for the order of the checks. */
-  private process(method: string, url: URL, body: string | BodyTooLarge): ModifyOutcome {
-    const refuse = (code: number, info: string): ModifyOutcome => ({
-      answer: fail(code, info),
-      applied: false,
-    });
-    if (url.pathname !== API_PATH && url.pathname !== FORBID_PATH) {
-      return url.pathname.startsWith('/v4/group_open_http_svc/')
+  private process(method: string, url: URL, body: string | BodyTooLarge): ApiOutcome {
+    const route = ROUTES.get(url.pathname);
+    if (!route) {
+      return url.pathname.startsWith(GROUP_SERVICE)
         ? refuse(10003, `invalid command word: ${url.pathname}`)
         : refuse(60009, `request resource error: ${url.pathname}`);
     }
@@ -460,17 +481,18 @@ class Simulator implements RunningSimulator {
     const nowSeconds = Math.floor(nowMs / 1000);
     const sig = this.verifier.verify(userSig, this.options.sdkAppId, identifier, nowSeconds);
     if (!sig.ok) return refuse(sig.code, sig.info);
-    if (!this.admins.has(identifier)) return refuse(60010, `${identifier} is not an app admin`);
+    if (!this.admins.has(identifier)) {
+      return refuse(route.notAdminCode ?? 60010, `${identifier} is not an app admin`);
+    }
 
     if (body instanceof BodyTooLarge) return refuse(80002, 'request body is too large');
     let json: unknown;
     try {
       json = JSON.parse(body);
     } catch {
-      return refuse(60003, 'json parse error: the body is not valid JSON');
+      return refuse(route.parseErrorCode ?? 60003, 'json parse error: the body is not valid JSON');
     }
-    if (url.pathname === FORBID_PATH) return forbidSendMsg(this.state, json, { nowSeconds });
-    return modifyGroupMemberInfo(this.state, json, { nowSeconds, memberDefinedKeys: this.memberDefinedKeys });
+    return route.handle(json, { state: this.state, nowSeconds, memberDefinedKeys: this.memberDefinedKeys });
   }
 
   private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -481,10 +503,11 @@ class Simulator implements RunningSimulator {
       if (body === undefined || body instanceof BodyTooLarge) throw new Error('body missing or too large');
       return body === '' ? {} : JSON.parse(body);
     };
-    const members = /^\/_sim\/groups\/([^/]+)(\/members)?$/.exec(path);
     try {
       const send = (status: number, value: unknown) => sendJson(res, status, value);
       if (await domainControl(this.listeners, req, res, path, readJson, send)) return;
+      const nowSeconds = () => Math.floor(this.now() / 1000);
+      if (await stateControl(this.state, req, path, readJson, send, nowSeconds)) return;
       if (method === 'GET' && path === '/_sim/health') return sendJson(res, 200, { ok: true });
       if (method === 'GET' && path === '/_sim/stats') return sendJson(res, 200, this.counters);
       if (method === 'GET' && path === '/_sim/calls') {
@@ -504,16 +527,6 @@ class Simulator implements RunningSimulator {
       if (method === 'POST' && path === '/_sim/reset') {
         this.reset();
         return sendJson(res, 200, { ok: true });
-      }
-      if (method === 'GET' && path === '/_sim/groups') return sendJson(res, 200, this.state.listGroups());
-      if (method === 'POST' && path === '/_sim/groups') {
-        for (const group of parseSeed(await readJson())) this.state.putGroup(group);
-        return sendJson(res, 200, { ok: true });
-      }
-      if (method === 'GET' && members?.[1] !== undefined) {
-        const group = this.state.getGroup(decodeURIComponent(members[1]));
-        if (!group) return sendJson(res, 404, { error: 'no such group' });
-        return sendJson(res, 200, members[2] ? group.members : group);
       }
       sendJson(res, 404, { error: `no control route ${method} ${path}` });
     } catch (error) {

@@ -1,8 +1,8 @@
 /**
  * `npm run simulator`: starts with the example seed, prints a curl example that works, and stops cleanly
- * on SIGTERM.
+ * on SIGTERM; its flags set the known accounts and the ban switch.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { underTsx, waitForOutput } from '../helpers/child-process';
@@ -40,5 +40,32 @@ describe('simulator CLI', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  /** Children of the tests below, killed after each even when the test timed out waiting for them. */
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('takes the known accounts and the ban switch from its flags', async () => {
+    // Prepare
+    const child = spawn(
+      process.execPath,
+      [...underTsx('local/simulator/main.ts'), '--port', '0', '--accounts', 'zed, yan', '--bans-disabled'],
+      { cwd: ROOT },
+    );
+    children.push(child);
+    const output = await waitForOutput(child, /Counters: curl/);
+    const base = /Counters: curl -s (http:\S+)\/_sim\/stats/.exec(output)?.[1];
+    if (!base) throw new Error(`no control URL in: ${output}`);
+
+    // Act
+    const settings = await (await fetch(`${base}/_sim/settings`)).json();
+    const accounts = (await (await fetch(`${base}/_sim/accounts`)).json()) as string[];
+
+    // Assess
+    expect(settings).toMatchObject({ banEnabled: false });
+    expect(accounts).toEqual(expect.arrayContaining(['zed', 'yan', 'alice']));
   });
 });

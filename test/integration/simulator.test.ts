@@ -166,7 +166,7 @@ describe('Tencent Chat simulator', () => {
 
   describe('URL checks', () => {
     it.each<[string, Params, { method?: string; path?: string }, number]>([
-      ['an unknown command', {}, { path: '/v4/group_open_http_svc/delete_group_member' }, 10003],
+      ['an unknown command', {}, { path: '/v4/group_open_http_svc/destroy_group' }, 10003],
       ['an unknown service', {}, { path: '/v4/nope/modify_group_member_info' }, 60009],
       ['GET', {}, { method: 'GET' }, 60002],
       ['no sdkappid', { sdkappid: null }, {}, 60012],

@@ -24,13 +24,15 @@ const FIELD_PREFIX = 'field:';
 const DECISION_ROUNDS = 3;
 
 /** The fields of an item that a transition may set or remove, besides those every transition writes. */
-const OPTIONAL_FIELDS = [
-  'lastError',
-  'nextAttemptAt',
-  'appliedAt',
-  'deadLetteredAt',
-  'supersededBy',
-] as const;
+/** Every field a transition may set (`LedgerWrite.set`): the record makes the compiler name each one. */
+const OPTIONAL_FIELDS = Object.keys({
+  lastError: true,
+  nextAttemptAt: true,
+  appliedAt: true,
+  deadLetteredAt: true,
+  supersededBy: true,
+  recalled: true,
+} satisfies Record<keyof LedgerWrite['set'], true>) as (keyof LedgerWrite['set'])[];
 
 /**
  * The ledger on a DynamoDB table keyed by `eventId` (string), with TTL on `expiresAt`: event items, and

@@ -141,6 +141,21 @@ describe.each<[string, () => LedgerStore]>([
     expect(recorded.kind === 'written' ? recorded.item.nextAttemptAt : 'refused').toBeUndefined();
   });
 
+  it("stores a recall's messages done, and reads them back", async () => {
+    // Prepare
+    const store = storeOf();
+    const id = fresh('rc');
+    await store.create(item(id));
+    const write = retryingWrite(await read(store, id));
+
+    // Act
+    const recorded = await store.transition(id, { ...write, set: { ...write.set, recalled: [3, 5] } });
+
+    // Assess: as written, and as read again.
+    expect(recorded).toMatchObject({ kind: 'written', item: { recalled: [3, 5] } });
+    expect((await store.getMany([id])).get(id)?.recalled).toEqual([3, 5]);
+  });
+
   it('creates the item from the consumer outcome when the ledger has none, unless one appears first', async () => {
     // Prepare
     const store = storeOf();

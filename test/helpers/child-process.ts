@@ -37,3 +37,21 @@ export const npmStartOnFreePorts = (...extra: string[]): string[] => [
   '0',
   ...extra,
 ];
+
+/** The environment of a newcomer's shell: none of the test setup's AWS or function settings. */
+export function newcomerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^(AWS_|POWERTOOLS_)/.test(name)) delete env[name];
+  }
+  for (const name of [
+    'QUEUE_URL',
+    'DLQ_URL',
+    'LEDGER_TABLE',
+    'IM_ENDPOINT',
+    'IM_BACKUP_ENDPOINT',
+    'IM_SECRET_ID',
+  ])
+    delete env[name];
+  return env;
+}

@@ -7,27 +7,9 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { npmStartOnFreePorts, waitForOutput } from '../helpers/child-process';
+import { newcomerEnv, npmStartOnFreePorts, waitForOutput } from '../helpers/child-process';
 import { codeBlocksOf, ROOT, readDoc, sectionOf } from '../helpers/docs';
 import { runShellLine } from '../helpers/send-command';
-
-/** The environment of a newcomer's shell: none of the test setup's AWS or function settings. */
-function newcomerEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(AWS_|POWERTOOLS_)/.test(name)) delete env[name];
-  }
-  for (const name of [
-    'QUEUE_URL',
-    'DLQ_URL',
-    'LEDGER_TABLE',
-    'IM_ENDPOINT',
-    'IM_BACKUP_ENDPOINT',
-    'IM_SECRET_ID',
-  ])
-    delete env[name];
-  return env;
-}
 
 /** One command of the tour and the answer the README shows under it (empty: none shown). */
 interface Step {

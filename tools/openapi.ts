@@ -3,6 +3,7 @@ import { contractSchemas, MAX_EVENTS_PER_REQUEST } from '#shared/contract';
 import {
   EnqueueError,
   EventConflictError,
+  LedgerUnavailableError,
   MalformedBodyError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
@@ -26,12 +27,7 @@ import {
   validationErrorBodySchema,
   webhookRejectionMessage,
 } from '#shared/http';
-import {
-  historyEntrySchema,
-  LedgerUnavailableError,
-  ledgerErrorSchema,
-  publicLedgerItemSchema,
-} from '#shared/ledger';
+import { historyEntrySchema, ledgerErrorSchema, publicLedgerItemSchema } from '#shared/ledger';
 import { SETTINGS } from '#shared/settings';
 
 /**

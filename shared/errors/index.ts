@@ -107,6 +107,17 @@ export class EventConflictError extends BridgeError {
 }
 
 /**
+ * The event ledger (`#shared/ledger`) could not be read or written: the store's SDK call failed, kept
+ * conflicting or kept being throttled. The message names the operation, never an item's contents; the
+ * SDK's error is the `cause`. Retryable: an unreachable or throttled table is usually back later.
+ */
+export class LedgerUnavailableError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: true });
+  }
+}
+
+/**
  * A secret the bridge needs could not be read or is malformed: the consumer's Tencent admin
  * credentials, or the ingest's webhook signing secrets. Never carries secret values.
  * Retryable: a secret being rotated or a Secrets Manager outage is over later.

@@ -2,13 +2,13 @@ import {
   CredentialsError,
   EnqueueError,
   EventConflictError,
+  LedgerUnavailableError,
   MalformedBodyError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
   WebhookRejectedError,
 } from '../errors/index.ts';
-import { LedgerUnavailableError } from '../ledger/index.ts';
 import {
   type ConflictBody,
   type EnqueueErrorBody,

@@ -118,6 +118,40 @@ export class LedgerUnavailableError extends BridgeError {
 }
 
 /**
+ * SQS refused to change the visibility of some messages of the main queue (a `Failed` entry of
+ * `ChangeMessageVisibilityBatch`, e.g. a receipt handle that is no longer valid). `failures` names each
+ * message by its id and SQS's error code; neither they nor the message hold a receipt handle, nor SQS's
+ * own error text, which may quote one. Not retryable: a refused message shows again on its own when its
+ * current visibility timeout ends.
+ */
+export class VisibilityChangeError extends BridgeError {
+  readonly failures: readonly { messageId: string; code: string }[];
+
+  constructor(failures: readonly { messageId: string; code: string }[]) {
+    super(
+      `visibility not changed for ${failures.map(({ messageId, code }) => `${messageId}: ${code}`).join(', ')}`,
+    );
+    this.failures = failures;
+  }
+}
+
+/**
+ * EventBridge refused some outcome events (`FailedEntryCount` of `PutEvents`). The message says how
+ * many and EventBridge's error codes; never an event's detail, nor EventBridge's own error text.
+ * Retryable: the consumer retries the records whose outcome was not published, and they publish again.
+ */
+export class OutcomePublishError extends BridgeError {
+  readonly failedCount: number;
+  readonly codes: readonly string[];
+
+  constructor(failedCount: number, codes: readonly string[]) {
+    super(`EventBridge refused ${failedCount} outcome event(s): ${codes.join(', ')}`, { retryable: true });
+    this.failedCount = failedCount;
+    this.codes = codes;
+  }
+}
+
+/**
  * A secret the bridge needs could not be read or is malformed: the consumer's Tencent admin
  * credentials, or the ingest's webhook signing secrets. Never carries secret values.
  * Retryable: a secret being rotated or a Secrets Manager outage is over later.

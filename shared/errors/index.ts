@@ -65,6 +65,18 @@ export class WebhookRejectedError extends BridgeError {
   }
 }
 
+/**
+ * A command line was called wrongly: an unknown command or flag, a missing argument, a bad value. Raised
+ * by the operator and development commands (`npm run dlq`, `npm run send`, `npm run webhook:send`,
+ * `npm run bench`), which print its message, written for the person at the terminal, with their usage
+ * text; never by the functions.
+ */
+export class UsageError extends BridgeError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 /** A setting is missing or invalid; raised at cold start and names every bad setting. */
 export class ConfigError extends BridgeError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FORBID_SEND_MSG_MAX_ACCOUNTS, TENCENT_CODE_CLASSES } from '#shared/tencent';
+import { IM_REGION_BACKUP_DOMAINS, IM_REGION_DOMAINS, IM_REGIONS } from '../../infra/config.ts';
+
+/**
+ * `docs/tencent.md` says what the code does: its region table is `infra/config.ts`'s, its code table
+ * is `shared/tencent/codes.ts`'s, and the comments that cite it find the sections they name.
+ */
+
+const page = readFileSync(join(__dirname, '..', '..', 'docs', 'tencent.md'), 'utf8');
+
+/** The section under `## <title>`, up to the next `## `. */
+const section = (title: string): string => {
+  const start = page.indexOf(`\n## ${title}\n`);
+  if (start < 0) return '';
+  const end = page.indexOf('\n## ', start + 1);
+  return page.slice(start, end < 0 ? undefined : end);
+};
+
+/** The cells of the table rows of `text` whose first cell matches `first`. */
+const rows = (text: string, first: RegExp): string[][] =>
+  text
+    .split('\n')
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    )
+    .filter(([cell]) => cell !== undefined && first.test(cell));
+
+const unquoted = (cell: string | undefined) => cell?.replaceAll('`', '');
+
+it('lists every region with the domain and backup domain infra/config.ts gives it, in its order', () => {
+  // Act
+  const shown = rows(section('Region domains'), /^`[a-z-]+`$/).map(([region, domain, backup]) => [
+    unquoted(region),
+    unquoted(domain),
+    backup === 'none documented' ? undefined : unquoted(backup),
+  ]);
+
+  // Assess
+  expect(shown).toEqual(
+    IM_REGIONS.map((region) => [region, IM_REGION_DOMAINS[region], IM_REGION_BACKUP_DOMAINS[region]]),
+  );
+});
+
+it('gives every code of the code table, once, the class the table gives it', () => {
+  // Prepare
+  const table = Object.entries(TENCENT_CODE_CLASSES).flatMap(([codeClass, codes]) =>
+    codes.map((code) => [code, codeClass]),
+  );
+
+  // Act
+  const shown = rows(section('Error codes'), /^\d+$/).map(([code, , codeClass]) => [
+    Number(code),
+    unquoted(codeClass),
+  ]);
+
+  // Assess
+  expect(shown).toEqual(table);
+});
+
+it('says what each class of the code table is, in the order of the table', () => {
+  // Act
+  const shown = rows(section('Error codes'), /^`[a-z_]+`$/).map(([codeClass]) => unquoted(codeClass));
+
+  // Assess
+  expect(shown).toEqual(Object.keys(TENCENT_CODE_CLASSES));
+});
+
+it('gives forbid_send_msg the number of accounts per call the client sends at most', () => {
+  expect(section('`forbid_send_msg`')).toContain(`up to **${FORBID_SEND_MSG_MAX_ACCOUNTS}** accounts per`);
+});
+
+it.each([
+  'shared/tencent/codes.ts',
+  'shared/tencent/failover.ts',
+  'local/simulator/usersig.ts',
+  'infra/config.ts',
+  'test/infra/regions.test.ts',
+])('%s cites sections of docs/tencent.md that exist', (file) => {
+  // Prepare
+  const source = readFileSync(join(__dirname, '..', '..', file), 'utf8');
+  const anchors = new Set(
+    [...page.matchAll(/^#{2,3} (.+)$/gm)].map(([, title]) =>
+      (title ?? '')
+        .toLowerCase()
+        .replaceAll(/[^a-z0-9 _-]/g, '')
+        .replaceAll(' ', '-'),
+    ),
+  );
+
+  // Act
+  const cited = [...source.matchAll(/docs\/tencent\.md#([a-z0-9_-]+)/g)].map(([, anchor]) => anchor);
+
+  // Assess
+  expect(cited.length).toBeGreaterThan(0);
+  expect(cited.filter((anchor) => !anchors.has(anchor ?? ''))).toEqual([]);
+});

@@ -26,7 +26,7 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher {
 
   /**
    * Publishes one outcome event per item, ten per call.
-   * @throws {@link OutcomePublishError} when EventBridge refused any of a call's events (later calls are not made)
+   * @throws {@link OutcomePublishError} when EventBridge refused any event of a call; later calls are not made
    */
   async publish(items: readonly PublicLedgerItem[]): Promise<void> {
     for (let start = 0; start < items.length; start += PUT_EVENTS_LIMIT) {

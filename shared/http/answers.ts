@@ -127,7 +127,7 @@ export function eventStatusResponse(found: StatusLookup, requestId: string | und
     case 'not_found':
       return jsonResponse(404, { message: 'no event with this eventId' } satisfies MessageBody);
     case 'unavailable':
-      // Unlike the ingest's 503, nothing was written: the caller only has to ask again.
+      // A read changes nothing, so the caller only has to ask again (the ingest's 503 says how to resend).
       return jsonResponse(503, {
         message: 'the event ledger could not be reached; try again',
         ...(requestId === undefined ? {} : { requestId }),

@@ -206,9 +206,9 @@ export interface DecisionRecorded {
 
 /**
  * The ledger's storage (DynamoDB in Lambda, dynalite locally, `MemoryLedgerStore` in unit tests). Every
- * method throws `LedgerUnavailableError` (`#shared/errors`) when the store cannot be reached; the callers turn that
- * into a result. A transition the table does not allow, or one whose item changed since it was read,
- * is a {@link TransitionResult}, never an exception.
+ * method throws `LedgerUnavailableError` (`#shared/errors`) when the store cannot be reached; the
+ * callers turn that into a result. A transition the table does not allow, or one whose item changed
+ * since it was read, is a {@link TransitionResult}, never an exception.
  */
 export interface LedgerStore {
   /** Items by eventId (strongly consistent); ids without an item are absent from the map. */

@@ -1,22 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { FORBID_SEND_MSG_MAX_ACCOUNTS, TENCENT_CODE_CLASSES } from '#shared/tencent';
 import { IM_REGION_BACKUP_DOMAINS, IM_REGION_DOMAINS, IM_REGIONS } from '../../infra/config.ts';
+import { anchorsOf, readDoc, sectionOf } from '../helpers/docs';
 
 /**
  * `docs/tencent.md` says what the code does: its region table is `infra/config.ts`'s, its code table
  * is `shared/tencent/codes.ts`'s, and the comments that cite it find the sections they name.
  */
 
-const page = readFileSync(join(__dirname, '..', '..', 'docs', 'tencent.md'), 'utf8');
-
-/** The section under `## <title>`, up to the next `## `. */
-const section = (title: string): string => {
-  const start = page.indexOf(`\n## ${title}\n`);
-  if (start < 0) return '';
-  const end = page.indexOf('\n## ', start + 1);
-  return page.slice(start, end < 0 ? undefined : end);
-};
+const page = readDoc('docs/tencent.md');
+const section = (title: string): string => sectionOf(page, `## ${title}`);
 
 /** The cells of the table rows of `text` whose first cell matches `first`. */
 const rows = (text: string, first: RegExp): string[][] =>
@@ -82,15 +74,8 @@ it.each([
   'test/infra/regions.test.ts',
 ])('%s cites sections of docs/tencent.md that exist', (file) => {
   // Prepare
-  const source = readFileSync(join(__dirname, '..', '..', file), 'utf8');
-  const anchors = new Set(
-    [...page.matchAll(/^#{2,3} (.+)$/gm)].map(([, title]) =>
-      (title ?? '')
-        .toLowerCase()
-        .replaceAll(/[^a-z0-9 _-]/g, '')
-        .replaceAll(' ', '-'),
-    ),
-  );
+  const source = readDoc(file);
+  const anchors = anchorsOf(page);
 
   // Act
   const cited = [...source.matchAll(/docs\/tencent\.md#([a-z0-9_-]+)/g)].map(([, anchor]) => anchor);

@@ -16,7 +16,7 @@ import {
   WebhookRejectedError,
 } from '#shared/errors';
 
-/** One error of each class of the hierarchy (the Tencent ones are the Tencent client's business). */
+/** One error of each class of the hierarchy. */
 const ERRORS: [string, BridgeError][] = [
   ['ValidationError', new ValidationError([{ path: 'account', rule: 'is required' }])],
   ['MalformedBodyError', new MalformedBodyError('request body is empty')],

@@ -93,8 +93,8 @@ export const BAN_SWITCH_HINT =
   'banning needs the Pro, Pro Plus or Enterprise edition (Ultimate or Enterprise on the China site) and the console switch Feature configuration > Group configuration > Group feature configuration > "Group member banning"';
 
 /**
- * The per-API part of the code table (the team's Tencent reference, "Moderation APIs", lists each
- * API's documented codes):
+ * The per-API part of the code table (`docs/tencent.md#moderation-apis` lists each API's documented
+ * codes, and `docs/tencent.md#codes-of-one-api` this table):
  * - `delete_group_member`: 10004 is what an AVChatRoom group answers, which cannot remove members;
  * - `ban_group_member`: the code of "this app's edition or console switch does not allow bans" is
  *   undocumented, so any code the common table does not know is permanent, with the switch to check;

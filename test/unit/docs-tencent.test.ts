@@ -1,4 +1,4 @@
-import { FORBID_SEND_MSG_MAX_ACCOUNTS, TENCENT_CODE_CLASSES } from '#shared/tencent';
+import { API_CODES, MAX_ACCOUNTS_PER_CALL, TENCENT_API_PATHS, TENCENT_CODE_CLASSES } from '#shared/tencent';
 import { IM_REGION_BACKUP_DOMAINS, IM_REGION_DOMAINS, IM_REGIONS } from '../../infra/config.ts';
 import { anchorsOf, readDoc, sectionOf } from '../helpers/docs';
 
@@ -9,6 +9,9 @@ import { anchorsOf, readDoc, sectionOf } from '../helpers/docs';
 
 const page = readDoc('docs/tencent.md');
 const section = (title: string): string => sectionOf(page, `## ${title}`);
+
+/** The common code table's part of "Error codes": up to its first subsection. */
+const commonCodes = section('Error codes').split('\n### ')[0] ?? '';
 
 /** The cells of the table rows of `text` whose first cell matches `first`. */
 const rows = (text: string, first: RegExp): string[][] =>
@@ -45,10 +48,7 @@ it('gives every code of the code table, once, the class the table gives it', () 
   );
 
   // Act
-  const shown = rows(section('Error codes'), /^\d+$/).map(([code, , codeClass]) => [
-    Number(code),
-    unquoted(codeClass),
-  ]);
+  const shown = rows(commonCodes, /^\d+$/).map(([code, , codeClass]) => [Number(code), unquoted(codeClass)]);
 
   // Assess
   expect(shown).toEqual(table);
@@ -56,15 +56,53 @@ it('gives every code of the code table, once, the class the table gives it', () 
 
 it('says what each class of the code table is, in the order of the table', () => {
   // Act
-  const shown = rows(section('Error codes'), /^`[a-z_]+`$/).map(([codeClass]) => unquoted(codeClass));
+  const shown = rows(commonCodes, /^`[a-z_]+`$/).map(([codeClass]) => unquoted(codeClass));
 
   // Assess
   expect(shown).toEqual(Object.keys(TENCENT_CODE_CLASSES));
 });
 
-it('gives forbid_send_msg the number of accounts per call the client sends at most', () => {
-  expect(section('`forbid_send_msg`')).toContain(`up to **${FORBID_SEND_MSG_MAX_ACCOUNTS}** accounts per`);
+it('lists every API the client calls with its path, in the order of TENCENT_API_PATHS', () => {
+  // Act
+  const shown = rows(section('The call').split('\n### ')[0] ?? '', /^`[a-z_]+`$/).map(([api, path]) => [
+    unquoted(api),
+    unquoted(path),
+  ]);
+
+  // Assess
+  expect(shown).toEqual(Object.entries(TENCENT_API_PATHS));
 });
+
+it("gives every code of an API's own table the class API_CODES gives it, and its class of unknown codes", () => {
+  // Prepare
+  const UNKNOWN = 'any code the common table does not know';
+  const table = Object.entries(API_CODES).flatMap(([api, { codes = {}, unknown } = {}]) => [
+    ...Object.entries(codes).map(([code, { codeClass }]) => [api, code, codeClass]),
+    ...(unknown === undefined ? [] : [[api, UNKNOWN, unknown.codeClass]]),
+  ]);
+
+  // Act
+  const shown = rows(sectionOf(page, '### Codes of one API'), /^`[a-z_]+`$/).map(
+    ([api, code, , codeClass]) => [unquoted(api), code, unquoted(codeClass)],
+  );
+
+  // Assess
+  expect(shown).toEqual(table);
+});
+
+it.each(Object.entries(MAX_ACCOUNTS_PER_CALL))(
+  'gives %s the number of accounts per call the client sends at most (%i)',
+  (api, max) => {
+    // Prepare
+    const text = api === 'forbid_send_msg' ? section('`forbid_send_msg`') : section('Moderation APIs');
+
+    // Act
+    const paragraph = text.split('\n- ').find((item) => item.includes(`**\`${api}\`**`)) ?? text;
+
+    // Assess
+    expect(paragraph).toMatch(new RegExp(`(at most|up to) \\*\\*${max}\\*\\*`));
+  },
+);
 
 it.each([
   'shared/tencent/codes.ts',

@@ -27,6 +27,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { build } from 'esbuild';
 import { processBatch, type QueueRecord, RateLimiter } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
+import { UsageError } from '#shared/errors';
 import { messageGroupOfEvent, toQueueMessage } from '#shared/queue';
 import { HttpTencentApi, type TencentCredentials } from '#shared/tencent';
 import { esbuildTarget, STACK_CHOICES } from '../infra/config.ts';
@@ -769,11 +770,6 @@ function report(f: {
   console.log(
     `\n(${f.durationSeconds} s; figures in bench-results/latest.json, chart in bench-results/applied-per-second.html)`,
   );
-}
-
-/** Arguments the bench does not take: printed as a message, without a stack. */
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /** The parts `--only <part>` runs alone. */

@@ -8,10 +8,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoLedgerStore, SqsEventQueue, secretsManagerSource } from '#shared/aws';
-import { BridgeError, CredentialsError, ValidationError } from '#shared/errors';
+import { BridgeError, CredentialsError, LedgerUnavailableError, ValidationError } from '#shared/errors';
 import { errorResponse, jsonResponse, WebhookVerifier, webhookHeadersOf } from '#shared/http';
 import { acceptEvents } from '#shared/ingest';
-import { LedgerUnavailableError } from '#shared/ledger';
 import { BRIDGE_METRICS } from '#shared/metrics';
 import { loadIngestConfig } from '#shared/settings';
 

@@ -20,7 +20,7 @@ import {
   URL_SETTINGS,
 } from '#shared/settings';
 
-/** Tencent Cloud Chat data centres and the domain of their REST API (`shared/tencent/REFERENCE.md`). */
+/** Tencent Cloud Chat data centres and the domain of their REST API (`docs/tencent.md#region-domains`). */
 export const IM_REGION_DOMAINS = {
   china: 'console.tim.qq.com',
   singapore: 'adminapisgp.im.qcloud.com',
@@ -36,7 +36,7 @@ export type ImRegion = keyof typeof IM_REGION_DOMAINS;
 
 /**
  * The backup domain Tencent documents for each data centre, for when the main one cannot be reached
- * (`shared/tencent/REFERENCE.md`): the default of `imBackupEndpoint`. None is documented for Tokyo.
+ * (`docs/tencent.md#region-domains`): the default of `imBackupEndpoint`. None is documented for Tokyo.
  */
 export const IM_REGION_BACKUP_DOMAINS: Readonly<Record<ImRegion, string | undefined>> = {
   china: 'adminapi.my-imcloud.com',

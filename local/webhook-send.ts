@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '#shared/errors';
+import { ConfigError, UsageError } from '#shared/errors';
 import { webhookHeaders } from '../client/index.ts';
 import { shellQuoted } from './webhook.ts';
 
@@ -24,8 +24,6 @@ with WEBHOOK_SECRET and POSTs it to <url> as application/json; prints the answer
                redelivery answered as a duplicate
   --curl       print an equivalent curl command (valid for 5 minutes) instead of sending
 Exit code: 0 for a 2xx answer, 1 for any other answer or no answer, 2 for a usage error.`;
-
-class UsageError extends Error {}
 
 const BAD_SECRET = 'WEBHOOK_SECRET must be a signing secret, whsec_<base64>';
 

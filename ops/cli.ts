@@ -7,14 +7,13 @@ import { parseArgs } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoLedgerStore } from '#shared/aws';
+import { UsageError } from '#shared/errors';
 import { SETTINGS } from '#shared/settings';
 import { findDeadLetter, listDeadLetters, type ReadOptions, sqsRedriveQueue } from './dead-letters.ts';
 import { formatDetail, formatListing, formatRedrive, toJson } from './format.ts';
 import { lookUpLetters } from './ledger.ts';
-import { readStackOutputs, UsageError } from './outputs.ts';
+import { readStackOutputs } from './outputs.ts';
 import { redrive } from './redrive.ts';
-
-export { UsageError };
 
 /** The usage text, printed by `help` and after a usage error. */
 export const USAGE = `Usage: npm run dlq -- <command> [options]

@@ -6,7 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { parseCommand, runCommand, USAGE, UsageError } from './cli.ts';
+import { UsageError } from '#shared/errors';
+import { parseCommand, runCommand, USAGE } from './cli.ts';
 
 /** One client per service for the process, configured only by the environment: no endpoint or region in code. */
 const sqs = new SQSClient({});

@@ -3,6 +3,7 @@
  * history) and its member's record for `list`, `show` and `redrive`, what a redrive of it would do, and
  * marking the items of redriven events `redriven`. No printing here.
  */
+import { LedgerUnavailableError } from '#shared/errors';
 import {
   type DecisionRecord,
   eventPosition,
@@ -10,7 +11,6 @@ import {
   fieldsOf,
   type LedgerItem,
   type LedgerStore,
-  LedgerUnavailableError,
   recordKeyOfMessage,
   standingOf,
   type TransitionResult,

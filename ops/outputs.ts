@@ -1,15 +1,9 @@
 /**
- * What the operator commands (`npm run dlq`, `npm run send`) share: their usage error, and reading one
- * stack's outputs from a `cdk deploy --outputs-file` file.
+ * What the operator commands (`npm run dlq`, `npm run send`) share: reading one stack's outputs from a
+ * `cdk deploy --outputs-file` file. A mistake in it is a {@link UsageError} (`#shared/errors`), which the
+ * commands print with their usage text, exiting with 2.
  */
-
-/** A mistake in the command line; the CLI prints it with the usage text and exits with 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from '#shared/errors';
 
 /**
  * The string outputs of one stack in a `cdk deploy --outputs-file` file (`{"<stack>": {"<key>": "<value>"}}`):

@@ -14,7 +14,7 @@ import {
   type MuteScope,
   type TargetKind,
 } from '#shared/contract';
-import { ConfigError } from '#shared/errors';
+import { ConfigError, UsageError } from '#shared/errors';
 import { API_AUTH_MODES, type ApiAuthMode } from '#shared/http';
 import { describeNetworkError, messageOf } from '../client/errors.ts';
 import {
@@ -26,7 +26,7 @@ import {
   type EventStatus,
   RetriesExhaustedError,
 } from '../client/index.ts';
-import { readStackOutputs, UsageError } from './outputs.ts';
+import { readStackOutputs } from './outputs.ts';
 
 /** The process exit codes, one per outcome. */
 export const EXIT = {

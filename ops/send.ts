@@ -5,7 +5,7 @@
  * See `send-cli.ts` for the flags, the environment and the exit codes.
  */
 
-import { UsageError } from './outputs.ts';
+import { UsageError } from '#shared/errors';
 import { EXIT, parseSendCommand, runSendCommand, USAGE } from './send-cli.ts';
 
 async function main(): Promise<number> {

@@ -1,3 +1,4 @@
+import { LedgerUnavailableError } from '#shared/errors';
 import {
   applyWrite,
   type DecisionRecord,
@@ -5,7 +6,6 @@ import {
   type FieldDecision,
   type LedgerItem,
   type LedgerStore,
-  LedgerUnavailableError,
   type LedgerWrite,
   refusalOf,
   type TransitionResult,

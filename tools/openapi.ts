@@ -1,8 +1,9 @@
 import * as z from 'zod';
-import { contractSchemas, MAX_EVENTS_PER_REQUEST } from '#shared/contract';
+import { contractSchemas, EVENT_ID_RULE, MAX_EVENTS_PER_REQUEST } from '#shared/contract';
 import {
   EnqueueError,
   EventConflictError,
+  LedgerUnavailableError,
   MalformedBodyError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
@@ -17,6 +18,7 @@ import {
   conflictBodySchema,
   enqueueErrorBodySchema,
   errorResponse,
+  eventStatusResponse,
   fieldIssueSchema,
   MAX_LISTED_ISSUES,
   type MessageBody,
@@ -28,9 +30,9 @@ import {
 } from '#shared/http';
 import {
   historyEntrySchema,
-  LedgerUnavailableError,
   ledgerErrorSchema,
   publicLedgerItemSchema,
+  type StatusLookup,
 } from '#shared/ledger';
 import { SETTINGS } from '#shared/settings';
 
@@ -165,6 +167,10 @@ const REQUEST_ID = '8f2d1c4e-5a6b-4c7d-9e8f-0a1b2c3d4e5f';
 
 /** The body `errorResponse` answers `error` with: the examples show what the code really says. */
 const bodyOf = (error: unknown): Json => JSON.parse(errorResponse(error, REQUEST_ID).body) as Json;
+
+/** The body `GET /v1/events/{eventId}` answers a lookup with (`eventStatusResponse`), likewise. */
+const statusBodyOf = (found: StatusLookup): Json =>
+  JSON.parse(eventStatusResponse(found, REQUEST_ID).body) as Json;
 
 const example = (summary: string, value: Json): JsonObject => ({ summary, value });
 
@@ -431,24 +437,25 @@ function statusResponses(schemes: readonly ApiAuthMode[], modes: readonly ApiAut
       }),
     }),
     '400': response('The eventId is not a valid one.', ref('ValidationError'), {
-      invalid: invalidFields('A space in the id', [
-        { path: 'eventId', rule: 'must be 1-128 characters of A-Z a-z 0-9 . _ : -' },
-      ]),
+      invalid: example(
+        'A space in the id',
+        statusBodyOf({
+          kind: 'invalid',
+          issues: [{ path: 'eventId', rule: EVENT_ID_RULE }],
+        }),
+      ),
     }),
     ...gatewayResponses(schemes, modes),
     '404': response(
       'No event with this eventId: never accepted, or expired from the ledger.',
       ref('Message'),
       {
-        notFound: example('Unknown', message({ message: 'no event with this eventId' })),
+        notFound: example('Unknown', statusBodyOf({ kind: 'not_found' })),
       },
     ),
     '500': internalError(),
     '503': response('The ledger could not be reached; try again.', ref('ServerError'), {
-      ledger: example('The ledger is unavailable', {
-        message: 'the event ledger could not be reached; try again',
-        requestId: REQUEST_ID,
-      }),
+      ledger: example('The ledger is unavailable', statusBodyOf({ kind: 'unavailable' })),
     }),
   };
 }

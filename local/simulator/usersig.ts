@@ -3,7 +3,7 @@
  *
  * Why this is hand-written: the simulator has to *verify* UserSigs the way Tencent does (and tell an
  * expired one from a forged one), and no package does that; Tencent's `tls-sig-api-v2` only signs.
- * The format is the one in `shared/tencent/REFERENCE.md`, section "UserSig":
+ * The format is the one in `docs/tencent.md#usersig`:
  * 1. `sig = base64(HMAC-SHA256(key, "TLS.identifier:{id}\nTLS.sdkappid:{appid}\nTLS.time:{t}\nTLS.expire:{e}\n"))`
  * 2. JSON `{"TLS.ver":"2.0","TLS.identifier":id,"TLS.sdkappid":appid,"TLS.time":t,"TLS.expire":e,"TLS.sig":sig}`
  * 3. zlib-deflate, base64, then `+` → `*`, `/` → `-`, `=` → `_`.

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { LedgerUnavailableError } from '../errors/index.ts';
 import {
   allowedFrom,
   type DecisionRecord,
@@ -8,7 +9,6 @@ import {
   isAllowed,
   type LedgerItem,
   type LedgerStore,
-  LedgerUnavailableError,
   type LedgerWrite,
   type TransitionResult,
   withDecision,

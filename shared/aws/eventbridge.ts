@@ -1,5 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { OutcomePublisher } from '../consumer/index.ts';
+import { OutcomePublishError } from '../errors/index.ts';
 import type { PublicLedgerItem } from '../ledger/index.ts';
 
 /** PutEvents takes at most ten entries per call. */
@@ -23,6 +24,10 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher {
     private readonly busName: string,
   ) {}
 
+  /**
+   * Publishes one outcome event per item, ten per call.
+   * @throws {@link OutcomePublishError} when EventBridge refused any event of a call; later calls are not made
+   */
   async publish(items: readonly PublicLedgerItem[]): Promise<void> {
     for (let start = 0; start < items.length; start += PUT_EVENTS_LIMIT) {
       const chunk = items.slice(start, start + PUT_EVENTS_LIMIT);
@@ -42,11 +47,11 @@ export class EventBridgeOutcomePublisher implements OutcomePublisher {
           }),
         }),
       );
-      if ((output.FailedEntryCount ?? 0) > 0) {
+      const failedCount = output.FailedEntryCount ?? 0;
+      if (failedCount > 0) {
+        // Codes only: an entry's `ErrorMessage` is EventBridge's text, and the detail is the ledger item.
         const codes = (output.Entries ?? []).flatMap((entry) => (entry.ErrorCode ? [entry.ErrorCode] : []));
-        throw new Error(
-          `EventBridge refused ${output.FailedEntryCount} outcome event(s): ${[...new Set(codes)].join(', ')}`,
-        );
+        throw new OutcomePublishError(failedCount, [...new Set(codes)]);
       }
     }
   }

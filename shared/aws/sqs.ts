@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { ConsumerQueue, QueueRecord, VisibilityChange } from '../consumer/index.ts';
+import { VisibilityChangeError } from '../errors/index.ts';
 import type { EventQueue, QueueEntry } from '../ingest/index.ts';
 import { type DeadLetterReason, toDeadLetterAttributes } from '../queue/index.ts';
 
@@ -52,8 +53,12 @@ export class SqsConsumerQueue implements ConsumerQueue {
     private readonly deadLetterQueueUrl: string,
   ) {}
 
+  /**
+   * Sets the visibility of several messages, ten per call.
+   * @throws {@link VisibilityChangeError} naming the messages SQS refused (after every call is made)
+   */
   async changeVisibility(changes: readonly VisibilityChange[]): Promise<void> {
-    const failures: string[] = [];
+    const failures: { messageId: string; code: string }[] = [];
     for (let start = 0; start < changes.length; start += SQS_BATCH_LIMIT) {
       const chunk = changes.slice(start, start + SQS_BATCH_LIMIT);
       const output = await this.client.send(
@@ -68,10 +73,14 @@ export class SqsConsumerQueue implements ConsumerQueue {
       );
       for (const failure of output.Failed ?? []) {
         const change = chunk[Number(failure.Id?.slice(1))];
-        failures.push(`${change?.messageId ?? failure.Id}: ${failure.Code ?? 'unknown'}`);
+        // SQS's `Message` may quote the receipt handle: only the code is kept.
+        failures.push({
+          messageId: change?.messageId ?? String(failure.Id),
+          code: failure.Code ?? 'unknown',
+        });
       }
     }
-    if (failures.length > 0) throw new Error(`visibility not changed for ${failures.join(', ')}`);
+    if (failures.length > 0) throw new VisibilityChangeError(failures);
   }
 
   async sendToDeadLetter(

@@ -65,6 +65,18 @@ export class WebhookRejectedError extends BridgeError {
   }
 }
 
+/**
+ * A command line was called wrongly: an unknown command or flag, a missing argument, a bad value. Raised
+ * by the operator and development commands (`npm run dlq`, `npm run send`, `npm run webhook:send`,
+ * `npm run bench`), which print its message, written for the person at the terminal, with their usage
+ * text; never by the functions.
+ */
+export class UsageError extends BridgeError {
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 /** A setting is missing or invalid; raised at cold start and names every bad setting. */
 export class ConfigError extends BridgeError {
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -103,6 +115,51 @@ export class EventConflictError extends BridgeError {
       `${conflicts.length} eventId(s) of this request were already used for other events; nothing was enqueued`,
     );
     this.conflicts = conflicts;
+  }
+}
+
+/**
+ * The event ledger (`#shared/ledger`) could not be read or written: the store's SDK call failed, kept
+ * conflicting or kept being throttled. The message names the operation, never an item's contents; the
+ * SDK's error is the `cause`. Retryable: an unreachable or throttled table is usually back later.
+ */
+export class LedgerUnavailableError extends BridgeError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retryable: true });
+  }
+}
+
+/**
+ * SQS refused to change the visibility of some messages of the main queue (a `Failed` entry of
+ * `ChangeMessageVisibilityBatch`, e.g. a receipt handle that is no longer valid). `failures` names each
+ * message by its id and SQS's error code; neither they nor the message hold a receipt handle, nor SQS's
+ * own error text, which may quote one. Not retryable: a refused message shows again on its own when its
+ * current visibility timeout ends.
+ */
+export class VisibilityChangeError extends BridgeError {
+  readonly failures: readonly { messageId: string; code: string }[];
+
+  constructor(failures: readonly { messageId: string; code: string }[]) {
+    super(
+      `visibility not changed for ${failures.map(({ messageId, code }) => `${messageId}: ${code}`).join(', ')}`,
+    );
+    this.failures = failures;
+  }
+}
+
+/**
+ * EventBridge refused some outcome events (`FailedEntryCount` of `PutEvents`). The message says how
+ * many and EventBridge's error codes; never an event's detail, nor EventBridge's own error text.
+ * Retryable: the consumer retries the records whose outcome was not published, and they publish again.
+ */
+export class OutcomePublishError extends BridgeError {
+  readonly failedCount: number;
+  readonly codes: readonly string[];
+
+  constructor(failedCount: number, codes: readonly string[]) {
+    super(`EventBridge refused ${failedCount} outcome event(s): ${codes.join(', ')}`, { retryable: true });
+    this.failedCount = failedCount;
+    this.codes = codes;
   }
 }
 

@@ -2,13 +2,14 @@ import {
   CredentialsError,
   EnqueueError,
   EventConflictError,
+  LedgerUnavailableError,
   MalformedBodyError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
   WebhookRejectedError,
 } from '../errors/index.ts';
-import { LedgerUnavailableError } from '../ledger/index.ts';
+import type { PublicLedgerItem, StatusLookup } from '../ledger/index.ts';
 import {
   type ConflictBody,
   type EnqueueErrorBody,
@@ -105,4 +106,31 @@ export function errorResponse(error: unknown, requestId: string | undefined): Ht
     return jsonResponse(status, { message: error.message } satisfies MessageBody);
   }
   return jsonResponse(500, { message: 'internal error', ...reference } satisfies ServerErrorBody);
+}
+
+/**
+ * The answer of `GET /v1/events/{eventId}` for what the ledger lookup found: 200 with the item; an
+ * invalid eventId as {@link errorResponse} answers any invalid field (400); 404 for an eventId the
+ * ledger does not have; 503 with a request id to quote when the ledger cannot be reached.
+ *
+ * @example
+ * ```ts
+ * eventStatusResponse({ kind: 'not_found' }, requestId); // 404 {"message":"no event with this eventId"}
+ * ```
+ */
+export function eventStatusResponse(found: StatusLookup, requestId: string | undefined): HttpResponse {
+  switch (found.kind) {
+    case 'found':
+      return jsonResponse(200, found.item satisfies PublicLedgerItem);
+    case 'invalid':
+      return errorResponse(new ValidationError(found.issues), requestId);
+    case 'not_found':
+      return jsonResponse(404, { message: 'no event with this eventId' } satisfies MessageBody);
+    case 'unavailable':
+      // A read changes nothing, so the caller only has to ask again (the ingest's 503 says how to resend).
+      return jsonResponse(503, {
+        message: 'the event ledger could not be reached; try again',
+        ...(requestId === undefined ? {} : { requestId }),
+      } satisfies ServerErrorBody);
+  }
 }

@@ -2,9 +2,10 @@ import * as z from 'zod';
 
 /**
  * The bodies of the API's answers, as zod schemas. The code that builds a body is typed by the schema's
- * inferred type (`answers.ts`, `shared/ingest/`, `functions/status.ts`), and the OpenAPI document's answers are
- * generated from the same schemas (`openapi.ts`), so the document cannot say other than the code does.
- * The 200 of `GET /v1/events/{eventId}` is the ledger's `publicLedgerItemSchema` (`ledger.ts`).
+ * inferred type (`answers.ts`, for both routes, and the ingest's 202), and the OpenAPI document's answers
+ * are generated from the same schemas, with examples made by the same code (`tools/openapi.ts`), so the
+ * document cannot say other than the code does. The 200 of `GET /v1/events/{eventId}` is the ledger's
+ * `publicLedgerItemSchema` (`#shared/ledger`).
  */
 
 /**

@@ -13,20 +13,14 @@ import {
   EnqueueError,
   EventConflictError,
   type FieldIssue,
+  LedgerUnavailableError,
   MalformedBodyError,
   ValidationError,
   WebhookRejectedError,
 } from '../errors/index.ts';
 import type { AcceptedBody, WebhookHeaders, WebhookVerifier } from '../http/index.ts';
 import { checkContentHeaders, decodeRequestBody, receivedBody } from '../http/index.ts';
-import {
-  expiresAtOf,
-  type LedgerItem,
-  type LedgerStore,
-  LedgerUnavailableError,
-  positionOf,
-  transitionOf,
-} from '../ledger/index.ts';
+import { expiresAtOf, type LedgerItem, type LedgerStore, positionOf, transitionOf } from '../ledger/index.ts';
 import { messageGroupOfEvent, toQueueMessage } from '../queue/index.ts';
 import { runConcurrently } from '../util/index.ts';
 

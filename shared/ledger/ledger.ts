@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { ACTIONS } from '../contract/index.ts';
-import { BridgeError } from '../errors/index.ts';
 
 /**
  * The event ledger: one durable record per event, keyed by `eventId`, that says what became of it, and
@@ -167,13 +166,6 @@ export type TransitionResult =
    */
   | { kind: 'refused'; why: 'not_allowed' | 'changed'; current: LedgerItem | undefined };
 
-/** The ledger could not be read or written. Its message never holds item contents. */
-export class LedgerUnavailableError extends BridgeError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, { ...options, retryable: true });
-  }
-}
-
 /** The newest decision applied to one field of a target: which event, and where it stands in the order. */
 export interface FieldDecision {
   /** The event's position (see `positionOf` in `decisions.ts`). */
@@ -214,9 +206,9 @@ export interface DecisionRecorded {
 
 /**
  * The ledger's storage (DynamoDB in Lambda, dynalite locally, `MemoryLedgerStore` in unit tests). Every
- * method throws {@link LedgerUnavailableError} when the store cannot be reached; the callers turn that
- * into a result. A transition the table does not allow, or one whose item changed since it was read,
- * is a {@link TransitionResult}, never an exception.
+ * method throws `LedgerUnavailableError` (`#shared/errors`) when the store cannot be reached; the
+ * callers turn that into a result. A transition the table does not allow, or one whose item changed
+ * since it was read, is a {@link TransitionResult}, never an exception.
  */
 export interface LedgerStore {
   /** Items by eventId (strongly consistent); ids without an item are absent from the map. */

@@ -1,6 +1,6 @@
 import { EVENT_ID_PATTERN, EVENT_ID_RULE } from '../contract/index.ts';
-import type { FieldIssue } from '../errors/index.ts';
-import { type LedgerStore, LedgerUnavailableError, type PublicLedgerItem, toPublicItem } from './ledger.ts';
+import { type FieldIssue, LedgerUnavailableError } from '../errors/index.ts';
+import { type LedgerStore, type PublicLedgerItem, toPublicItem } from './ledger.ts';
 
 /** What `GET /v1/events/{eventId}` found. */
 export type StatusLookup =

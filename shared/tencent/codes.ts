@@ -2,11 +2,12 @@ import type { TencentApiName } from './client.ts';
 
 /**
  * What each Tencent error code says about a failed call. The classes come from the API's page and the
- * public error table (see the team's Tencent reference, `shared/tencent/REFERENCE.md`); the retry
- * policy (`FAILURE_RULES` in `shared/consumer/policy.ts`) turns a class into a decision. One table
- * holds every API's codes: the codes common to every API ({@link TENCENT_CODE_CLASSES}), and what a code
- * means for one API in particular ({@link API_CODES}), with what to tell the operator. An unknown code
- * is transient, so that nothing is dead-lettered on a guess, except where an API says otherwise.
+ * public error table (`docs/tencent.md#error-codes` lists every code with its meaning and Tencent's
+ * page); the retry policy (`FAILURE_RULES` in `shared/consumer/policy.ts`) turns a class into a
+ * decision. One table holds every API's codes: the codes common to every API
+ * ({@link TENCENT_CODE_CLASSES}), and what a code means for one API in particular ({@link API_CODES}),
+ * with what to tell the operator. An unknown code is transient, so that nothing is dead-lettered on a
+ * guess, except where an API says otherwise.
  */
 
 /** What a Tencent code says about the call that got it. */
@@ -62,13 +63,13 @@ export const TENCENT_CODE_CLASSES = {
 } as const satisfies Record<TencentCodeClass, readonly number[]>;
 
 /**
- * The codes `forbid_send_msg` documents for itself (its page, tencentcloud.com/document/product/1047/34951,
- * as `shared/tencent/REFERENCE.md` lists them): 10002 internal error (retry), 10003 invalid command word,
+ * The codes `forbid_send_msg` documents for itself (its page, tencentcloud.com/document/product/1047/34951;
+ * see `docs/tencent.md#forbid_send_msg`): 10002 internal error (retry), 10003 invalid command word,
  * 10004 invalid parameter, 10007 no permission, 10010 group does not exist or was dissolved, 10015
  * invalid group ID. They mean what they mean for `modify_group_member_info`, so each is in the table
  * above already (a test checks); the public codes (60000-79999) are common to every REST API. Muting in
  * a Private (Work) group, which that page says cannot mute members, is an operation the group type does
- * not allow: Tencent's code for that is 10007.
+ * not allow: the bridge takes Tencent's code for that to be 10007 (unconfirmed: the page names none).
  */
 export const FORBID_SEND_MSG_CODES = [10002, 10003, 10004, 10007, 10010, 10015] as const;
 
@@ -92,8 +93,8 @@ export const BAN_SWITCH_HINT =
   'banning needs the Pro, Pro Plus or Enterprise edition (Ultimate or Enterprise on the China site) and the console switch Feature configuration > Group configuration > Group feature configuration > "Group member banning"';
 
 /**
- * The per-API part of the code table (the team's Tencent reference, "Moderation APIs", lists each
- * API's documented codes):
+ * The per-API part of the code table (`docs/tencent.md#moderation-apis` lists each API's documented
+ * codes, and `docs/tencent.md#codes-of-one-api` this table):
  * - `delete_group_member`: 10004 is what an AVChatRoom group answers, which cannot remove members;
  * - `ban_group_member`: the code of "this app's edition or console switch does not allow bans" is
  *   undocumented, so any code the common table does not know is permanent, with the switch to check;

@@ -1,7 +1,7 @@
 /**
  * Backup-domain failover: which of the region's two Tencent domains a container calls first. Tencent
  * publishes a backup domain per region for when the main one cannot be reached (carriers' DNS hijacking,
- * for one; see `shared/tencent/REFERENCE.md`). A call that could not connect to the first endpoint is
+ * for one; see `docs/tencent.md#region-domains`). A call that could not connect to the first endpoint is
  * made at once on the other (`client.ts`); this module only keeps the preference.
  */
 

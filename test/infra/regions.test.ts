@@ -7,7 +7,7 @@ import { IM_REGIONS, type ImRegion } from '../../infra/config.ts';
 import { REPO_ROOT } from '../../infra/paths.ts';
 import { type CfnResourceJson, nagFindings, onlyResource, synthBridge } from './helpers.ts';
 
-/** The domains of `shared/tencent/REFERENCE.md`, written out again so that a typo in the code shows. */
+/** The domains of `docs/tencent.md#region-domains`, written out again so that a typo in the code shows. */
 const EXPECTED_DOMAINS: Record<ImRegion, string> = {
   china: 'console.tim.qq.com',
   singapore: 'adminapisgp.im.qcloud.com',
@@ -18,7 +18,7 @@ const EXPECTED_DOMAINS: Record<ImRegion, string> = {
   jakarta: 'adminapiidn.im.qcloud.com',
 };
 
-/** The backup domains of `shared/tencent/REFERENCE.md`, written out again; none is documented for Tokyo. */
+/** The backup domains of `docs/tencent.md#region-domains`, written out again; none is documented for Tokyo. */
 const EXPECTED_BACKUP_DOMAINS: Record<ImRegion, string | undefined> = {
   china: 'adminapi.my-imcloud.com',
   singapore: 'adminapisgp.my-imcloud.com',

@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { EVENT_ID_RULE } from '#shared/contract';
+import { eventStatusResponse } from '#shared/http';
 import { LEDGER_STATUSES, type LedgerItem } from '#shared/ledger';
 import { apiEvent, lambdaContext } from '../helpers/factories';
 import { type LedgerTable, startLedgerTable } from '../helpers/ledger-table';
@@ -95,6 +97,21 @@ describe('status handler', () => {
     });
   });
 
+  it('answers through the shared answers, headers included', async () => {
+    // Act
+    const notFound = await get('evt-unknown');
+    const invalid = await get('evt 1');
+
+    // Assess
+    expect(notFound).toEqual(eventStatusResponse({ kind: 'not_found' }, 'aws-req-1'));
+    expect(invalid).toEqual(
+      eventStatusResponse(
+        { kind: 'invalid', issues: [{ path: 'eventId', rule: EVENT_ID_RULE }] },
+        'aws-req-1',
+      ),
+    );
+  });
+
   it('answers 503 without internals when the ledger cannot be reached', async () => {
     // Prepare: the table is gone (the last test of the file).
     const { DeleteTableCommand } = await import('@aws-sdk/client-dynamodb');
@@ -109,5 +126,6 @@ describe('status handler', () => {
       message: 'the event ledger could not be reached; try again',
       requestId: 'aws-req-1',
     });
+    expect(response).toEqual(eventStatusResponse({ kind: 'unavailable' }, 'aws-req-1'));
   });
 });

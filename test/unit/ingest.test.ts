@@ -4,6 +4,7 @@ import {
   ConfigError,
   EnqueueError,
   EventConflictError,
+  LedgerUnavailableError,
   MalformedBodyError,
   MessageFormatError,
   PayloadTooLargeError,
@@ -19,7 +20,6 @@ import {
   type QueueEntry,
   queueUnsafeCharacter,
 } from '#shared/ingest';
-import { LedgerUnavailableError } from '#shared/ledger';
 import { toQueueMessage } from '#shared/queue';
 import { MemoryLedgerStore } from '../../tools/memory-ledger';
 

@@ -9,11 +9,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { UsageError } from '#shared/errors';
 import { recordKeyOf } from '#shared/ledger';
 
 const memberKeyOf = (groupId: string, account: string) => recordKeyOf({ kind: 'member', groupId, account });
 
-import { type Command, parseCommand, runCommand, UsageError } from '../../../ops/cli.ts';
+import { type Command, parseCommand, runCommand } from '../../../ops/cli.ts';
 import { deadLetterMessage, LEDGER_TABLE, ledgerItem, QUEUES } from './factories.ts';
 
 const sqsMock = mockClient(SQSClient);

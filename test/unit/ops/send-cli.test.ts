@@ -1,5 +1,5 @@
 import { ACTIONS, validateEvents } from '#shared/contract';
-import { UsageError } from '../../../ops/outputs.ts';
+import { UsageError } from '#shared/errors';
 import {
   ACTION_HELP,
   EXIT,

@@ -11,7 +11,7 @@ import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack
 import { deadLetters, postEvents, queueDrained, waitFor } from './local-stack';
 
 /**
- * The fault run: 2,050 events over 200 members while Tencent answers 20% of calls with 10002, lets
+ * The fault run: 1,050 events over 100 members while Tencent answers 20% of calls with 10002, lets
  * 5% time out, drops 2% of connections (half of those after applying the change) and applies 3% late
  * (after the consumer's timeout), plus events for a group that does not exist. Midway, the secret
  * holds a wrong key for 3 s (Tencent answers 70009) and then cannot be read for 3 s. In the end every
@@ -28,12 +28,18 @@ const GROUP_TYPES: Record<MuteApi, GroupType[]> = {
   forbid_send_msg: ['Public', 'AVChatRoom', 'ChatRoom', 'Community'],
 };
 
+/**
+ * 25 members in each of the 4 groups, 10 events each: enough for hundreds of every fault (see the
+ * counts asserted at the end) in half the time that 50 members took (CI's time on 2 cores).
+ */
+const MEMBERS_PER_GROUP = 25;
+
 const groupsOf = (muteApi: MuteApi): SeedGroup[] =>
   GROUP_TYPES[muteApi].map((type, g) => ({
     groupId: type === 'Community' ? `@TGS#_community-${g}` : `group-${g}`,
     type,
     owner: `owner-${g}`,
-    members: Array.from({ length: 50 }, (_, m) => `member-${g}-${m}`),
+    members: Array.from({ length: MEMBERS_PER_GROUP }, (_, m) => `member-${g}-${m}`),
   }));
 const EVENTS_PER_MEMBER = 10;
 /**
@@ -203,7 +209,7 @@ export function faultRun(muteApi: MuteApi): void {
       }
       ordered.push(...ghost.slice(i * 5, i * 5 + 5));
     }
-    expect(ordered).toHaveLength(2_050);
+    expect(ordered).toHaveLength(1_050);
 
     // Act
     const started = Date.now();
@@ -212,7 +218,7 @@ export function faultRun(muteApi: MuteApi): void {
     for (let i = 0; i < ordered.length; i += 100) {
       const response = await postEvents(stack, { events: ordered.slice(i, i + 100) });
       expect(response.status).toBe(202);
-      if (i === 1_000) {
+      if (i === 500) {
         // A bad rotation: a wrong key (70009 for every call), then a secret that is not even JSON.
         stack.secrets.setSecret(LOCAL_NAMES.secret, secret('a-wrong-key'));
         await sleep(3_000);
@@ -272,7 +278,7 @@ export function faultRun(muteApi: MuteApi): void {
       }
     }
     expect(outOfOrder).toBe(0);
-    expect(numbered).toBeGreaterThan(800);
+    expect(numbered).toBeGreaterThan(400);
     if (muteApi === 'forbid_send_msg') {
       expect(
         calls.some(
@@ -312,13 +318,22 @@ export function faultRun(muteApi: MuteApi): void {
       expect([event.eventId, item?.attempts]).toEqual([event.eventId, callsByToken.get(token)]);
       attemptsChecked++;
     }
-    expect(attemptsChecked).toBeGreaterThan(500);
+    expect(attemptsChecked).toBeGreaterThan(200);
 
+    // Assess: every kind of fault happened, often enough to matter (about 1,300 calls in a run).
     const stats = stack.simulator?.stats;
+    expect(stats?.faults.error).toBeGreaterThan(100);
+    expect(stats?.faults.timeout).toBeGreaterThan(20);
+    expect(stats?.faults.drop).toBeGreaterThan(8);
+    expect(stats?.faults.appliedBeforeFault).toBeGreaterThan(10);
+    // Late writes: held past the consumer's timeout, then applied.
+    expect(stats?.faults.delayed).toBeGreaterThan(10);
+
     process.stdout.write(
       `\nfault run (${muteApi}): ${ordered.length} events over ${byMember.size} members in ${(elapsedMs / 1000).toFixed(1)} s; ` +
         `${stats?.calls} Tencent calls (${stats?.faults.error} 10002, ${stats?.faults.timeout} timeouts, ` +
         `${stats?.faults.drop} dropped, ${stats?.faults.appliedBeforeFault} applied but answer lost, ` +
+        `${stats?.faults.delayed} applied late, ` +
         `${refused} refused for a wrong key); ` +
         `applied ${ordered.length - letters.length}, dead-lettered ${letters.length} (10010), lost 0, ` +
         `out of order ${outOfOrder} (of ${numbered} numbered changes; ${coalesced} calls for several members), state mismatches ${mismatches}; ledger ${JSON.stringify(Object.fromEntries(statuses))}, ` +

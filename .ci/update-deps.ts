@@ -133,8 +133,10 @@ function main(): number {
     const draft = readJson<Manifest>(join(ROOT, 'package.json'));
     setPins(draft);
     writeJson(join(work, 'package.json'), draft);
+    // As the committed lockfile is: without registry URLs (npm ci takes them from npm's configuration).
     const lockOnly = [
       '--package-lock-only',
+      '--omit-lockfile-registry-resolved',
       '--ignore-scripts',
       '--no-audit',
       '--no-fund',

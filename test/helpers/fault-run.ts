@@ -11,7 +11,7 @@ import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/stack
 import { deadLetters, postEvents, queueDrained, waitFor } from './local-stack';
 
 /**
- * The fault run: 2,050 events over 200 members while Tencent answers 20% of calls with 10002, lets
+ * The fault run: 1,050 events over 100 members while Tencent answers 20% of calls with 10002, lets
  * 5% time out, drops 2% of connections (half of those after applying the change) and applies 3% late
  * (after the consumer's timeout), plus events for a group that does not exist. Midway, the secret
  * holds a wrong key for 3 s (Tencent answers 70009) and then cannot be read for 3 s. In the end every
@@ -28,14 +28,28 @@ const GROUP_TYPES: Record<MuteApi, GroupType[]> = {
   forbid_send_msg: ['Public', 'AVChatRoom', 'ChatRoom', 'Community'],
 };
 
+/**
+ * 25 members in each of the 4 groups, 10 events each: enough for hundreds of every fault (see the
+ * counts asserted at the end) in half the time that 50 members took (CI's time on 2 cores).
+ */
+const MEMBERS_PER_GROUP = 25;
+
 const groupsOf = (muteApi: MuteApi): SeedGroup[] =>
   GROUP_TYPES[muteApi].map((type, g) => ({
     groupId: type === 'Community' ? `@TGS#_community-${g}` : `group-${g}`,
     type,
     owner: `owner-${g}`,
-    members: Array.from({ length: 50 }, (_, m) => `member-${g}-${m}`),
+    members: Array.from({ length: MEMBERS_PER_GROUP }, (_, m) => `member-${g}-${m}`),
   }));
 const EVENTS_PER_MEMBER = 10;
+/**
+ * Events per POST, as in the moto end-to-end test: each event costs the ingest ledger writes, served in
+ * the same process as the consumer, the ledger, the queues and the simulator, so that on a loaded 2-core
+ * machine a request of 100 events (the contract's most), and once even of 50, outlasted the local ingest
+ * function's 10 s (Lambda's context; HTTP 500). 20 keeps every request well inside it; the slowest POST
+ * is printed with the run.
+ */
+const EVENTS_PER_REQUEST = 20;
 /**
  * A mute lasts `MUTE_BASE_SECONDS + MUTE_STEP_SECONDS × i` from the run's start, for the member's i-th
  * event: the same for every member at one step (so they can be coalesced), and longer at each step by
@@ -183,6 +197,11 @@ export function faultRun(muteApi: MuteApi): void {
         // The simulator's limit is lifted here: this run is about faults, not about throughput.
         TENCENT_CALLS_PER_SECOND: '5000',
         MUTE_API: muteApi,
+        // About 30% of calls fail on purpose, and more time out for real when a loaded machine is slow
+        // past the 300 ms timeout: ten failures of one event in a row came about twice in some forty CI
+        // runs, and the event was rightly dead-lettered as out of attempts. This run is about faults, not
+        // about the attempt limit (test/unit/policy.test.ts has that): 20 makes it about 1e-10 an event.
+        MAX_ATTEMPTS: '20',
       },
     });
   });
@@ -203,16 +222,19 @@ export function faultRun(muteApi: MuteApi): void {
       }
       ordered.push(...ghost.slice(i * 5, i * 5 + 5));
     }
-    expect(ordered).toHaveLength(2_050);
+    expect(ordered).toHaveLength(1_050);
 
     // Act
     const started = Date.now();
     const secret = (secretKey: string) =>
       JSON.stringify({ sdkAppId: DEFAULT_SDK_APP_ID, identifier: DEFAULT_ADMIN, secretKey });
-    for (let i = 0; i < ordered.length; i += 100) {
-      const response = await postEvents(stack, { events: ordered.slice(i, i + 100) });
+    let slowestPostMs = 0;
+    for (let i = 0; i < ordered.length; i += EVENTS_PER_REQUEST) {
+      const posted = Date.now();
+      const response = await postEvents(stack, { events: ordered.slice(i, i + EVENTS_PER_REQUEST) });
+      slowestPostMs = Math.max(slowestPostMs, Date.now() - posted);
       expect(response.status).toBe(202);
-      if (i === 1_000) {
+      if (i === 500) {
         // A bad rotation: a wrong key (70009 for every call), then a secret that is not even JSON.
         stack.secrets.setSecret(LOCAL_NAMES.secret, secret('a-wrong-key'));
         await sleep(3_000);
@@ -228,17 +250,18 @@ export function faultRun(muteApi: MuteApi): void {
     const refused = (stack.simulator?.calls ?? []).filter((call) => call.resultCode === 70009).length;
     expect(refused).toBeGreaterThan(0);
 
-    // Assess: the dead-letter queue holds exactly the events of the group that does not exist.
+    // Assess: the dead-letter queue holds exactly the events of the group that does not exist, each
+    // with 10010. Checked as one list, so that a letter for any other event shows its kind and code.
     const letters = deadLetters(stack);
-    expect(letters.map((letter) => letter.body.eventId).sort()).toEqual(
-      ghost.map((event) => event.eventId).sort(),
+    const letterOf = (eventId: string, attributes: Record<string, string | undefined>) =>
+      `${eventId} ${attributes['bridge.errorKind']} ${attributes['bridge.errorCode']}`;
+    expect(letters.map((letter) => letterOf(letter.body.eventId, letter.attributes)).sort()).toEqual(
+      ghost
+        .map((event) =>
+          letterOf(event.eventId, { 'bridge.errorKind': 'tencent_permanent', 'bridge.errorCode': '10010' }),
+        )
+        .sort(),
     );
-    for (const letter of letters) {
-      expect(letter.attributes).toMatchObject({
-        'bridge.errorKind': 'tencent_permanent',
-        'bridge.errorCode': '10010',
-      });
-    }
 
     // Assess: every member ends as its events, in order, imply.
     const nowSeconds = Date.now() / 1000;
@@ -272,7 +295,7 @@ export function faultRun(muteApi: MuteApi): void {
       }
     }
     expect(outOfOrder).toBe(0);
-    expect(numbered).toBeGreaterThan(800);
+    expect(numbered).toBeGreaterThan(400);
     if (muteApi === 'forbid_send_msg') {
       expect(
         calls.some(
@@ -312,14 +335,23 @@ export function faultRun(muteApi: MuteApi): void {
       expect([event.eventId, item?.attempts]).toEqual([event.eventId, callsByToken.get(token)]);
       attemptsChecked++;
     }
-    expect(attemptsChecked).toBeGreaterThan(500);
+    expect(attemptsChecked).toBeGreaterThan(200);
 
+    // Assess: every kind of fault happened, often enough to matter (about 1,300 calls in a run).
     const stats = stack.simulator?.stats;
+    expect(stats?.faults.error).toBeGreaterThan(100);
+    expect(stats?.faults.timeout).toBeGreaterThan(20);
+    expect(stats?.faults.drop).toBeGreaterThan(8);
+    expect(stats?.faults.appliedBeforeFault).toBeGreaterThan(10);
+    // Late writes: held past the consumer's timeout, then applied.
+    expect(stats?.faults.delayed).toBeGreaterThan(10);
+
     process.stdout.write(
       `\nfault run (${muteApi}): ${ordered.length} events over ${byMember.size} members in ${(elapsedMs / 1000).toFixed(1)} s; ` +
         `${stats?.calls} Tencent calls (${stats?.faults.error} 10002, ${stats?.faults.timeout} timeouts, ` +
         `${stats?.faults.drop} dropped, ${stats?.faults.appliedBeforeFault} applied but answer lost, ` +
-        `${refused} refused for a wrong key); ` +
+        `${stats?.faults.delayed} applied late, ` +
+        `${refused} refused for a wrong key), slowest POST of ${EVENTS_PER_REQUEST} events ${slowestPostMs} ms; ` +
         `applied ${ordered.length - letters.length}, dead-lettered ${letters.length} (10010), lost 0, ` +
         `out of order ${outOfOrder} (of ${numbered} numbered changes; ${coalesced} calls for several members), state mismatches ${mismatches}; ledger ${JSON.stringify(Object.fromEntries(statuses))}, ` +
         `attempts equal to the calls for ${attemptsChecked} numbered events\n`,

@@ -72,6 +72,13 @@ export type MsgFlag = (typeof MSG_FLAGS)[number];
 
 /** Most events in one request. */
 export const MAX_EVENTS_PER_REQUEST = 100;
+/** Most accounts one bulk event (`accounts`) carries: `forbid_send_msg`'s 500. */
+export const MAX_BULK_ACCOUNTS = 500;
+/** Most bulk events (with `accounts`) in one request: 10,000 accounts. */
+export const MAX_BULK_EVENTS_PER_REQUEST = 20;
+/** The actions that take `accounts` (several members of one group) instead of `account`. */
+export const BULK_ACTIONS = ['mute', 'unmute', 'remove', 'ban', 'unban'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
 /** Longest mute Tencent accepts; by Tencent's convention it means "permanently". */
 export const MAX_MUTE_SECONDS = 4_294_967_295;
 /** How far in the future `occurredAt` may lie (clock skew allowance). */
@@ -101,8 +108,18 @@ export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constru
 /** The rule an `eventId` must follow, and its pattern. */
 export const EVENT_ID_RULE = 'must be 1-128 characters of A-Z a-z 0-9 . _ : -';
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The id of one account's own event, split from a bulk event when that account ends as a dead letter:
+ * `<eventId>@<account>`. A client's eventId cannot hold `@`, so no client event takes one.
+ */
+export const accountEventIdOf = (eventId: string, account: string): string => `${eventId}@${account}`;
+/** The ids `GET /v1/events/{eventId}` takes: a client's eventId, or an account's own event of a bulk event. */
+export const LOOKUP_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}(@[\x21-\x7E]{1,32})?$/;
+export const LOOKUP_ID_RULE = `${EVENT_ID_RULE}, optionally followed by @ and an account (an account's own event of a bulk event)`;
 const GROUP_ID_RULE = 'must be 1-48 bytes of printable ASCII';
 const ACCOUNT_RULE = 'must be 1-32 bytes of printable ASCII without spaces';
+export const ACCOUNTS_RULE = `must be an array of 1 to ${MAX_BULK_ACCOUNTS} distinct accounts`;
 const DURATION_RULE = `must be an integer from 1 to ${MAX_MUTE_SECONDS}`;
 const REASON_RULE = 'must be a string of at most 512 characters';
 const BAN_REASON_RULE = 'must be a string of at most 1000 UTF-8 bytes (and 512 characters)';
@@ -171,8 +188,34 @@ const account = z
   .regex(/^[\x21-\x7E]{1,32}$/, { error: ACCOUNT_RULE })
   .describe('The UserID: 1-32 bytes of printable ASCII, no spaces.');
 
+/**
+ * `accounts` of a bulk event: several members of the group, each an account as `account` is. One
+ * event, one ledger item, one queue message, one Tencent call per 500 (100, 20) accounts.
+ */
+const accounts = z
+  .array(account, rule(ACCOUNTS_RULE))
+  .min(1, { error: ACCOUNTS_RULE })
+  .max(MAX_BULK_ACCOUNTS, { error: ACCOUNTS_RULE })
+  .refine((list) => new Set(list).size === list.length, { error: ACCOUNTS_RULE })
+  .meta({ uniqueItems: true })
+  .describe(
+    `Several members of the group, instead of \`account\`: 1 to ${MAX_BULK_ACCOUNTS} distinct UserIDs (a raid in one event).`,
+  );
+
 /** The fields of an event about a member of a group, a group, or an account (see {@link ACTION_TARGETS}). */
 const member = { ...base, groupId, account };
+/**
+ * The fields of an action that takes one member (`account`) or several (`accounts`): exactly one of
+ * the two, which `validateEvents` checks (JSON Schema says it with `oneOf`).
+ */
+const members = { ...base, groupId, account: account.optional(), accounts: accounts.optional() };
+// Each branch names the property it requires, as strict validators (Ajv's `strictRequired`) ask.
+const ONE_OF_ACCOUNTS = {
+  oneOf: [
+    { properties: { account: true }, required: ['account'] },
+    { properties: { accounts: true }, required: ['accounts'] },
+  ],
+};
 const group = { ...base, groupId };
 const accountOnly = { ...base, account };
 
@@ -246,14 +289,16 @@ const memberData = z
   });
 
 const actionSchemas = {
-  mute: z.strictObject({
-    ...member,
-    action: z.literal('mute'),
-    durationSeconds: duration(
-      `Seconds, from 1 to ${MAX_MUTE_SECONDS} (which means permanently, by Tencent's convention).`,
-    ),
-  }),
-  unmute: z.strictObject({ ...member, action: z.literal('unmute') }),
+  mute: z
+    .strictObject({
+      ...members,
+      action: z.literal('mute'),
+      durationSeconds: duration(
+        `Seconds, from 1 to ${MAX_MUTE_SECONDS} (which means permanently, by Tencent's convention).`,
+      ),
+    })
+    .meta(ONE_OF_ACCOUNTS),
+  unmute: z.strictObject({ ...members, action: z.literal('unmute') }).meta(ONE_OF_ACCOUNTS),
   set_role: z.strictObject({
     ...member,
     action: z.literal('set_role'),
@@ -286,32 +331,38 @@ const actionSchemas = {
     action: z.literal('set_member_data'),
     data: memberData,
   }),
-  remove: z.strictObject({
-    ...member,
-    action: z.literal('remove'),
-    silent: z
-      .boolean(rule(SILENT_RULE))
-      .optional()
-      .describe("true removes the member without notifying the group (Tencent's Silence 1). @default false"),
-    reason: sentReason(
-      REASON_MAX_LENGTH * 3,
-      REASON_RULE,
-      "Sent to Tencent as the removal notice's Reason, and kept for audit: at most 512 characters.",
-    ),
-  }),
-  ban: z.strictObject({
-    ...member,
-    action: z.literal('ban'),
-    durationSeconds: duration(
-      `Seconds the member is banned (removed, and cannot rejoin), from 1 to ${MAX_MUTE_SECONDS}.`,
-    ),
-    reason: sentReason(
-      BAN_REASON_MAX_BYTES,
-      BAN_REASON_RULE,
-      "Sent to Tencent as the ban's Description, and kept for audit: at most 1000 UTF-8 bytes (512 characters).",
-    ),
-  }),
-  unban: z.strictObject({ ...member, action: z.literal('unban') }),
+  remove: z
+    .strictObject({
+      ...members,
+      action: z.literal('remove'),
+      silent: z
+        .boolean(rule(SILENT_RULE))
+        .optional()
+        .describe(
+          "true removes the member without notifying the group (Tencent's Silence 1). @default false",
+        ),
+      reason: sentReason(
+        REASON_MAX_LENGTH * 3,
+        REASON_RULE,
+        "Sent to Tencent as the removal notice's Reason, and kept for audit: at most 512 characters.",
+      ),
+    })
+    .meta(ONE_OF_ACCOUNTS),
+  ban: z
+    .strictObject({
+      ...members,
+      action: z.literal('ban'),
+      durationSeconds: duration(
+        `Seconds the member is banned (removed, and cannot rejoin), from 1 to ${MAX_MUTE_SECONDS}.`,
+      ),
+      reason: sentReason(
+        BAN_REASON_MAX_BYTES,
+        BAN_REASON_RULE,
+        "Sent to Tencent as the ban's Description, and kept for audit: at most 1000 UTF-8 bytes (512 characters).",
+      ),
+    })
+    .meta(ONE_OF_ACCOUNTS),
+  unban: z.strictObject({ ...members, action: z.literal('unban') }).meta(ONE_OF_ACCOUNTS),
   delete_messages: z.strictObject({ ...member, action: z.literal('delete_messages') }),
   mute_all: z.strictObject({ ...group, action: z.literal('mute_all') }),
   unmute_all: z.strictObject({ ...group, action: z.literal('unmute_all') }),

@@ -1,16 +1,21 @@
 import type { MuteScope } from './schemas.ts';
 
 /**
- * What an event is about, by the kind its action has (`ACTION_TARGETS`): a member of a group, a group,
- * or an account (in every group and chat).
+ * What an event is about, by the kind its action has (`ACTION_TARGETS`): a member of a group, several
+ * members of one group (a bulk event's `accounts`), a group, or an account (in every group and chat).
  */
 export type Target =
   | { kind: 'member'; groupId: string; account: string }
+  | { kind: 'members'; groupId: string; accounts: readonly string[] }
   | { kind: 'group'; groupId: string }
   | { kind: 'account'; account: string };
 
 /** Whatever carries an event's target fields: a validated event, a queue message, a ledger item. */
-export type Targeted = { groupId: string; account: string } | { groupId: string } | { account: string };
+export type Targeted =
+  | { groupId: string; account: string }
+  | { groupId: string; accounts: readonly string[] }
+  | { groupId: string; account?: undefined; accounts?: undefined }
+  | { account: string };
 
 /**
  * What an event is about, from its fields: a member when it has a group and an account, a group when
@@ -23,18 +28,28 @@ export type Targeted = { groupId: string; account: string } | { groupId: string 
  * ```
  */
 export function targetOf(event: Targeted): Target {
-  if ('groupId' in event && 'account' in event) {
-    return { kind: 'member', groupId: event.groupId, account: event.account };
+  if ('groupId' in event) {
+    if ('accounts' in event && event.accounts !== undefined) {
+      return { kind: 'members', groupId: event.groupId, accounts: event.accounts };
+    }
+    if ('account' in event && event.account !== undefined) {
+      return { kind: 'member', groupId: event.groupId, account: event.account };
+    }
+    return { kind: 'group', groupId: event.groupId };
   }
-  if ('groupId' in event) return { kind: 'group', groupId: event.groupId };
   return { kind: 'account', account: event.account };
 }
 
-/** The target's fields, as events and ledger items carry them (`groupId` and/or `account`). */
-export function targetFields(target: Target): { groupId?: string; account?: string } {
+/**
+ * The target's fields, as ledger items and log lines carry them (`groupId` and/or `account`); a bulk
+ * event's accounts are counted, not listed (`accounts`).
+ */
+export function targetFields(target: Target): { groupId?: string; account?: string; accounts?: number } {
   switch (target.kind) {
     case 'member':
       return { groupId: target.groupId, account: target.account };
+    case 'members':
+      return { groupId: target.groupId, accounts: target.accounts.length };
     case 'group':
       return { groupId: target.groupId };
     case 'account':

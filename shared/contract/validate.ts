@@ -3,13 +3,16 @@ import type * as z from 'zod';
 import { type FieldIssue, ValidationError } from '../errors/index.ts';
 import { isPlainObject } from './characters.ts';
 import {
+  ACCOUNTS_RULE,
   ACTION_FIELDS,
+  BULK_ACTIONS,
   batchEvents,
   DATA_COUNT_RULE,
   EVENT_ID_PATTERN,
   EVENT_ID_RULE,
   EVENTS_RULE,
   eventSchema,
+  MAX_BULK_EVENTS_PER_REQUEST,
   MAX_FUTURE_SKEW_MS,
   MAX_MEMBER_DATA_KEYS,
   RESERVED_KEYS,
@@ -40,10 +43,27 @@ interface EventDefaults {
 type WithDefaults<T> = T extends unknown ? Omit<T, 'eventId' | 'occurredAt'> & EventDefaults : never;
 
 /**
- * A validated moderation event, with its defaults filled in. Its action says which of `groupId` and
- * `account` it has (`ACTION_TARGETS`).
+ * An event of an action that takes `account` or `accounts` as exactly one of the two: the single form
+ * or the bulk form, each its own member of the union (so that `event.accounts !== undefined` narrows).
  */
-export type ModerationEvent = WithDefaults<ParsedEvent>;
+type OneOfAccounts<T> = T extends { accounts?: infer List }
+  ?
+      | (Omit<T, 'account' | 'accounts'> & { account: string; accounts?: undefined })
+      | (Omit<T, 'account' | 'accounts'> & { accounts: Exclude<List, undefined>; account?: undefined })
+  : T;
+
+/**
+ * A validated moderation event, with its defaults filled in. Its action says which of `groupId` and
+ * `account` it has (`ACTION_TARGETS`); the actions of `BULK_ACTIONS` have `account` or `accounts`.
+ */
+export type ModerationEvent = WithDefaults<OneOfAccounts<ParsedEvent>>;
+
+/** A bulk event: one of `BULK_ACTIONS` about several members of one group (`accounts`). */
+export type BulkEvent = Extract<ModerationEvent, { accounts: readonly string[] }>;
+
+/** Whether an event is a bulk event (`accounts`). */
+export const isBulkEvent = (event: ModerationEvent): event is BulkEvent =>
+  'accounts' in event && event.accounts !== undefined;
 
 function toFieldIssues(prefix: string, input: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]) {
   const out: FieldIssue[] = [];
@@ -72,7 +92,9 @@ function toModerationEvent(
   defaultId: string | undefined,
 ): ModerationEvent {
   const { eventId, occurredAt, reason, ...rest } = parsed;
-  return {
+  // validateEvents checked (accountIssues) that an action of BULK_ACTIONS has exactly one of account
+  // and accounts, which the schema alone cannot say: so this is the OneOfAccounts form.
+  return <ModerationEvent>{
     ...rest,
     eventId: eventId ?? defaultId ?? randomUUID(),
     occurredAt: occurredAt === undefined ? receivedAt : new Date(occurredAt),
@@ -164,6 +186,30 @@ function memberDataIssues(prefix: string, event: Record<string, unknown>): Field
   ];
 }
 
+/** The actions that take `account` or `accounts`. */
+const BULK: ReadonlySet<string> = new Set(BULK_ACTIONS);
+
+/**
+ * The issue of an event of `BULK_ACTIONS` with neither `account` nor `accounts`, or with both, read from
+ * the raw input (the schema has both optional).
+ */
+function accountIssues(prefix: string, event: Record<string, unknown>): FieldIssue[] {
+  if (typeof event.action !== 'string' || !BULK.has(event.action)) return [];
+  const one = event.account !== undefined;
+  const several = event.accounts !== undefined;
+  if (one && several) {
+    return [
+      { path: formatPath(prefix, ['accounts']), rule: 'must not be given with account (one of the two)' },
+    ];
+  }
+  if (!one && !several) {
+    return [
+      { path: formatPath(prefix, ['account']), rule: `is required (or accounts, ${ACCOUNTS_RULE.slice(5)})` },
+    ];
+  }
+  return [];
+}
+
 /** `issues` with `dataIssues` placed before the first issue of `data` (after the other fields' issues). */
 function withDataIssues(prefix: string, issues: FieldIssue[], dataIssues: FieldIssue[]): FieldIssue[] {
   if (dataIssues.length === 0) return issues;
@@ -230,7 +276,7 @@ export function validateEvents(
       return;
     }
     const reserved = withoutReservedKeys(at, item);
-    const dataIssues = memberDataIssues(at, reserved.rest);
+    const dataIssues = [...accountIssues(at, reserved.rest), ...memberDataIssues(at, reserved.rest)];
     issues.push(...reserved.issues);
     const result = eventSchema.safeParse(reserved.rest);
     if (!result.success) {
@@ -271,6 +317,13 @@ export function validateEvents(
     if (firstIndex === undefined) seenIds.set(event.eventId, index);
     events.push(event);
   });
+  const bulk = events.filter(isBulkEvent).length;
+  if (bulk > MAX_BULK_EVENTS_PER_REQUEST) {
+    issues.push({
+      path: batch ? 'events' : '(body)',
+      rule: `must hold at most ${MAX_BULK_EVENTS_PER_REQUEST} events with accounts (has ${bulk})`,
+    });
+  }
   if (issues.length > 0) throw new ValidationError(issues);
   return events;
 }

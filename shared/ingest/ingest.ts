@@ -21,7 +21,7 @@ import {
 import type { AcceptedBody, WebhookHeaders, WebhookVerifier } from '../http/index.ts';
 import { checkContentHeaders, decodeRequestBody, receivedBody } from '../http/index.ts';
 import { expiresAtOf, type LedgerItem, type LedgerStore, positionOf, transitionOf } from '../ledger/index.ts';
-import { messageGroupOfEvent, toQueueMessage } from '../queue/index.ts';
+import { messageGroupOfEvent, orderKeysOf, toQueueMessage } from '../queue/index.ts';
 import { runConcurrently } from '../util/index.ts';
 
 /**
@@ -38,6 +38,8 @@ export interface QueueEntry {
   /** The event's id: also the deduplication id. */
   eventId: string;
   messageGroupId: string;
+  /** What the event is about (`orderKeysOf`): no two entries sharing one go in one send call. */
+  orderKeys: readonly string[];
   body: string;
 }
 
@@ -135,6 +137,7 @@ export async function acceptEvents(request: IngestRequest, deps: IngestDeps): Pr
   const entries: QueueEntry[] = events.map((event) => ({
     eventId: event.eventId,
     messageGroupId: messageGroupOfEvent(event),
+    orderKeys: orderKeysOf(targetOf(event)),
     body: JSON.stringify(toQueueMessage(event, receivedAt)),
   }));
   const pathOf = (index: number) => (isEventBatch(payload) ? `events[${index}]` : '(body)');
@@ -333,8 +336,10 @@ export function queueUnsafeCharacter(body: string): number | undefined {
 
 /**
  * Splits entries, in order, into send calls of at most `maxCount` entries and `maxBytes` of bodies,
- * with at most one entry per message group in a call: if the queue refuses one entry of a call, no
- * later event of that member has been sent, so a resend keeps the member's order.
+ * with no two entries about one target in a call (`orderKeys`: a member, each account of a bulk event,
+ * a group, an account): if the queue refuses one entry of a call, no later event about its target has
+ * been sent, so a resend keeps the target's order. Events about different members of one group share
+ * the group's message group but may go in one call (the consumer orders them by member).
  */
 export function planBatches(
   entries: readonly QueueEntry[],
@@ -344,19 +349,20 @@ export function planBatches(
   const batches: QueueEntry[][] = [];
   let batch: QueueEntry[] = [];
   let bytes = 0;
-  const groups = new Set<string>();
+  const keys = new Set<string>();
   for (const entry of entries) {
     const size = Buffer.byteLength(entry.body, 'utf8');
-    const full = batch.length === maxCount || bytes + size > maxBytes || groups.has(entry.messageGroupId);
+    const full =
+      batch.length === maxCount || bytes + size > maxBytes || entry.orderKeys.some((key) => keys.has(key));
     if (full && batch.length > 0) {
       batches.push(batch);
       batch = [];
       bytes = 0;
-      groups.clear();
+      keys.clear();
     }
     batch.push(entry);
     bytes += size;
-    groups.add(entry.messageGroupId);
+    for (const key of entry.orderKeys) keys.add(key);
   }
   if (batch.length > 0) batches.push(batch);
   return batches;

@@ -1,7 +1,7 @@
 import { accountMuteFieldsOf, MAX_MUTE_SECONDS } from '../contract/index.ts';
 import type { MuteApi } from '../settings/index.ts';
 import type { TencentCall } from '../tencent/index.ts';
-import type { QueueMessage } from './message.ts';
+import { isBulkMessage, type QueueMessage } from './message.ts';
 
 /**
  * The Tencent call a queue message needs: one of the calls of `TencentCall` (the API and its body as
@@ -55,6 +55,12 @@ export function atCallTime(request: TencentRequest, nowMs: number): TencentReque
 export function undoOf(message: QueueMessage): QueueMessage | undefined {
   const { eventId, occurredAt, receivedAt, reason } = message;
   const header = { eventId, occurredAt, receivedAt, ...(reason === undefined ? {} : { reason }) };
+  if (isBulkMessage(message)) {
+    const bulk = { v: 3 as const, ...header, groupId: message.groupId, accounts: message.accounts };
+    if (message.action === 'mute') return { ...bulk, action: 'unmute' };
+    if (message.action === 'ban') return { ...bulk, action: 'unban' };
+    return undefined;
+  }
   switch (message.action) {
     case 'mute':
       return { v: 1, ...header, groupId: message.groupId, account: message.account, action: 'unmute' };
@@ -96,15 +102,25 @@ export function toTencentCall(
   fields?: readonly string[],
 ): EventCall {
   const call = (request: TencentCall): TencentRequest => ({ kind: 'call', ...request });
+  // A bulk event's accounts, or the one account of a member's event.
+  const accounts = isBulkMessage(message)
+    ? [...message.accounts]
+    : 'account' in message
+      ? [message.account]
+      : [];
   switch (message.action) {
     case 'mute':
     case 'unmute': {
-      const { groupId: GroupId, account } = message;
+      const { groupId: GroupId } = message;
       const MuteTime = message.action === 'unmute' ? 0 : MAX_MUTE_SECONDS;
+      // A bulk mute goes through forbid_send_msg whatever MUTE_API says: the one API for several accounts.
       const request =
-        muteApi === 'forbid_send_msg'
-          ? call({ api: 'forbid_send_msg', body: { GroupId, Members_Account: [account], MuteTime } })
-          : call({ api: 'modify_group_member_info', body: { GroupId, Member_Account: account, MuteTime } });
+        muteApi === 'forbid_send_msg' || isBulkMessage(message)
+          ? call({ api: 'forbid_send_msg', body: { GroupId, Members_Account: accounts, MuteTime } })
+          : call({
+              api: 'modify_group_member_info',
+              body: { GroupId, Member_Account: message.account, MuteTime },
+            });
       if (message.action === 'unmute') return request;
       return timed({ ...request, ...untilOf(message.muteUntil) }, message.muteUntil, nowMs);
     }
@@ -118,7 +134,7 @@ export function toTencentCall(
         api: 'delete_group_member',
         body: {
           GroupId: message.groupId,
-          MemberToDel_Account: [message.account],
+          MemberToDel_Account: accounts,
           ...(message.silent ? { Silence: 1 } : {}),
           ...(message.reason === undefined ? {} : { Reason: message.reason }),
         },
@@ -128,7 +144,7 @@ export function toTencentCall(
         api: 'ban_group_member',
         body: {
           GroupId: message.groupId,
-          Members_Account: [message.account],
+          Members_Account: accounts,
           Duration: MAX_MUTE_SECONDS,
           ...(message.reason === undefined ? {} : { Description: message.reason }),
         },
@@ -138,7 +154,7 @@ export function toTencentCall(
     case 'unban':
       return call({
         api: 'unban_group_member',
-        body: { GroupId: message.groupId, Members_Account: [message.account] },
+        body: { GroupId: message.groupId, Members_Account: accounts },
       });
     case 'delete_messages':
       return call({

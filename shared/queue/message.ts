@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import {
+  type BulkEvent,
+  isBulkEvent,
+  MAX_BULK_ACCOUNTS,
   MAX_MUTE_SECONDS,
   MAX_RECALL_SEQS,
   type ModerationEvent,
@@ -96,8 +99,50 @@ const messageV2 = z.discriminatedUnion('action', [
 /** Version 2 of the queue message. */
 export type QueueMessageV2 = z.infer<typeof messageV2>;
 
+const bulkV3 = {
+  v: z.literal(3),
+  eventId: z.string().min(1),
+  occurredAt: isoDate,
+  receivedAt: isoDate,
+  reason: z.string().optional(),
+  groupId: z.string().min(1),
+  accounts: z.array(z.string().min(1)).min(1).max(MAX_BULK_ACCOUNTS),
+};
+
+/**
+ * Version 3 of the queue message: a bulk event (`accounts`, several members of one group) of the
+ * actions that take one. A per-account dead letter is a version 3 message with the accounts it
+ * concerns, so that a redrive applies those accounts only.
+ */
+const messageV3 = z.discriminatedUnion('action', [
+  z.strictObject({
+    ...bulkV3,
+    action: z.literal('mute'),
+    durationSeconds: z.number().int().min(1).max(MAX_MUTE_SECONDS),
+    muteUntil: until,
+  }),
+  z.strictObject({ ...bulkV3, action: z.literal('unmute') }),
+  z.strictObject({ ...bulkV3, action: z.literal('remove'), silent: z.boolean() }),
+  z.strictObject({
+    ...bulkV3,
+    action: z.literal('ban'),
+    durationSeconds: z.number().int().min(1).max(MAX_MUTE_SECONDS),
+    banUntil: until,
+  }),
+  z.strictObject({ ...bulkV3, action: z.literal('unban') }),
+]);
+
+/** Version 3 of the queue message: a bulk event. */
+export type BulkMessage = z.infer<typeof messageV3>;
+
 /** A queue message of any version the consumer reads. */
-export type QueueMessage = QueueMessageV1 | QueueMessageV2;
+export type QueueMessage = QueueMessageV1 | QueueMessageV2 | BulkMessage;
+
+/** A queue message about one target: every version but the bulk one. */
+export type SingleMessage = QueueMessageV1 | QueueMessageV2;
+
+/** Whether a message is a bulk event's (`accounts`). */
+export const isBulkMessage = (message: QueueMessage): message is BulkMessage => message.v === 3;
 
 /** The absolute end of something that lasts `durationSeconds` from `occurredAt`, or `permanent`. */
 const endOf = (event: { occurredAt: Date; durationSeconds: number }): string =>
@@ -105,7 +150,10 @@ const endOf = (event: { occurredAt: Date; durationSeconds: number }): string =>
     ? 'permanent'
     : new Date(event.occurredAt.getTime() + event.durationSeconds * 1000).toISOString();
 
-/** Builds the queue message of a validated event: version 1 for the actions it knows, else version 2. */
+/**
+ * Builds the queue message of a validated event: version 1 for the actions it knows, version 3 for a
+ * bulk event, else version 2.
+ */
 export function toQueueMessage(event: ModerationEvent, receivedAt: Date): QueueMessage {
   const header = {
     eventId: event.eventId,
@@ -113,6 +161,7 @@ export function toQueueMessage(event: ModerationEvent, receivedAt: Date): QueueM
     receivedAt: receivedAt.toISOString(),
     ...(event.reason === undefined ? {} : { reason: event.reason }),
   };
+  if (isBulkEvent(event)) return toBulkMessage(event, header);
   const v1 = { v: 1 as const, ...header };
   const v2 = { v: 2 as const, ...header };
   switch (event.action) {
@@ -194,6 +243,78 @@ export function toQueueMessage(event: ModerationEvent, receivedAt: Date): QueueM
   }
 }
 
+/** The version 3 message of a bulk event. */
+function toBulkMessage(
+  event: BulkEvent,
+  header: { eventId: string; occurredAt: string; receivedAt: string; reason?: string },
+): BulkMessage {
+  const v3 = { v: 3 as const, ...header, groupId: event.groupId, accounts: [...event.accounts] };
+  switch (event.action) {
+    case 'mute':
+      return { ...v3, action: 'mute', durationSeconds: event.durationSeconds, muteUntil: endOf(event) };
+    case 'ban':
+      return { ...v3, action: 'ban', durationSeconds: event.durationSeconds, banUntil: endOf(event) };
+    case 'remove':
+      return { ...v3, action: 'remove', silent: event.silent ?? false };
+    case 'unmute':
+    case 'unban':
+      return { ...v3, action: event.action };
+  }
+}
+
+/** A bulk message narrowed to some of its accounts (a per-account dead letter, a retry of the rest). */
+export const withAccounts = (message: BulkMessage, accounts: readonly string[]): BulkMessage => ({
+  ...message,
+  accounts: [...accounts],
+});
+
+/**
+ * One account's message of a bulk event, as if it had been sent alone (same identity and times): the
+ * consumer makes the one account's call from it where a call cannot carry several (a bulk mute in a
+ * group type `forbid_send_msg` refuses).
+ */
+export function singleOf(message: BulkMessage, account: string): SingleMessage {
+  const { eventId, occurredAt, receivedAt, reason, groupId } = message;
+  const header = {
+    eventId,
+    occurredAt,
+    receivedAt,
+    ...(reason === undefined ? {} : { reason }),
+    groupId,
+    account,
+  };
+  switch (message.action) {
+    case 'mute':
+      return {
+        v: 1,
+        ...header,
+        action: 'mute',
+        durationSeconds: message.durationSeconds,
+        muteUntil: message.muteUntil,
+      };
+    case 'unmute':
+      return { v: 1, ...header, action: 'unmute' };
+    case 'remove':
+      return { v: 2, ...header, action: 'remove', silent: message.silent };
+    case 'ban':
+      return {
+        v: 2,
+        ...header,
+        action: 'ban',
+        durationSeconds: message.durationSeconds,
+        banUntil: message.banUntil,
+      };
+    case 'unban':
+      return { v: 2, ...header, action: 'unban' };
+  }
+}
+
+/** The accounts a member-level message is about: its one account, or a bulk event's accounts. */
+export function accountsOf(message: QueueMessage): readonly string[] {
+  if (isBulkMessage(message)) return message.accounts;
+  return 'groupId' in message && 'account' in message ? [message.account] : [];
+}
+
 /**
  * Reads a queue message body.
  * @throws {@link MessageFormatError} when the body is not JSON or not a message of a known version
@@ -206,10 +327,10 @@ export function parseQueueMessage(body: string): QueueMessage {
     throw new MessageFormatError('queue message is not JSON', { cause: error });
   }
   const version = typeof json === 'object' && json !== null && 'v' in json ? json.v : undefined;
-  if (version !== 1 && version !== 2) {
+  if (version !== 1 && version !== 2 && version !== 3) {
     throw new MessageFormatError(`unsupported queue message version ${JSON.stringify(version) ?? 'none'}`);
   }
-  const result = (version === 1 ? messageV1 : messageV2).safeParse(json);
+  const result = (version === 1 ? messageV1 : version === 2 ? messageV2 : messageV3).safeParse(json);
   if (!result.success) {
     const detail = result.error.issues.map(
       (issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`,
@@ -219,21 +340,49 @@ export function parseQueueMessage(body: string): QueueMessage {
   return result.data;
 }
 
+/** SHA-256, hex: ids may hold characters SQS does not allow in a message group id. */
+const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex');
+
 /**
- * The SQS FIFO message group of a target: one member's (group's, account's) events apply in order,
- * different ones in parallel; a member's group is never a group's or an account's. Ids may hold
- * characters SQS does not allow in a group id, so they are hashed. A member's is as it always was (a
- * queue holding messages from before targets had kinds keeps their order); a group's and an account's
- * start with a tab, which no id can hold, so no two kinds share one.
+ * The SQS FIFO message group of a target: the lane its events are applied in, one batch at a time.
+ * - Every event about members of one group (single or bulk) is in the group's members lane: SQS hands
+ *   out one batch of a message group at a time, so no two invocations ever apply events about one
+ *   member at once, and the consumer orders the lane's records by member (records about different
+ *   members run at once; see `runner.ts`). That is what lets a bulk event of 500 accounts write their
+ *   records in batches, without a condition per account.
+ * - A group's own events (mute_all, unmute_all, recall) are in the group's lane, an account's
+ *   (mute_account, unmute_account, kick) in the account's.
+ * The kind of target comes first, behind a tab no id can hold, so no two lanes of different kinds or
+ * ids share a message group.
  */
 export function messageGroupOf(target: Target): string {
   switch (target.kind) {
     case 'member':
-      return messageGroupIdOf(target.groupId, target.account);
+    case 'members':
+      return hashOf(`\tmembers\t${target.groupId}`);
     case 'group':
-      return createHash('sha256').update(`\tgroup\t${target.groupId}`).digest('hex');
+      return hashOf(`\tgroup\t${target.groupId}`);
     case 'account':
-      return createHash('sha256').update(`\taccount\t${target.account}`).digest('hex');
+      return hashOf(`\taccount\t${target.account}`);
+  }
+}
+
+/**
+ * What an event is about, as keys: two events that share a key are applied in the order they were
+ * accepted, while events of one lane that share none may run at once (`runner.ts`) and may be sent in
+ * one `SendMessageBatch` (`planBatches`). A member (one per account of a bulk event), a group, an
+ * account; kinds apart as in {@link messageGroupOf}.
+ */
+export function orderKeysOf(target: Target): string[] {
+  switch (target.kind) {
+    case 'member':
+      return [`member\t${target.groupId}\t${target.account}`];
+    case 'members':
+      return target.accounts.map((account) => `member\t${target.groupId}\t${account}`);
+    case 'group':
+      return [`group\t${target.groupId}`];
+    case 'account':
+      return [`account\t${target.account}`];
   }
 }
 
@@ -242,10 +391,11 @@ export const messageGroupOfEvent = (event: ModerationEvent | QueueMessage): stri
   messageGroupOf(targetOf(event));
 
 /**
- * The SQS FIFO message group of a member: one member's events apply in order, different members in
- * parallel. Group IDs may hold characters SQS does not allow in a group id, so the pair is hashed.
+ * The id of a member, hashed: the key of its decision record in the ledger (`recordKeyOf`), and, before
+ * the members of a group shared one lane, the message group of its events. Group IDs may hold
+ * characters SQS does not allow, so the pair is hashed.
  */
 export function messageGroupIdOf(groupId: string, account: string): string {
   // A newline cannot occur in either id (both are printable ASCII), so the pair is unambiguous.
-  return createHash('sha256').update(`${groupId}\n${account}`).digest('hex');
+  return hashOf(`${groupId}\n${account}`);
 }

@@ -297,9 +297,9 @@ describe('ingest handler', () => {
     [
       'an oversized body',
       413,
-      JSON.stringify({ events: [event({ reason: 'r'.repeat(300_000) })] }),
+      JSON.stringify({ events: [event({ reason: 'r'.repeat(1_100_000) })] }),
       {},
-      /^request body is larger than 262144 bytes$/,
+      /^request body is larger than 1048576 bytes$/,
     ],
   ] as const)('answers %s with a clear %i', async (_name, status, body, overrides, message) => {
     // Act

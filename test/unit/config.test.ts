@@ -229,7 +229,7 @@ describe('loadIngestConfig', () => {
     expect(loadIngestConfig(ingestEnv)).toEqual({
       queueUrl: ingestEnv.QUEUE_URL,
       ledgerTable: 'bridge-ledger',
-      maxBodyBytes: 262144,
+      maxBodyBytes: 1048576,
       ledgerRetentionDays: 14,
       secretMaxAgeSeconds: 300,
       webhookSecretName: undefined,

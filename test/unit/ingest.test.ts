@@ -23,9 +23,10 @@ import {
 import { toQueueMessage } from '#shared/queue';
 import { MemoryLedgerStore } from '../../tools/memory-ledger';
 
-const entry = (eventId: string, group: string, bytes = 10): QueueEntry => ({
+const entry = (eventId: string, key: string, bytes = 10, orderKeys = [key]): QueueEntry => ({
   eventId,
-  messageGroupId: group,
+  messageGroupId: 'one group lane',
+  orderKeys,
   body: 'x'.repeat(bytes),
 });
 const ids = (batches: QueueEntry[][]) => batches.map((batch) => batch.map((e) => e.eventId));
@@ -44,6 +45,19 @@ describe('planBatches', () => {
   it('puts at most one event of a member in a call', () => {
     const entries = [entry('a1', 'A'), entry('b1', 'B'), entry('a2', 'A'), entry('a3', 'A')];
     expect(ids(planBatches(entries, 10, 1_000))).toEqual([['a1', 'b1'], ['a2'], ['a3']]);
+  });
+
+  it('puts a bulk event and an event about one of its accounts in different calls', () => {
+    const entries = [
+      entry('bulk', '', 10, ['m a', 'm b', 'm c']),
+      entry('d1', 'm d'),
+      entry('b1', 'm b'),
+      entry('e1', 'm e'),
+    ];
+    expect(ids(planBatches(entries, 10, 1_000))).toEqual([
+      ['bulk', 'd1'],
+      ['b1', 'e1'],
+    ]);
   });
 
   it('plans nothing for no entries', () => {

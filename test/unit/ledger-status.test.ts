@@ -1,4 +1,4 @@
-import { EVENT_ID_RULE } from '#shared/contract';
+import { LOOKUP_ID_RULE } from '#shared/contract';
 import { lookUpEvent, toPublicItem } from '#shared/ledger';
 import { MemoryLedgerStore } from '../../tools/memory-ledger';
 import { ledgerItem } from '../helpers/ledger-items';
@@ -30,7 +30,7 @@ describe('lookUpEvent', () => {
       const found = await lookUpEvent(eventId, store);
 
       // Assess
-      expect(found).toEqual({ kind: 'invalid', issues: [{ path: 'eventId', rule: EVENT_ID_RULE }] });
+      expect(found).toEqual({ kind: 'invalid', issues: [{ path: 'eventId', rule: LOOKUP_ID_RULE }] });
       expect(store.log).toEqual([]);
     },
   );

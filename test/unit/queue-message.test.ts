@@ -151,7 +151,7 @@ describe('parseQueueMessage', () => {
   it.each([
     ['not JSON', '{', 'queue message is not JSON'],
     ['no version', '{"eventId":"e"}', 'unsupported queue message version none'],
-    ['a future version', '{"v":3}', 'unsupported queue message version 3'],
+    ['a future version', '{"v":4}', 'unsupported queue message version 4'],
     ['a broken v1', '{"v":1,"action":"mute"}', 'invalid queue message: '],
   ])('rejects %s', (_name, body, message) => {
     expect(() => parseQueueMessage(body)).toThrow(MessageFormatError);

@@ -154,8 +154,13 @@ export class BridgeStack extends Stack {
         reportBatchItemFailures: true,
       }),
     );
+    // Dead letters; and on the main queue, a message moved from a message group it no longer belongs in
+    // to its current one (shared/consumer/relane.ts).
     this.consumer.addToRolePolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetterQueue.queueArn] }),
+      new PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [deadLetterQueue.queueArn, queue.queueArn],
+      }),
     );
     this.consumer.addToRolePolicy(
       new PolicyStatement({

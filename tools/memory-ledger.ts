@@ -4,6 +4,7 @@ import {
   type DecisionRecord,
   type DecisionRecorded,
   type FieldDecision,
+  LEDGER_BATCHES,
   type LedgerItem,
   type LedgerStore,
   type LedgerWrite,
@@ -11,9 +12,16 @@ import {
   type TransitionResult,
   withDecision,
 } from '#shared/ledger';
+import { runConcurrently } from '#shared/util';
 
 /** The store operations `failNext` can make fail. */
-export type LedgerOperation = 'getMany' | 'create' | 'transition' | 'getRecords' | 'recordDecision';
+export type LedgerOperation =
+  | 'getMany'
+  | 'create'
+  | 'transition'
+  | 'getRecords'
+  | 'recordDecision'
+  | 'putRecords';
 
 /**
  * An in-memory {@link LedgerStore} for unit tests and the benchmark, with the DynamoDB store's
@@ -71,7 +79,8 @@ export class MemoryLedgerStore implements LedgerStore {
   }
 
   async getRecords(keys: readonly string[]): Promise<Map<string, DecisionRecord>> {
-    await this.check('getRecords');
+    // As DynamoDB's BatchGetItem: 100 keys a call, a few calls at once (each waits `latencyMs`).
+    await this.chunked(keys.length, LEDGER_BATCHES.getKeys, () => this.check('getRecords'));
     const found = new Map<string, DecisionRecord>();
     for (const key of keys) {
       const record = this.members.get(key);
@@ -91,6 +100,18 @@ export class MemoryLedgerStore implements LedgerStore {
     const { record, newer } = withDecision(current, fields, decision);
     this.members.set(member.key, record);
     return { record, newer };
+  }
+
+  async putRecords(records: readonly DecisionRecord[], _expiresAt: number): Promise<void> {
+    // As DynamoDB's BatchWriteItem: 25 items a call, a few calls at once.
+    await this.chunked(records.length, LEDGER_BATCHES.putItems, () => this.check('putRecords'));
+    for (const record of records) this.members.set(record.key, structuredClone(record));
+  }
+
+  /** One `call` per `size` of `count` (at least one), {@link LEDGER_BATCHES}`.callsAtOnce` at a time. */
+  private async chunked(count: number, size: number, call: () => Promise<void>): Promise<void> {
+    const chunks = Array.from({ length: Math.max(1, Math.ceil(count / size)) }, (_, i) => i);
+    await runConcurrently(chunks, LEDGER_BATCHES.callsAtOnce, call);
   }
 
   private async check(operation: LedgerOperation, key?: string): Promise<void> {

@@ -8,8 +8,11 @@ import { Construct } from 'constructs';
 export const LEDGER_ACTIONS = {
   /** Records each event before enqueueing it (conditional put), confirms it queued, reads resends. */
   ingest: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-  /** Counts attempts and records outcomes (conditional updates); reads items before a call. */
-  consumer: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+  /**
+   * Counts attempts and records outcomes (conditional updates); reads items before a call; writes a
+   * bulk event's member records in batches (`putRecords`).
+   */
+  consumer: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
   /** `GET /v1/events/{eventId}`: reads only. */
   status: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
 } as const;
@@ -20,6 +23,7 @@ export const LEDGER_OPERATIONS = [
   Operation.BATCH_GET_ITEM,
   Operation.PUT_ITEM,
   Operation.UPDATE_ITEM,
+  Operation.BATCH_WRITE_ITEM,
 ] as const;
 
 /** Anything whose role can take a policy statement, such as a `BridgeFunction`. */

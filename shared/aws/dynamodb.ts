@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { LedgerUnavailableError } from '../errors/index.ts';
 import {
   allowedFrom,
@@ -7,16 +13,16 @@ import {
   type DecisionRecorded,
   type FieldDecision,
   isAllowed,
+  LEDGER_BATCHES,
   type LedgerItem,
   type LedgerStore,
   type LedgerWrite,
   type TransitionResult,
   withDecision,
 } from '../ledger/index.ts';
+import { runConcurrently } from '../util/index.ts';
 
-/** BatchGetItem takes at most 100 keys per call. */
-const BATCH_GET_LIMIT = 100;
-/** Rounds of `UnprocessedKeys` retried before giving up. */
+/** Rounds of `UnprocessedKeys` (and `UnprocessedItems`) retried before giving up. */
 const UNPROCESSED_ROUNDS = 5;
 /** A decision record's fields are attributes named with this prefix (`field:role`, `field:data.level`). */
 const FIELD_PREFIX = 'field:';
@@ -32,6 +38,8 @@ const OPTIONAL_FIELDS = Object.keys({
   deadLetteredAt: true,
   supersededBy: true,
   recalled: true,
+  accountOutcomes: true,
+  deadLetteredAccounts: true,
 } satisfies Record<keyof LedgerWrite['set'], true>) as (keyof LedgerWrite['set'])[];
 
 /**
@@ -228,13 +236,34 @@ export class DynamoLedgerStore implements LedgerStore {
     return (await this.getMany([eventId])).get(eventId);
   }
 
+  async putRecords(records: readonly DecisionRecord[], expiresAt: number): Promise<void> {
+    const items = records.map((record) => toStoredRecord(record, expiresAt));
+    const chunks: Record<string, unknown>[][] = [];
+    for (let start = 0; start < items.length; start += LEDGER_BATCHES.putItems) {
+      chunks.push(items.slice(start, start + LEDGER_BATCHES.putItems));
+    }
+    await runConcurrently(chunks, LEDGER_BATCHES.callsAtOnce, async (chunk) => {
+      let requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string] =
+        chunk.map((Item) => ({ PutRequest: { Item } }));
+      for (let round = 0; requests.length > 0; round++) {
+        if (round === UNPROCESSED_ROUNDS) throw new LedgerUnavailableError('ledger write throttled');
+        const output = await this.call('write', () =>
+          this.doc.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } })),
+        );
+        requests = output.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    });
+  }
+
   private async batchGet(keys: readonly string[]): Promise<Record<string, unknown>[]> {
     const found: Record<string, unknown>[] = [];
     const unique = [...new Set(keys)];
-    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
-      let batch: Record<string, unknown>[] = unique
-        .slice(start, start + BATCH_GET_LIMIT)
-        .map((eventId) => ({ eventId }));
+    const chunks: string[][] = [];
+    for (let start = 0; start < unique.length; start += LEDGER_BATCHES.getKeys) {
+      chunks.push(unique.slice(start, start + LEDGER_BATCHES.getKeys));
+    }
+    await runConcurrently(chunks, LEDGER_BATCHES.callsAtOnce, async (chunk) => {
+      let batch: Record<string, unknown>[] = chunk.map((eventId) => ({ eventId }));
       for (let round = 0; batch.length > 0; round++) {
         if (round === UNPROCESSED_ROUNDS) throw new LedgerUnavailableError('ledger read throttled');
         const output = await this.call('read', () =>
@@ -247,7 +276,7 @@ export class DynamoLedgerStore implements LedgerStore {
         found.push(...(output.Responses?.[this.tableName] ?? []));
         batch = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
-    }
+    });
     return found;
   }
 
@@ -258,6 +287,15 @@ export class DynamoLedgerStore implements LedgerStore {
       throw new LedgerUnavailableError(`ledger ${operation} failed`, { cause: error });
     }
   }
+}
+
+/** A decision record as the table stores it: its fields as `field:` attributes, its ids, its expiry. */
+function toStoredRecord(record: DecisionRecord, expiresAt: number): Record<string, unknown> {
+  const item: Record<string, unknown> = { eventId: record.key, expiresAt };
+  if (record.groupId !== undefined) item.groupId = record.groupId;
+  if (record.account !== undefined) item.account = record.account;
+  for (const [field, decision] of Object.entries(record.fields)) item[`${FIELD_PREFIX}${field}`] = decision;
+  return item;
 }
 
 /** A stored decision record as the domain reads it. */

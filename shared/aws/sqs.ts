@@ -45,7 +45,10 @@ export class SqsEventQueue implements EventQueue {
   }
 }
 
-/** The consumer's queue operations on SQS: visibility on the main queue, sends to the dead-letter queue. */
+/**
+ * The consumer's queue operations on SQS: visibility on the main queue, sends back to it in the current
+ * message group (`relane.ts`), sends to the dead-letter queue.
+ */
 export class SqsConsumerQueue implements ConsumerQueue {
   constructor(
     private readonly client: SQSClient,
@@ -81,6 +84,17 @@ export class SqsConsumerQueue implements ConsumerQueue {
       }
     }
     if (failures.length > 0) throw new VisibilityChangeError(failures);
+  }
+
+  async resend(record: QueueRecord, messageGroupId: string, deduplicationId: string): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: record.body,
+        MessageGroupId: messageGroupId,
+        MessageDeduplicationId: deduplicationId,
+      }),
+    );
   }
 
   async sendToDeadLetter(

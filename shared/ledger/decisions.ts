@@ -1,5 +1,11 @@
-import { accountMuteFieldsOf, type Target, targetOf } from '../contract/index.ts';
-import { messageGroupOf, type QueueMessage } from '../queue/index.ts';
+import { accountMuteFieldsOf, type Target } from '../contract/index.ts';
+import {
+  isBulkMessage,
+  messageGroupIdOf,
+  messageGroupOf,
+  type QueueMessage,
+  type SingleMessage,
+} from '../queue/index.ts';
 import type { DecisionRecord, FieldDecision, LedgerItem } from './ledger.ts';
 
 /**
@@ -15,13 +21,27 @@ import type { DecisionRecord, FieldDecision, LedgerItem } from './ledger.ts';
  * and those are what this stops from undoing a newer decision.
  */
 
+/** A target that has one record: a member, a group or an account (a bulk event has one per account). */
+export type RecordTarget = Exclude<Target, { kind: 'members' }>;
+
 /**
- * The key of a target's record in the ledger table (`member#`, `group#` or `account#`, then the hash of
- * its message group): no eventId can take it (eventIds have no `#`).
+ * The key of a target's record in the ledger table: `member#`, `group#` or `account#`, then a hash of
+ * its ids (a member's is the message group its events had before a group's members shared one lane).
+ * No eventId can take it (eventIds have no `#`).
  */
-export function recordKeyOf(target: Target): string {
-  return `${target.kind}#${messageGroupOf(target)}`;
+export function recordKeyOf(target: RecordTarget): string {
+  switch (target.kind) {
+    case 'member':
+      return `member#${messageGroupIdOf(target.groupId, target.account)}`;
+    case 'group':
+    case 'account':
+      return `${target.kind}#${messageGroupOf(target)}`;
+  }
 }
+
+/** The key of a member's record. */
+export const memberRecordKeyOf = (groupId: string, account: string): string =>
+  recordKeyOf({ kind: 'member', groupId, account });
 
 /** Digits of an event's index in its request, in a position. */
 const INDEX_DIGITS = 3;
@@ -105,8 +125,25 @@ export function untilOf(message: QueueMessage): string | undefined {
   }
 }
 
-/** The key of a message's target's record. */
-export const recordKeyOfMessage = (message: QueueMessage): string => recordKeyOf(targetOf(message));
+/** The key of the record a message about one target (not a bulk event) decides. */
+export function recordKeyOfMessage(message: SingleMessage): string {
+  if ('groupId' in message) {
+    return 'account' in message
+      ? memberRecordKeyOf(message.groupId, message.account)
+      : recordKeyOf({ kind: 'group', groupId: message.groupId });
+  }
+  return recordKeyOf({ kind: 'account', account: message.account });
+}
+
+/**
+ * The keys of the records a message's event decides: its target's, or for a bulk event one per
+ * account (each a member's).
+ */
+export function recordKeysOfMessage(message: QueueMessage): string[] {
+  return isBulkMessage(message)
+    ? message.accounts.map((account) => memberRecordKeyOf(message.groupId, account))
+    : [recordKeyOfMessage(message)];
+}
 
 /** Where an event stands against its member's record. */
 export type Standing =

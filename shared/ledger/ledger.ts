@@ -29,6 +29,11 @@ export const LEDGER_STATUSES = [
   'expired',
   /** A newer event about the same target and field was applied first: not applied (`supersededBy`). */
   'superseded',
+  /**
+   * A bulk event some of whose accounts ended as dead letters, and others applied (or superseded,
+   * expired): `outcomes` counts them, `failedAccounts` lists the dead letters.
+   */
+  'partly_applied',
   /** Moved to the dead-letter queue (`lastError` says why). */
   'dead_lettered',
   /** Sent back from the dead-letter queue to the main queue by `npm run dlq -- redrive`. */
@@ -41,8 +46,16 @@ export const FINISHED_STATUSES: ReadonlySet<LedgerStatus> = new Set([
   'applied',
   'expired',
   'superseded',
+  'partly_applied',
   'dead_lettered',
 ]);
+
+/** Most dead-lettered accounts a bulk event's public item lists (`failedAccounts`); `outcomes` counts them all. */
+export const MAX_LISTED_ACCOUNTS = 100;
+
+/** What became of one account of a bulk event, as its item keeps it. */
+export const ACCOUNT_OUTCOMES = ['applied', 'superseded', 'expired', 'dead_lettered'] as const;
+export type AccountOutcome = (typeof ACCOUNT_OUTCOMES)[number];
 
 /** Most entries an item's `history` keeps (the newest). */
 export const MAX_HISTORY = 20;
@@ -71,12 +84,42 @@ export const historyEntrySchema = z.object({
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
+/**
+ * An account of a bulk event that ended as a dead letter, and why. Its dead letter is an event of its
+ * own, `eventId` (`<the bulk event's id>@<account>`), with its own item: redrive it, and look it up,
+ * as any other.
+ */
+export const failedAccountSchema = z.object({
+  account: z.string(),
+  eventId: z
+    .string()
+    .describe("The account's own event: its dead letter, redriven and looked up as any other."),
+  code: z.int().optional().describe("Tencent's ErrorCode, when Tencent answered."),
+  info: z.string(),
+});
+export type FailedAccount = z.infer<typeof failedAccountSchema>;
+
+/** How many accounts of a bulk event ended each way so far. */
+export const accountCountsSchema = z.object({
+  applied: z.int().min(0),
+  superseded: z.int().min(0),
+  expired: z.int().min(0),
+  deadLettered: z.int().min(0),
+  pending: z.int().min(0).describe('Not finished yet (being retried).'),
+});
+export type AccountCounts = z.infer<typeof accountCountsSchema>;
+
 /** The fields of an item that `GET /v1/events/{eventId}` shows. */
 export const publicLedgerItemSchema = z.object({
   eventId: z.string(),
   status: z.enum(LEDGER_STATUSES),
   groupId: z.string().optional().describe('The group, for an action about a member or a group.'),
   account: z.string().optional().describe('The account, for an action about a member or an account.'),
+  accounts: z
+    .int()
+    .min(1)
+    .optional()
+    .describe('For a bulk event (`accounts`): how many accounts it is about.'),
   action: z.enum(ACTIONS),
   acceptedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -90,6 +133,16 @@ export const publicLedgerItemSchema = z.object({
     .optional()
     .describe(
       'For a superseded event: the eventId of the newer event about the same target (member, group or account) and field that was applied first.',
+    ),
+  outcomes: accountCountsSchema
+    .optional()
+    .describe('For a bulk event: how many of its accounts ended each way so far.'),
+  failedAccounts: z
+    .array(failedAccountSchema)
+    .max(MAX_LISTED_ACCOUNTS)
+    .optional()
+    .describe(
+      `For a bulk event: its accounts that ended as dead letters, with Tencent's code (the first ${MAX_LISTED_ACCOUNTS}; outcomes.deadLettered counts them all).`,
     ),
   recalled: z
     .array(z.int().min(1))
@@ -120,6 +173,13 @@ export interface LedgerItem extends PublicLedgerItem {
    * writer read. Absent (read as 0) on items written before versions were recorded.
    */
   version?: number;
+  /**
+   * For a bulk event: what became of each account that has finished, by account; an account without
+   * an entry is pending. `outcomes` is derived from it.
+   */
+  accountOutcomes?: Record<string, AccountOutcome>;
+  /** For a bulk event: every account that ended as a dead letter (the public item lists the first ones). */
+  deadLetteredAccounts?: FailedAccount[];
 }
 
 /** Who moves an item from one status to another (the rows of `TRANSITIONS`). */
@@ -148,11 +208,21 @@ export interface LedgerWrite {
   set: Partial<
     Pick<
       LedgerItem,
-      'lastError' | 'nextAttemptAt' | 'appliedAt' | 'deadLetteredAt' | 'supersededBy' | 'recalled'
+      | 'lastError'
+      | 'nextAttemptAt'
+      | 'appliedAt'
+      | 'deadLetteredAt'
+      | 'supersededBy'
+      | 'recalled'
+      | 'accountOutcomes'
+      | 'deadLetteredAccounts'
     >
   >;
   /** The item's identity, to create it when the ledger has none (`read` undefined). */
-  base?: Pick<LedgerItem, 'groupId' | 'account' | 'action' | 'fingerprint' | 'acceptedAt' | 'position'>;
+  base?: Pick<
+    LedgerItem,
+    'groupId' | 'account' | 'accounts' | 'action' | 'fingerprint' | 'acceptedAt' | 'position'
+  >;
 }
 
 /** What became of a {@link LedgerWrite}. */
@@ -229,7 +299,20 @@ export interface LedgerStore {
     decision: FieldDecision,
     expiresAt: number,
   ): Promise<DecisionRecorded>;
+  /**
+   * Writes whole records as they are, without a condition, in batches (DynamoDB's `BatchWriteItem`, 25
+   * a call): for the records of a bulk event's accounts, which only the one invocation applying their
+   * group's lane writes (see `messageGroupOf`), from records it read at the start of its batch.
+   */
+  putRecords(records: readonly DecisionRecord[], expiresAt: number): Promise<void>;
 }
+
+/**
+ * How the stores batch their reads and writes of many keys, as DynamoDB allows: `BatchGetItem` takes
+ * at most 100 keys a call, `BatchWriteItem` 25 items; `callsAtOnce` of them run at once (a raid's
+ * batch reads and writes thousands of member records, which one call at a time would serialize).
+ */
+export const LEDGER_BATCHES = { getKeys: 100, putItems: 25, callsAtOnce: 16 } as const;
 
 /** When an item changed at `atMs` expires: `retentionDays` later, in epoch seconds. */
 export const expiresAtOf = (atMs: number, retentionDays: number): number =>
@@ -242,7 +325,29 @@ export function toPublicItem(item: LedgerItem): PublicLedgerItem {
     expiresAt: _expiresAt,
     position: _position,
     version: _version,
+    accountOutcomes,
+    deadLetteredAccounts,
     ...shown
   } = item;
-  return shown;
+  if (item.accounts === undefined) return shown;
+  return {
+    ...shown,
+    outcomes: countsOf(item.accounts, accountOutcomes ?? {}),
+    ...(deadLetteredAccounts === undefined || deadLetteredAccounts.length === 0
+      ? {}
+      : { failedAccounts: deadLetteredAccounts.slice(0, MAX_LISTED_ACCOUNTS) }),
+  };
+}
+
+/** The counts of a bulk event's accounts by outcome: `total` accounts, those without an entry pending. */
+export function countsOf(total: number, outcomes: Readonly<Record<string, AccountOutcome>>): AccountCounts {
+  const counts: AccountCounts = { applied: 0, superseded: 0, expired: 0, deadLettered: 0, pending: 0 };
+  let finished = 0;
+  for (const outcome of Object.values(outcomes)) {
+    finished++;
+    if (outcome === 'dead_lettered') counts.deadLettered++;
+    else counts[outcome]++;
+  }
+  counts.pending = Math.max(0, total - finished);
+  return counts;
 }

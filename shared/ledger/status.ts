@@ -1,4 +1,4 @@
-import { EVENT_ID_PATTERN, EVENT_ID_RULE } from '../contract/index.ts';
+import { LOOKUP_ID_PATTERN, LOOKUP_ID_RULE } from '../contract/index.ts';
 import { type FieldIssue, LedgerUnavailableError } from '../errors/index.ts';
 import { type LedgerStore, type PublicLedgerItem, toPublicItem } from './ledger.ts';
 
@@ -22,8 +22,8 @@ export async function lookUpEvent(
   rawId: string | undefined,
   store: Pick<LedgerStore, 'getMany'>,
 ): Promise<StatusLookup> {
-  if (rawId === undefined || !EVENT_ID_PATTERN.test(rawId)) {
-    return { kind: 'invalid', issues: [{ path: 'eventId', rule: EVENT_ID_RULE }] };
+  if (rawId === undefined || !LOOKUP_ID_PATTERN.test(rawId)) {
+    return { kind: 'invalid', issues: [{ path: 'eventId', rule: LOOKUP_ID_RULE }] };
   }
   try {
     const item = (await store.getMany([rawId])).get(rawId);

@@ -16,8 +16,10 @@ import {
  * holds the two together.
  *
  * Rules the table encodes:
- * - a finished status (`applied`, `expired`, `superseded`, `dead_lettered`) is never left, except
- *   `dead_lettered` through an explicit redrive (`npm run dlq -- redrive`);
+ * - a finished status (`applied`, `expired`, `superseded`, `partly_applied`, `dead_lettered`) is never
+ *   left, except `dead_lettered` through an explicit redrive (`npm run dlq -- redrive`); a bulk event's
+ *   accounts that ended as dead letters are events of their own (`<eventId>@<account>`), each
+ *   redriven as any other;
  * - the consumer may create an item it finds missing (a message enqueued before the ledger existed, or
  *   whose item expired), which `absent` stands for.
  */
@@ -55,6 +57,11 @@ export const TRANSITIONS: Readonly<Record<LedgerStatus, TransitionRow>> = {
   },
   expired: { by: 'consumer', from: OPEN, records: "the member record's mute field; no call" },
   superseded: { by: 'consumer', from: OPEN, records: 'supersededBy (the newer event); no call' },
+  partly_applied: {
+    by: 'consumer',
+    from: OPEN,
+    records: "a bulk event's outcome per account: some applied, some dead letters (each its own)",
+  },
   dead_lettered: {
     by: 'consumer',
     from: OPEN,

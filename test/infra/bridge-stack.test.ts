@@ -186,7 +186,7 @@ describe('functions', () => {
       QUEUE_URL: { Ref: queueId },
       LEDGER_TABLE: { Ref: tableId },
       LEDGER_RETENTION_DAYS: '14',
-      MAX_BODY_BYTES: '262144',
+      MAX_BODY_BYTES: '1048576',
       POWERTOOLS_SERVICE_NAME: 'moderation-bridge-dev-singapore',
       POWERTOOLS_METRICS_NAMESPACE: 'ModerationBridge',
     });
@@ -372,7 +372,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets the consumer poll and change visibility on the main queue, send to the DLQ, read its one secret and update and get ledger items', () => {
+  it('lets the consumer poll, change visibility and send on the main queue, send to the DLQ, read its one secret, and update, get and batch-write ledger items', () => {
     // Assess
     expect(roleStatements(template, roleOf(consumer))).toEqual([
       ...logsAndTracing(logGroupOf(consumer)),
@@ -386,7 +386,10 @@ describe('least privilege', () => {
         ],
         resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
       },
-      { actions: ['sqs:SendMessage'], resource: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+      {
+        actions: ['sqs:SendMessage'],
+        resource: [{ 'Fn::GetAtt': [dlqId, 'Arn'] }, { 'Fn::GetAtt': [queueId, 'Arn'] }],
+      },
       {
         actions: ['secretsmanager:GetSecretValue'],
         resource: {
@@ -405,7 +408,12 @@ describe('least privilege', () => {
         },
       },
       {
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+        ],
         resource: ledgerArn(),
       },
     ]);
@@ -529,7 +537,7 @@ describe('API', () => {
 
   it('bounds the request body in the ingest function, as API Gateway cannot lower its 10 MB limit', () => {
     // Assess
-    expect(Number(variablesOf(ingest).MAX_BODY_BYTES)).toBe(262_144);
+    expect(Number(variablesOf(ingest).MAX_BODY_BYTES)).toBe(1_048_576);
   });
 
   it('lets only this API stage invoke ingest and the status function, each on its route, and not the console test invoke', () => {
@@ -707,7 +715,7 @@ describe('alarms and dashboard', () => {
         ['functions', 'ModerationBridge LedgerErrors', { service: 'moderation-bridge-dev-singapore' }],
         ['readThrottles', 'AWS/DynamoDB ReadThrottleEvents', table],
         ['writeThrottles', 'AWS/DynamoDB WriteThrottleEvents', table],
-        ...['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'].map((operation) => [
+        ...['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'].map((operation) => [
           `systemErrors${operation}`,
           'AWS/DynamoDB SystemErrors',
           { ...table, Operation: operation },
@@ -839,7 +847,7 @@ describe('alarms and dashboard', () => {
       emf('TencentLatency', 'p90'),
       emf('TencentLatency', 'p99'),
     ]);
-    const operations = ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'];
+    const operations = ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'BatchWriteItem'];
     expect(metricsOf('Ledger latency, average (ms)')).toEqual(
       operations.map((operation) => [
         'AWS/DynamoDB',

@@ -124,6 +124,10 @@ function crashingLedger(
       step();
       return ledger.recordDecision(member, fields, decision, expiresAt);
     },
+    putRecords: async (records, expiresAt) => {
+      step();
+      return ledger.putRecords(records, expiresAt);
+    },
   };
 }
 

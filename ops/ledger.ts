@@ -16,7 +16,7 @@ import {
   type TransitionResult,
   transitionOf,
 } from '#shared/ledger';
-import { parseQueueMessage, type QueueMessage } from '#shared/queue';
+import { isBulkMessage, parseQueueMessage, type SingleMessage } from '#shared/queue';
 import type { DeadLetter } from './dead-letters.ts';
 
 /** What the ledger said about a set of dead letters. */
@@ -40,10 +40,13 @@ export function describeLedgerError(error: unknown): string {
   return `${error.message}${behind}`;
 }
 
-/** The queue message of a letter, when its body is one. */
-export function messageOf(letter: DeadLetter): QueueMessage | undefined {
+/** The queue message of a letter, when its body is one (a single event's). */
+export function messageOf(letter: DeadLetter): SingleMessage | undefined {
   try {
-    return parseQueueMessage(letter.body);
+    const message = parseQueueMessage(letter.body);
+    // The consumer never dead-letters a bulk event as a whole: each account that fails gets a letter
+    // of its own, a single member's message (`<eventId>@<account>`).
+    return isBulkMessage(message) ? undefined : message;
   } catch {
     return undefined;
   }

@@ -9,11 +9,14 @@ import {
   type LedgerStore,
   LedgerUnavailableError,
   type LedgerWrite,
+  memberRecordKeyOf,
   recordKeyOfMessage,
+  recordKeysOfMessage,
   standingOf,
   untilOf,
+  withDecision,
 } from '../ledger/index.ts';
-import type { QueueMessage } from '../queue/index.ts';
+import type { BulkMessage, QueueMessage, SingleMessage } from '../queue/index.ts';
 
 /** Times a consumer transition is built again and written again after the item changed but stayed open. */
 const TRANSITION_ROUNDS = 3;
@@ -66,7 +69,7 @@ export class BatchLedger {
     if (messages.length === 0) return new BatchLedger(store, new Map(), new Map(), retentionDays);
     const [items, records] = await Promise.all([
       store.getMany(messages.map((message) => message.eventId)),
-      store.getRecords(messages.map(recordKeyOfMessage)),
+      store.getRecords(messages.flatMap(recordKeysOfMessage)),
     ]);
     return new BatchLedger(store, items, records, retentionDays);
   }
@@ -77,12 +80,17 @@ export class BatchLedger {
   }
 
   /** The record of the message's target (member, group or account), as last read or written. */
-  record(message: QueueMessage): DecisionRecord | undefined {
+  record(message: SingleMessage): DecisionRecord | undefined {
     return this.records.get(this.recordKey(message));
   }
 
+  /** A member's record (of a bulk event's account), as last read or written. */
+  memberRecord(groupId: string, account: string): DecisionRecord | undefined {
+    return this.records.get(memberRecordKeyOf(groupId, account));
+  }
+
   /** The key of the message's target's record (worked out once per event and batch). */
-  private recordKey(message: QueueMessage): string {
+  private recordKey(message: SingleMessage): string {
     let key = this.recordKeys.get(message.eventId);
     if (key === undefined) {
       key = recordKeyOfMessage(message);
@@ -139,7 +147,7 @@ export class BatchLedger {
    * recorded); the batch then sees the member's record as written.
    */
   async recordDecision(
-    message: QueueMessage,
+    message: SingleMessage,
     fields: readonly string[],
     nowMs: number,
   ): Promise<DecisionResult> {
@@ -175,7 +183,7 @@ export class BatchLedger {
    * missing (its outcome was recorded but its decision was not: a write failed, or a crash came between
    * the two). Nothing to do when the record has it, or something newer.
    */
-  async repairDecision(message: QueueMessage, nowMs: number): Promise<DecisionResult> {
+  async repairDecision(message: SingleMessage, nowMs: number): Promise<DecisionResult> {
     const standing = standingOf(
       message.eventId,
       this.position(message),
@@ -184,6 +192,45 @@ export class BatchLedger {
     );
     if (standing.kind !== 'apply') return { kind: 'nothing' };
     return this.recordDecision(message, standing.fields, nowMs);
+  }
+
+  /**
+   * A bulk event's decision about `fields` of each of `accounts`, written to their records in batches
+   * (`putRecords`), where nothing newer is recorded: the records were read at the start of the batch,
+   * and only this invocation writes records of the group's members now (one lane per group, see
+   * `messageGroupOf`), so no write needs a condition. The batch then sees the records as written.
+   */
+  async putDecisions(
+    message: BulkMessage,
+    accounts: readonly string[],
+    fields: readonly string[],
+    nowMs: number,
+  ): Promise<DecisionResult> {
+    if (fields.length === 0 || accounts.length === 0) return { kind: 'nothing' };
+    const until = untilOf(message);
+    const decision = {
+      position: this.position(message),
+      eventId: message.eventId,
+      at: new Date(nowMs).toISOString(),
+      ...(until === undefined ? {} : { until }),
+    };
+    const changed: DecisionRecord[] = [];
+    const newer: string[] = [];
+    for (const account of accounts) {
+      const key = memberRecordKeyOf(message.groupId, account);
+      const current = this.records.get(key) ?? { key, groupId: message.groupId, account, fields: {} };
+      const next = withDecision(current, fields, decision);
+      newer.push(...next.newer.map((field) => `${account}:${field}`));
+      if (next.newer.length < fields.length) changed.push(next.record);
+    }
+    try {
+      await this.store.putRecords(changed, expiresAtOf(nowMs, this.retentionDays));
+    } catch (error) {
+      if (!(error instanceof LedgerUnavailableError)) throw error;
+      return { kind: 'unavailable', error: error.message };
+    }
+    for (const record of changed) this.records.set(record.key, record);
+    return { kind: 'recorded', newer };
   }
 }
 

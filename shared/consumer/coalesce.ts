@@ -13,9 +13,10 @@ import { MAX_ACCOUNTS_PER_CALL } from '../tencent/index.ts';
  * - `ban_group_member`: one group, the same end and `Description`;
  * - `unban_group_member`: one group;
  * each call at most the API's documented number of accounts (`MAX_ACCOUNTS_PER_CALL`), never the same
- * account twice; the first request of each call keeps its place in the order. Every other call is a
- * call of its own. The runner hands in each target's next event only, so a target's events keep their
- * order.
+ * account twice; the first request of each call keeps its place in the order. A request with more
+ * accounts than a call takes (a bulk event's) is cut into parts first, each planned as a request of
+ * its own. Every other call is a call of its own. The runner hands in each member's next event only,
+ * so a member's events keep their order.
  */
 
 /** One target's next call, as the batch runner asks for it. */
@@ -84,9 +85,41 @@ export const COALESCING: {
 
 const isCoalescable = (request: TencentRequest): request is Coalescable => request.api in COALESCING;
 
+/** The accounts a request carries, for an API that takes several; none for the others. */
+export const accountsOfRequest = (request: TencentRequest): readonly string[] =>
+  isCoalescable(request) ? ruleOf(request).accountsOf(request) : [];
+
+/** A request of an API that takes several accounts, with other accounts; any other request as it is. */
+export const requestWithAccounts = (request: TencentRequest, accounts: readonly string[]): TencentRequest =>
+  isCoalescable(request) ? ruleOf(request).withAccounts(request, accounts) : request;
+
 /** The rule of a request's API, typed for the request (a lookup TypeScript cannot narrow by itself). */
 const ruleOf = (request: Coalescable): CoalescingRule<Coalescable> =>
   COALESCING[request.api] as CoalescingRule<Coalescable>;
+
+/**
+ * A request cut into parts of at most the API's accounts a call: a bulk event's 500 accounts are 5
+ * removals of 100, 25 bans of 20, one mute of 500. Any other request is one part.
+ */
+function chunksOf<M>(
+  part: MemberRequest<M>,
+  maxAccounts: Readonly<Record<Coalescable['api'], number>>,
+): MemberRequest<M>[] {
+  const { request } = part;
+  if (!isCoalescable(request)) return [part];
+  const rule = ruleOf(request);
+  const accounts = rule.accountsOf(request);
+  const max = maxAccounts[request.api];
+  if (accounts.length <= max) return [part];
+  const chunks: MemberRequest<M>[] = [];
+  for (let start = 0; start < accounts.length; start += max) {
+    chunks.push({
+      member: part.member,
+      request: rule.withAccounts(request, accounts.slice(start, start + max)),
+    });
+  }
+  return chunks;
+}
 
 /** A call being filled: its request so far and its accounts. */
 interface OpenCall<M> {
@@ -113,7 +146,7 @@ export function planCalls<M>(
   const calls: PlannedCall<M>[] = [];
   // The calls so far of each API and key, with their accounts.
   const byKey = new Map<string, OpenCall<M>[]>();
-  for (const part of requests) {
+  for (const part of requests.flatMap((request) => chunksOf(request, maxAccounts))) {
     const { request } = part;
     if (!isCoalescable(request)) {
       calls.push({ request, parts: [part] });

@@ -1,12 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { MessageFormatError } from '../errors/index.ts';
-import { LedgerUnavailableError } from '../ledger/index.ts';
+import { targetOf } from '../contract/index.ts';
+import { LedgerUnavailableError, MessageFormatError } from '../errors/index.ts';
 import { BRIDGE_METRICS } from '../metrics/index.ts';
-import { parseQueueMessage, type QueueMessage } from '../queue/index.ts';
+import { orderKeysOf, parseQueueMessage, type QueueMessage } from '../queue/index.ts';
 import { BatchLedger } from './batch-ledger.ts';
 import { planCalls } from './coalesce.ts';
 import { followersOf, visibilityOf } from './policy.ts';
 import { type ConsumerItem, logFields, OutcomeRecorder } from './recorder.ts';
+import { relane } from './relane.ts';
 import { runBatch } from './runner.ts';
 import { applyPlannedCall, BatchCredentials, prepare, type StepContext, type TimeBudget } from './step.ts';
 import type { BatchResult, ConsumerDeps, QueueRecord } from './types.ts';
@@ -38,7 +39,7 @@ export async function processBatch(
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const { settings, logger, metrics } = deps;
-  const items = records.map(toItem);
+  const { current: items, failed: notMoved } = await relane(records.map(toItem), deps.queue, deps.logger);
 
   const credentials = await BatchCredentials.load(deps.credentials);
   if (credentials.hold) {
@@ -68,12 +69,15 @@ export async function processBatch(
     now,
     random,
   });
-  return runBatch(
+  const result = await runBatch(
     items,
     {
       prepare: (item, nowMs) => prepare(item.message, ledger, nowMs, settings.muteApi),
+      keysOf,
       plan: (requests) => planCalls(requests),
-      call: (planned) => applyPlannedCall(planned, context),
+      // A bulk mute's accounts fall back to one modify_group_member_info call each where the group's
+      // type refuses forbid_send_msg (10007).
+      call: (planned) => applyPlannedCall(planned, context, (member) => member.settled !== undefined),
       record: (outcome) => recorder.record(outcome),
       publish: (decisions) => recorder.publish(decisions),
       logFields,
@@ -87,6 +91,9 @@ export async function processBatch(
       now,
     },
   );
+  if (notMoved.size === 0) return result;
+  const failed = new Set([...result.failedMessageIds, ...notMoved]);
+  return { failedMessageIds: records.flatMap(({ messageId }) => (failed.has(messageId) ? [messageId] : [])) };
 }
 
 /** The batch's view of the ledger; `undefined` when the ledger cannot be read (every event is then held). */
@@ -103,6 +110,16 @@ async function readLedger(
     deps.metrics.addMetric(names.ledgerErrors, MetricUnit.Count, 1);
     return undefined;
   }
+}
+
+/**
+ * What a record is about, as the runner orders it (`orderKeysOf`): an unreadable one is about nothing
+ * another record is.
+ */
+function keysOf({ record, message }: ConsumerItem): readonly string[] {
+  return message instanceof MessageFormatError
+    ? [`unreadable\t${record.messageId}`]
+    : orderKeysOf(targetOf(message));
 }
 
 /** A record with its message read, or why it cannot be. */

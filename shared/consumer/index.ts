@@ -1,5 +1,6 @@
 export * from './backoff.ts';
 export * from './batch-ledger.ts';
+export * from './bulk.ts';
 export * from './coalesce.ts';
 export * from './consume.ts';
 export * from './pacer.ts';

@@ -1,6 +1,7 @@
 import type { LedgerStatus } from '../ledger/index.ts';
 import type { DeadLetterKind } from '../queue/index.ts';
 import {
+  ACCOUNT_CODES,
   type TencentAnswer,
   type TencentApiName,
   type TencentCodeClass,
@@ -482,15 +483,18 @@ export function visibilityOf(decision: Decision | undefined): number | undefined
 }
 
 /**
- * What a call's result means for the members it was made for: `share`, each member gets the result
+ * What a call's result means for the accounts it was made for: `share`, each account gets the result
  * (applied, or a failure each member retries with its own attempt count and backoff); `split`, the
- * call failed for a reason that may be one member's ({@link FailureRule.splits}: an account not in the
- * group, an ambiguous account check), so each member is tried alone and only the one at fault bears it.
+ * call failed for a reason that may be one account's ({@link FailureRule.splits}, and a code of
+ * `ACCOUNT_CODES`: an account not in the group, an ambiguous account check), so the call is made again
+ * in halves, down to the account at fault, and only it bears the failure.
  */
-export function afterCall(result: StepResult, members: number): 'share' | 'split' {
-  return members > 1 && result.kind === 'failed' && FAILURE_RULES[result.failure.failureClass].splits
-    ? 'split'
-    : 'share';
+export function afterCall(result: StepResult, accounts: number): 'share' | 'split' {
+  if (accounts < 2 || result.kind !== 'failed' || !FAILURE_RULES[result.failure.failureClass].splits) {
+    return 'share';
+  }
+  const code = result.failure.tencentCode;
+  return code === undefined || ACCOUNT_CODES.has(code) ? 'split' : 'share';
 }
 
 /** Share of a hold step that jitter may take away: delays are 80 to 100% of the step. */

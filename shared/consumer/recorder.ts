@@ -13,9 +13,15 @@ import {
   transitionOf,
 } from '../ledger/index.ts';
 import { BRIDGE_METRICS } from '../metrics/index.ts';
-import type { DeadLetterReason, QueueMessage } from '../queue/index.ts';
+import { type DeadLetterReason, isBulkMessage, type QueueMessage } from '../queue/index.ts';
 import { redactText } from '../util/index.ts';
-import { type BatchLedger, deadLetterIdOf, type LedgerWriteResult } from './batch-ledger.ts';
+import {
+  type BatchLedger,
+  type DecisionResult,
+  deadLetterIdOf,
+  type LedgerWriteResult,
+} from './batch-ledger.ts';
+import { recordBulk } from './bulk.ts';
 import {
   afterRefused,
   countsAsAttempt,
@@ -26,6 +32,7 @@ import {
   retryUnrecorded,
   type StepResult,
 } from './policy.ts';
+import type { AccountResult } from './step.ts';
 import type { ConsumerQueue, ConsumerSettings, OutcomePublisher, QueueRecord } from './types.ts';
 
 /**
@@ -44,12 +51,20 @@ export interface ConsumerItem {
 }
 
 /** What the recorder needs to know of one record's outcome. */
-export interface Outcome {
-  item: ConsumerItem;
-  result: StepResult;
-  /** The member fields the result decides: those of an applied event, or of an expired mute. */
-  fields: readonly string[];
-}
+export type Outcome =
+  | {
+      item: ConsumerItem;
+      result: StepResult;
+      /** The member fields the result decides: those of an applied event, or of an expired mute. */
+      fields: readonly string[];
+    }
+  | {
+      item: ConsumerItem;
+      /** A bulk event's: what each account came to (see `bulk.ts`). */
+      accounts: readonly AccountResult[];
+      /** The member fields it decides for each account applied. */
+      fields: readonly string[];
+    };
 
 /** What the recorder works with, for one batch. */
 export interface RecorderDeps {
@@ -72,7 +87,9 @@ export class OutcomeRecorder {
   constructor(private readonly deps: RecorderDeps) {}
 
   /** Records one record's outcome; returns the decision that stands once everything is written. */
-  async record({ item, result, fields }: Outcome): Promise<Decision> {
+  async record(outcome: Outcome): Promise<Decision> {
+    if ('accounts' in outcome) return this.recordBulk(outcome.item, outcome.accounts, outcome.fields);
+    const { item, result, fields } = outcome;
     const { settings, random } = this.deps;
     const { record, message } = item;
     const ledger = this.deps.ledger;
@@ -92,6 +109,22 @@ export class OutcomeRecorder {
       decision = await this.write(item, message, ledger, result, decision, fields);
     }
     this.report(item, result, decision, attempt);
+    return decision;
+  }
+
+  /** A bulk event's outcome, account by account (`bulk.ts`); it only comes with the ledger read. */
+  private async recordBulk(
+    item: ConsumerItem,
+    accounts: readonly AccountResult[],
+    fields: readonly string[],
+  ): Promise<Decision> {
+    const { ledger, settings, random } = this.deps;
+    const { message, record } = item;
+    if (ledger === undefined || message instanceof MessageFormatError || !isBulkMessage(message)) {
+      return retryUnrecorded({ kind: 'no_time' }, record.receiveCount, settings, random);
+    }
+    const { decision, finished } = await recordBulk(this.deps, ledger, item, message, accounts, fields);
+    if (finished !== undefined) this.finished.set(record.messageId, finished);
     return decision;
   }
 
@@ -142,7 +175,11 @@ export class OutcomeRecorder {
         ledgerRetentionDays: settings.ledgerRetentionDays,
       });
     const decided = result.kind === 'applied' || result.kind === 'expired' ? fields : [];
-    const decisionRecorded = await ledger.recordDecision(message, decided, nowMs);
+    // A bulk event comes here only with a result that decides no account (a deferral): its accounts'
+    // records are written by `recordBulk`.
+    const decisionRecorded: DecisionResult = isBulkMessage(message)
+      ? { kind: 'nothing' }
+      : await ledger.recordDecision(message, decided, nowMs);
     const recorded: LedgerWriteResult =
       decisionRecorded.kind === 'unavailable'
         ? { kind: 'nothing' }
@@ -222,7 +259,8 @@ export class OutcomeRecorder {
       metrics.addMetric(names.deadLettersReturned, MetricUnit.Count, 1);
       return { kind: 'done', outcome: 'finished_before' };
     }
-    if (status === 'applied' || status === 'expired') {
+    // A bulk event's member records are written before its item finishes (`recordBulk`): none to repair.
+    if ((status === 'applied' || status === 'expired') && !isBulkMessage(message)) {
       const repaired = await ledger.repairDecision(message, now());
       if (repaired.kind === 'unavailable') {
         logger.error("could not record the event in its member's record; will retry", {

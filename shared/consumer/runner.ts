@@ -3,7 +3,7 @@ import { redactText, runConcurrently } from '../util/index.ts';
 import type { MemberRequest, PlannedCall } from './coalesce.ts';
 import type { Decision, StepResult } from './policy.ts';
 import type { ConsumerItem, Outcome } from './recorder.ts';
-import type { Prepared } from './step.ts';
+import type { AccountResult, PartResult, Prepared } from './step.ts';
 import type { BatchResult, VisibilityChange } from './types.ts';
 
 /**
@@ -12,32 +12,37 @@ import type { BatchResult, VisibilityChange } from './types.ts';
  * knows lanes, rounds, the time budget, visibility and `batchItemFailures`, and nothing about Tencent or
  * the ledger.
  *
- * Records of one message group (one member) run in order, in a lane; lanes run concurrently, in rounds:
- * each lane goes on to its next record that needs a call (recording, on the way, those that need none),
- * the round's calls are planned together (coalesced) and made at once, and each record is recorded with
- * its own result. Only a lane's next record is ever in a round, so each member's records keep their
- * order. Once a record does not finish, the lane's later records follow the policy's follower rule.
+ * Records of one message group (a lane: the members of one group, a group, an account) run in their
+ * order per target: each record names what it is about (`keysOf`: a member, each account of a bulk
+ * event, the group, the account), and a record waits while an earlier record of its lane about any of
+ * the same targets has not finished; records about other targets run at once. Lanes run concurrently,
+ * in rounds: each lane goes on to its records that are ready and need a call (recording, on the way,
+ * those that need none), the round's calls are planned together (coalesced) and made at once, and each
+ * record is recorded once every call carrying some of its accounts has answered. Once a record does not
+ * finish, the lane's later records about the same targets follow the policy's follower rule.
  */
 
 /** What the runner asks of the consumer's parts. */
 export interface BatchSteps {
   /** What an item needs before any call: its result, or the call to make. */
   prepare(item: ConsumerItem, nowMs: number): Prepared;
+  /** What an item is about, as keys: two records sharing one are applied in their order. */
+  keysOf(item: ConsumerItem): readonly string[];
   /** The round's calls, planned together (see `planCalls`). */
   plan(requests: readonly MemberRequest<Pending>[]): PlannedCall<Pending>[];
-  /** Makes a planned call; one result per part, in order. */
-  call(planned: PlannedCall<Pending>): Promise<StepResult[]>;
+  /** Makes a planned call; for each part, in order, its accounts' results. */
+  call(planned: PlannedCall<Pending>): Promise<PartResult[][]>;
   /** Records an outcome; returns the decision that stands. */
   record(outcome: Outcome): Promise<Decision>;
   /** At the end of the batch, publishes its outcomes (and may turn some decisions into retries). */
   publish(decisions: Map<string, Decision>): Promise<void>;
-  /** What a log line says of an item (its event id, member and action). */
+  /** What a log line says of an item (its event id, target and action). */
   logFields(item: ConsumerItem): Record<string, unknown>;
 }
 
 /** The policy's rules the runner applies itself. */
 export interface RunnerPolicy {
-  /** What a member's later records do after one ends in `decision`; `undefined`: they go on. */
+  /** What a target's later records do after one ends in `decision`; `undefined`: they go on. */
   followersOf(decision: Decision): { decision: Decision; why: string } | undefined;
   /** Seconds until a record's message is received again; `undefined`: it is done. */
   visibilityOf(decision: Decision | undefined): number | undefined;
@@ -59,16 +64,19 @@ export interface RunnerOptions {
 export interface Pending {
   lane: Lane;
   item: ConsumerItem;
+  keys: readonly string[];
   /** The member fields the call sets. */
   fields: readonly string[];
   /** What the ledger's history should add when it is applied. */
   note?: string;
+  /** For a bulk event: the accounts decided without a call. */
+  settled?: AccountResult[];
 }
 
-/** One member's records still to process, in order, and what they do once one did not finish. */
+/** One lane's records still to process, in order, and what later records about a target do once one did not finish. */
 interface Lane {
   items: ConsumerItem[];
-  followers?: { decision: Decision; why: string } | undefined;
+  followers: Map<string, { decision: Decision; why: string }>;
 }
 
 /**
@@ -84,53 +92,95 @@ export async function runBatch(
   const decisions = new Map<string, Decision>();
   const { logger } = options;
 
-  const finish = async (lane: Lane, outcome: Outcome) => {
+  const finish = async (lane: Lane, keys: readonly string[], outcome: Outcome) => {
     const decision = await steps.record(outcome);
     decisions.set(outcome.item.record.messageId, decision);
-    lane.followers = policy.followersOf(decision);
+    const followers = policy.followersOf(decision);
+    if (followers !== undefined) for (const key of keys) lane.followers.set(key, followers);
   };
 
   /**
-   * Takes a lane on to its next record that needs a call, recording those that need none on the way and
-   * deferring the rest once one does not finish; `undefined` when the lane is done.
+   * Takes a lane on to its records that are ready (no earlier record about any of their targets left
+   * unfinished) and need a call, recording those that need none on the way and deferring the ones
+   * behind a record that did not finish.
    */
-  const advance = async (lane: Lane, nowMs: number): Promise<MemberRequest<Pending> | undefined> => {
-    for (let item = lane.items.shift(); item !== undefined; item = lane.items.shift()) {
-      if (lane.followers) {
-        decisions.set(item.record.messageId, lane.followers.decision);
-        logger.info('event deferred', { ...steps.logFields(item), why: lane.followers.why });
+  const advance = async (lane: Lane, nowMs: number): Promise<MemberRequest<Pending>[]> => {
+    const requests: MemberRequest<Pending>[] = [];
+    const blocked = new Set<string>();
+    const waiting: ConsumerItem[] = [];
+    for (const item of lane.items) {
+      const keys = steps.keysOf(item);
+      const followers = keys.map((key) => lane.followers.get(key)).find((found) => found !== undefined);
+      if (followers !== undefined) {
+        decisions.set(item.record.messageId, followers.decision);
+        for (const key of keys) lane.followers.set(key, followers);
+        logger.info('event deferred', { ...steps.logFields(item), why: followers.why });
+        continue;
+      }
+      if (keys.some((key) => blocked.has(key))) {
+        // Behind an earlier record about one of its targets: next round, and so is anything behind it.
+        for (const key of keys) blocked.add(key);
+        waiting.push(item);
         continue;
       }
       const prepared = steps.prepare(item, nowMs);
       if (prepared.kind === 'result') {
-        await finish(lane, { item, result: prepared.result, fields: prepared.fields });
-      } else if (!options.hasTimeForACall()) {
-        await finish(lane, { item, result: { kind: 'no_time' }, fields: [] });
-      } else {
-        const { request, fields, note } = prepared;
-        return { member: { lane, item, fields, ...(note === undefined ? {} : { note }) }, request };
+        await finish(lane, keys, { item, result: prepared.result, fields: prepared.fields });
+        continue;
       }
+      if (prepared.kind === 'bulk' && prepared.request === undefined) {
+        await finish(lane, keys, bulkOutcome({ item, fields: prepared.fields }, prepared.settled, []));
+        continue;
+      }
+      if (!options.hasTimeForACall()) {
+        await finish(lane, keys, { item, result: { kind: 'no_time' }, fields: [] });
+        continue;
+      }
+      const { request, fields, note } = prepared;
+      if (request === undefined) continue;
+      const member: Pending = {
+        lane,
+        item,
+        keys,
+        fields,
+        ...(note === undefined ? {} : { note }),
+        ...(prepared.kind === 'bulk' ? { settled: prepared.settled } : {}),
+      };
+      requests.push({ member, request });
+      for (const key of keys) blocked.add(key);
     }
-    return undefined;
+    lane.items = waiting;
+    return requests;
   };
 
-  const lanes: Lane[] = [...groupByLane(items).values()].map((group) => ({ items: [...group] }));
+  const lanes: Lane[] = [...groupByLane(items).values()].map((group) => ({
+    items: [...group],
+    followers: new Map(),
+  }));
   for (;;) {
     const nowMs = options.now();
-    const requests = (await Promise.all(lanes.map((lane) => advance(lane, nowMs)))).flatMap((request) =>
-      request === undefined ? [] : [request],
-    );
+    const requests = (await Promise.all(lanes.map((lane) => advance(lane, nowMs)))).flat();
     if (requests.length === 0) break;
-    await runConcurrently(steps.plan(requests), options.concurrency, async (planned) => {
-      const results = await steps.call(planned);
+    // A record's accounts may be spread over several calls (a bulk event's 500 accounts in calls of
+    // 100): it is recorded once the last of them has answered.
+    const answers = new Map<Pending, { left: number; results: PartResult[] }>();
+    const planned = steps.plan(requests);
+    for (const call of planned) {
+      for (const part of call.parts) {
+        const entry = answers.get(part.member) ?? { left: 0, results: [] };
+        entry.left++;
+        answers.set(part.member, entry);
+      }
+    }
+    await runConcurrently(planned, options.concurrency, async (call) => {
+      const results = await steps.call(call);
       await Promise.all(
-        planned.parts.map(({ member }, i) => {
-          const result = results[i] ?? { kind: 'no_time' };
-          const noted =
-            result.kind === 'applied' && member.note !== undefined
-              ? { ...result, note: member.note }
-              : result;
-          return finish(member.lane, { item: member.item, result: noted, fields: member.fields });
+        call.parts.map(async ({ member }, i) => {
+          const entry = answers.get(member);
+          if (entry === undefined) return;
+          entry.results.push(...(results[i] ?? [{ accounts: [], result: { kind: 'no_time' } }]));
+          if (--entry.left > 0) return;
+          await finish(member.lane, member.keys, outcomeOf(member, entry.results));
         }),
       );
     });
@@ -139,6 +189,31 @@ export async function runBatch(
   await steps.publish(decisions);
   return report(items, decisions, policy, options);
 }
+
+/** The outcome of a record from its parts' results: a member's event has one; a bulk event's, per account. */
+function outcomeOf(member: Pending, results: readonly PartResult[]): Outcome {
+  if (member.settled !== undefined) {
+    const called = results.flatMap(({ accounts, result }) =>
+      accounts.map((account): AccountResult => ({ account, result: noted(result, member.note) })),
+    );
+    return bulkOutcome(member, member.settled, called);
+  }
+  const result = results[0]?.result ?? { kind: 'no_time' };
+  return { item: member.item, result: noted(result, member.note), fields: member.fields };
+}
+
+/** A bulk event's outcome: every account's result (the recorder decides what they come to). */
+function bulkOutcome(
+  member: Pick<Pending, 'item' | 'fields'>,
+  settled: readonly AccountResult[],
+  called: readonly AccountResult[],
+): Outcome {
+  return { item: member.item, fields: member.fields, accounts: [...settled, ...called] };
+}
+
+/** An applied result with the note its record carries (the fields a newer event had set). */
+const noted = (result: StepResult, note: string | undefined): StepResult =>
+  result.kind === 'applied' && note !== undefined ? { ...result, note } : result;
 
 /** The records of a batch by message group (a record without one is a group of its own), in batch order. */
 function groupByLane(items: readonly ConsumerItem[]): Map<string, ConsumerItem[]> {

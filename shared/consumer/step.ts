@@ -1,6 +1,15 @@
 import { CredentialsError, MessageFormatError } from '../errors/index.ts';
 import { fieldsOf, isFinished, runningDecision, standingOf } from '../ledger/index.ts';
-import { atCallTime, type QueueMessage, type TencentRequest, toTencentCall, undoOf } from '../queue/index.ts';
+import {
+  atCallTime,
+  type BulkMessage,
+  isBulkMessage,
+  type QueueMessage,
+  type TencentRequest,
+  toTencentCall,
+  undoOf,
+  withAccounts,
+} from '../queue/index.ts';
 import type { MuteApi } from '../settings/index.ts';
 import {
   RECALL_NOT_FOUND,
@@ -12,7 +21,7 @@ import {
 } from '../tencent/index.ts';
 import { redactText } from '../util/index.ts';
 import type { BatchLedger } from './batch-ledger.ts';
-import type { PlannedCall } from './coalesce.ts';
+import { accountsOfRequest, type PlannedCall, requestWithAccounts } from './coalesce.ts';
 import {
   afterCall,
   type CallFailure,
@@ -124,12 +133,30 @@ export interface StepContext {
   onRenew: (tencentCode: number) => void;
 }
 
+/** What became of one account of a bulk event. */
+export interface AccountResult {
+  account: string;
+  result: StepResult;
+}
+
 /** What a record needs, before any call: see {@link prepare}. */
 export type Prepared =
   /** Nothing to call: its result, and the member fields it decides (an expired mute decides the mute). */
   | { kind: 'result'; result: StepResult; fields: readonly string[] }
   /** A Tencent call; `note` says what the ledger's history should add when it is applied. */
-  | { kind: 'call'; request: TencentRequest; fields: readonly string[]; note?: string };
+  | { kind: 'call'; request: TencentRequest; fields: readonly string[]; note?: string }
+  /**
+   * A bulk event: the accounts decided with no call (`settled`: superseded, applied before, expired),
+   * and the call of the others (none when every account is settled). `fields` are the member fields
+   * it decides for each account it applies.
+   */
+  | {
+      kind: 'bulk';
+      settled: AccountResult[];
+      request?: TencentRequest;
+      fields: readonly string[];
+      note?: string;
+    };
 
 /**
  * What a record needs before any call, from its message and the batch's view of the ledger:
@@ -165,6 +192,7 @@ export function prepare(
   if (known !== undefined && isFinished(known.status)) {
     return { kind: 'result', result: { kind: 'finished_before', status: known.status }, fields: [] };
   }
+  if (isBulkMessage(message)) return prepareBulk(message, ledger, nowMs);
   const fields = fieldsOf(message);
   const record = ledger.record(message);
   const standing = standingOf(message.eventId, ledger.position(message), fields, record);
@@ -201,6 +229,59 @@ export function prepare(
   };
 }
 
+/**
+ * A bulk event, account by account, as {@link prepare} does a member's event: each account that has
+ * not finished in an earlier delivery (its item's `accountOutcomes`) is superseded, applied before,
+ * expired, or left for the call; expired accounts with an older, longer mute (ban) still running get
+ * the call that undoes it instead.
+ */
+function prepareBulk(message: BulkMessage, ledger: BatchLedger, nowMs: number): Prepared {
+  const fields = fieldsOf(message);
+  const finished = ledger.item(message.eventId)?.accountOutcomes ?? {};
+  const position = ledger.position(message);
+  const settled: AccountResult[] = [];
+  const open: string[] = [];
+  for (const account of message.accounts) {
+    if (finished[account] !== undefined) continue;
+    const standing = standingOf(
+      message.eventId,
+      position,
+      fields,
+      ledger.memberRecord(message.groupId, account),
+    );
+    if (standing.kind === 'superseded')
+      settled.push({ account, result: { kind: 'superseded', by: standing.by } });
+    else if (standing.kind === 'applied_before') settled.push({ account, result: { kind: 'applied' } });
+    else open.push(account);
+  }
+  if (open.length === 0) return { kind: 'bulk', settled, fields };
+  const call = toTencentCall(withAccounts(message, open), nowMs);
+  if (call.kind !== 'expired') return { kind: 'bulk', settled, request: call, fields };
+  // Its end has passed: accounts with an older, longer one still running are undone, the others expired.
+  const undo: string[] = [];
+  for (const account of open) {
+    if (runningDecision(ledger.memberRecord(message.groupId, account), fields, nowMs) === undefined) {
+      settled.push({ account, result: { kind: 'expired' } });
+    } else undo.push(account);
+  }
+  const undoMessage = undo.length === 0 ? undefined : undoOf(withAccounts(message, undo));
+  const undoCall = undoMessage === undefined ? undefined : toTencentCall(undoMessage, nowMs);
+  if (undoMessage === undefined || undoCall === undefined || undoCall.kind === 'expired') {
+    return {
+      kind: 'bulk',
+      settled: [...settled, ...undo.map((account) => ({ account, result: { kind: 'expired' as const } }))],
+      fields,
+    };
+  }
+  return {
+    kind: 'bulk',
+    settled,
+    request: undoCall,
+    fields,
+    note: `its end had passed, so it sent ${undoMessage.action} for the accounts whose older decision ran longer`,
+  };
+}
+
 /** A recall without the messages an earlier attempt recalled (or found gone); any other message as it is. */
 function remainingOf(message: QueueMessage, recalled: readonly number[] | undefined): QueueMessage {
   if (message.action !== 'recall' || recalled === undefined || recalled.length === 0) return message;
@@ -215,17 +296,112 @@ type CallResult =
   | { kind: 'expired' }
   | { kind: 'failed'; failure: CallFailure; ms: number; recalled?: number[] };
 
+/** What a call came to for some of the accounts of one part (all of them, unless it was split). */
+export interface PartResult {
+  accounts: readonly string[];
+  result: StepResult;
+}
+
+/** One account of one part of a planned call. */
+interface Slot {
+  part: number;
+  account: string;
+}
+
 /**
- * Makes a planned call (see `coalesce.ts`) and returns each member's result, in the order of its
- * parts. A call for several members that fails for a reason no retry can fix is split: each member is
- * then tried alone, one after the other, and gets the result of its own call.
+ * Tencent's code for "no permission", which `forbid_send_msg` answers in a group type that cannot mute
+ * through it (Work groups).
  */
-export async function applyPlannedCall<M>(call: PlannedCall<M>, context: StepContext): Promise<StepResult[]> {
-  const result = await applyRequest(call.request, context);
-  if (afterCall(result, call.parts.length) === 'share') return call.parts.map(() => result);
-  const results: StepResult[] = [];
-  for (const part of call.parts) results.push(await applyRequest(part.request, context));
+const NO_PERMISSION = 10007;
+
+/**
+ * Makes a planned call (see `coalesce.ts`) and returns, for each of its parts in order, what it came
+ * to for which of the part's accounts:
+ * - a call refused for a reason that may be one account's (`afterCall`) is made again in halves, down
+ *   to the account at fault: the others are applied, and only it bears the failure (with 500 accounts
+ *   and one at fault, 17 calls instead of 500);
+ * - a `forbid_send_msg` refused with 10007 (a group type it cannot mute in) is made for the accounts of
+ *   the parts `fallsBack` names (bulk events) with `modify_group_member_info`, one call each, paced as
+ *   any call; the other parts keep the refusal;
+ * - a call of an API that takes no accounts has one result, for its one part.
+ *
+ * @param fallsBack - whether a part's accounts fall back to `modify_group_member_info` (a bulk mute)
+ */
+export async function applyPlannedCall<M>(
+  call: PlannedCall<M>,
+  context: StepContext,
+  fallsBack: (member: M) => boolean = () => false,
+): Promise<PartResult[][]> {
+  const results: PartResult[][] = call.parts.map(() => []);
+  const slots = call.parts.flatMap((part, index) =>
+    accountsOfRequest(part.request).map((account): Slot => ({ part: index, account })),
+  );
+  if (slots.length === 0) {
+    const result = await applyRequest(call.request, context);
+    for (const part of results) part.push({ accounts: [], result });
+    return results;
+  }
+  const put = (some: readonly Slot[], result: StepResult) => {
+    for (const [index, accounts] of groupByPart(some)) results[index]?.push({ accounts, result });
+  };
+  const apply = async (request: TencentRequest, some: readonly Slot[]): Promise<void> => {
+    const result = await applyRequest(request, context);
+    if (request.api === 'forbid_send_msg' && isRefusedWith(result, NO_PERMISSION)) {
+      const back = some.filter((slot) => {
+        const part = call.parts[slot.part];
+        return part !== undefined && fallsBack(part.member);
+      });
+      put(
+        some.filter((slot) => !back.includes(slot)),
+        result,
+      );
+      for (const slot of back) put([slot], await applyRequest(modifyOf(request, slot.account), context));
+      return;
+    }
+    if (afterCall(result, some.length) === 'split') {
+      const half = Math.ceil(some.length / 2);
+      for (const part of [some.slice(0, half), some.slice(half)]) {
+        await apply(
+          requestWithAccounts(
+            request,
+            part.map((slot) => slot.account),
+          ),
+          part,
+        );
+      }
+      return;
+    }
+    put(some, result);
+  };
+  await apply(call.request, slots);
   return results;
+}
+
+/** Slots by part, in order, as each part's accounts. */
+function groupByPart(slots: readonly Slot[]): Map<number, string[]> {
+  const byPart = new Map<number, string[]>();
+  for (const slot of slots) {
+    const accounts = byPart.get(slot.part);
+    if (accounts) accounts.push(slot.account);
+    else byPart.set(slot.part, [slot.account]);
+  }
+  return byPart;
+}
+
+const isRefusedWith = (result: StepResult, code: number): boolean =>
+  result.kind === 'failed' && result.failure.tencentCode === code;
+
+/** One account's `modify_group_member_info` mute of a `forbid_send_msg` request, with its stored end. */
+function modifyOf(
+  request: Extract<TencentRequest, { api: 'forbid_send_msg' }>,
+  account: string,
+): TencentRequest {
+  return {
+    kind: 'call',
+    api: 'modify_group_member_info',
+    body: { GroupId: request.body.GroupId, Member_Account: account, MuteTime: request.body.MuteTime },
+    ...(request.untilMs === undefined ? {} : { untilMs: request.untilMs }),
+  };
 }
 
 /**

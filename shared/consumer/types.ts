@@ -41,6 +41,11 @@ export interface ConsumerQueue {
    * same `deduplicationId` (see `deadLetterIdOf`) is dropped within SQS's 5-minute window.
    */
   sendToDeadLetter(record: QueueRecord, reason: DeadLetterReason, deduplicationId: string): Promise<void>;
+  /**
+   * Sends a message back to the main queue, body unchanged, in another message group (`relane.ts`). A
+   * queue without it (the tests' fakes) leaves such messages in their group.
+   */
+  resend?(record: QueueRecord, messageGroupId: string, deduplicationId: string): Promise<void>;
 }
 
 /** The consumer's tunables (`consumerSettingsOf` makes them from the consumer's configuration). */

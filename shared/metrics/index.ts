@@ -50,5 +50,11 @@ export const BRIDGE_METRICS = {
     ledgerErrors: 'LedgerErrors',
     /** Outcome events that could not be published (the records come back and publish again). */
     outcomeEventsFailed: 'OutcomeEventsFailed',
+    /** Accounts of bulk events Tencent applied (an event counts once in `EventsApplied`, each account here). */
+    accountsApplied: 'AccountsApplied',
+    /** Accounts of bulk events not applied: a newer event about the member was applied first, or their mute (ban) had ended. */
+    accountsSkipped: 'AccountsSkipped',
+    /** Accounts of bulk events that ended as dead letters, each an event of its own (`<eventId>@<account>`). */
+    accountsDeadLettered: 'AccountsDeadLettered',
   },
 } as const;

@@ -146,6 +146,14 @@ export const API_CODES: Readonly<Partial<Record<TencentApiName, ApiCodes>>> = {
   },
 };
 
+/**
+ * Codes that may be about one account of a call that carried several (an invalid parameter, an account
+ * not in the group or not imported, an account check that failed): such a call is split, so that only
+ * the account at fault bears it. Any other refusal is about the call, the group or the app (10010 the
+ * group is gone, 10007 no permission, a ban the app's edition does not allow) and is every account's.
+ */
+export const ACCOUNT_CODES: ReadonlySet<number> = new Set([10004, 10019, 60004, 60005, 60015, 70107, 70402]);
+
 const CLASS_OF = new Map<number, TencentCodeClass>(
   (Object.entries(TENCENT_CODE_CLASSES) as [TencentCodeClass, readonly number[]][]).flatMap(
     ([codeClass, codes]) => codes.map((code): [number, TencentCodeClass] => [code, codeClass]),

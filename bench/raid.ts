@@ -5,8 +5,11 @@
  * against the simulator at Tencent's real limit (200 calls per second, about 50 ms a call), fed FIFO
  * batches of 10 records of 10 members by 10 concurrent invocations: once with
  * `MUTE_API=forbid_send_msg`, where each batch's mutes go out as one call, and side by side with
- * `modify_group_member_info`, one call per member. Each measured three times; the table gives the
- * median and the spread.
+ * `modify_group_member_info`, one call per member. Beside them, built the same way, a raid of
+ * {@link ACTION_ACCOUNTS} `remove` events (one `delete_group_member` call per batch, same `silent` and
+ * `reason`) and one of as many `ban` events (one `ban_group_member` call per batch, same end and
+ * `reason`): fewer accounts than the mutes, so that they add seconds, not a minute, to the bench.
+ * Each measured three times; the table gives the median and the spread.
  *
  * The ledger and the queue are in memory here (as in the one-batch figure of `bench/run.ts`): locally
  * the ledger is dynalite, a DynamoDB written in JavaScript in the same process, which writes a few
@@ -41,6 +44,8 @@ import { machine, machineLine, round } from './figures.ts';
 
 const OUT = resolve('bench-results');
 const MEMBERS = 10_000;
+/** Accounts removed, and accounts banned, in the `remove` and `ban` raids (of the same members). */
+const ACTION_ACCOUNTS = 2_000;
 const GROUP = 'raid-room';
 const TENCENT_LIMIT = 200;
 const CONFIGURED_RATE = 180;
@@ -52,10 +57,22 @@ const RUNS = 3;
 const TARGET_PER_SECOND = 1_000;
 const APIS: readonly MuteApi[] = ['forbid_send_msg', 'modify_group_member_info'];
 
+/** What a raid does: mutes through one of the two APIs, removals, or bans. */
+type RaidKind = MuteApi | 'remove' | 'ban';
+const KINDS: readonly RaidKind[] = [...APIS, 'remove', 'ban'];
+
+/** The action of each kind's events, how many accounts it takes, and what the table calls them. */
+const RAIDS: Record<RaidKind, { action: 'mute' | 'remove' | 'ban'; accounts: number; label: string }> = {
+  forbid_send_msg: { action: 'mute', accounts: MEMBERS, label: 'mute, forbid_send_msg' },
+  modify_group_member_info: { action: 'mute', accounts: MEMBERS, label: 'mute, modify_group_member_info' },
+  remove: { action: 'remove', accounts: ACTION_ACCOUNTS, label: 'remove (delete_group_member)' },
+  ban: { action: 'ban', accounts: ACTION_ACCOUNTS, label: 'ban (ban_group_member)' },
+};
+
 /** One run's figures. */
 interface RaidRun {
-  /** Member mutes applied per second, from the first batch to the last mute applied. */
-  mutesPerSecond: number;
+  /** Accounts muted (removed, banned) per second, from the first batch to the last call applied. */
+  accountsPerSecond: number;
   /** Tencent calls per second over the same time. */
   callsPerSecond: number;
   /** Accounts per applied call, on average. */
@@ -64,7 +81,7 @@ interface RaidRun {
   rateLimitAnswers: number;
   /** Records the consumer did not finish at once (retried later); 0 when nothing failed. */
   retried: number;
-  /** Seconds from the first batch to the last mute applied. */
+  /** Seconds from the first batch to the last call applied. */
   drainSeconds: number;
 }
 
@@ -72,20 +89,36 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
-/** The raid's queue messages: one mute of each member, all with the same end. */
-function raidRecords(run: string): QueueRecord[] {
+/** The fields of one raid event besides its id, group and account. */
+function raidFields(action: (typeof RAIDS)[RaidKind]['action'], occurredAt: string): Record<string, unknown> {
+  switch (action) {
+    case 'mute':
+      return { action, durationSeconds: 3_600, occurredAt };
+    case 'remove':
+      // Not silent, one reason: every removal of a batch goes out in one call.
+      return { action, reason: 'raid', occurredAt };
+    case 'ban':
+      // One length and one `occurredAt`: the same end, so every ban of a batch goes out in one call.
+      return { action, durationSeconds: 3_600, reason: 'raid', occurredAt };
+  }
+}
+
+/**
+ * The raid's queue messages: one event of `kind`'s action for each of its first accounts (a mute or
+ * a ban, all with the same end; a removal, all with the same `silent` and `reason`).
+ */
+function raidRecords(kind: RaidKind, run: string): QueueRecord[] {
   const receivedAt = new Date();
+  const { action, accounts } = RAIDS[kind];
   // The contract takes at most 100 events a request, as ingest receives them.
-  const events = Array.from({ length: MEMBERS / 100 }, (_, r) =>
+  const events = Array.from({ length: accounts / 100 }, (_, r) =>
     validateEvents(
       {
         events: Array.from({ length: 100 }, (_, i) => ({
           eventId: `${run}-${r * 100 + i}`,
           groupId: GROUP,
           account: `viewer-${r * 100 + i}`,
-          action: 'mute',
-          durationSeconds: 3_600,
-          occurredAt: receivedAt.toISOString(),
+          ...raidFields(action, receivedAt.toISOString()),
         })),
       },
       receivedAt,
@@ -101,7 +134,7 @@ function raidRecords(run: string): QueueRecord[] {
 }
 
 /** One raid: every batch through `processBatch` by {@link INVOCATIONS} concurrent invocations. */
-async function raid(sim: RunningSimulator, muteApi: MuteApi, run: string): Promise<RaidRun> {
+async function raid(sim: RunningSimulator, kind: RaidKind, run: string): Promise<RaidRun> {
   sim.reset();
   await sleep(1_100);
   const userSig = signUserSig({
@@ -125,9 +158,12 @@ async function raid(sim: RunningSimulator, muteApi: MuteApi, run: string): Promi
     },
     logger: new Logger({ logLevel: 'ERROR', serviceName: 'bench' }),
     metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
-    settings: defaultConsumerSettings({ muteApi }),
+    // The mute API matters to the mute raids only.
+    settings: defaultConsumerSettings({
+      muteApi: kind === 'modify_group_member_info' ? kind : 'forbid_send_msg',
+    }),
   };
-  const records = raidRecords(run);
+  const records = raidRecords(kind, run);
   const batches: QueueRecord[][] = [];
   for (let i = 0; i < records.length; i += BATCH_SIZE) batches.push(records.slice(i, i + BATCH_SIZE));
   const queue = batches.values();
@@ -148,19 +184,16 @@ async function raid(sim: RunningSimulator, muteApi: MuteApi, run: string): Promi
       }
     }),
   );
-  const nowSeconds = Date.now() / 1000;
-  const muted = (sim.state.getGroup(GROUP)?.members ?? []).filter((member) => member.mutedUntil > nowSeconds);
-  if (muted.length !== MEMBERS) throw new Error(`only ${muted.length} of ${MEMBERS} members muted`);
+  const { accounts: expected } = RAIDS[kind];
+  const done = raidDone(sim, kind);
+  if (done !== expected) throw new Error(`${kind} raid: only ${done} of ${expected} accounts done`);
   const applied = sim.calls.filter((call) => call.applied);
   // A change takes effect after the simulator's added latency.
   const last = Math.max(...applied.map((call) => call.at + call.delayMs));
   const drainSeconds = (last - started) / 1000;
-  const accounts = applied.reduce(
-    (sum, call) => sum + ((call.body as { Members_Account?: string[] }).Members_Account?.length ?? 1),
-    0,
-  );
+  const accounts = applied.reduce((sum, call) => sum + accountsOf(call.body), 0);
   return {
-    mutesPerSecond: round(MEMBERS / drainSeconds),
+    accountsPerSecond: round(expected / drainSeconds),
     callsPerSecond: round(sim.stats.calls / drainSeconds),
     accountsPerCall: round(accounts / Math.max(applied.length, 1), 2),
     rateLimitAnswers: sim.stats.rateLimited,
@@ -169,22 +202,54 @@ async function raid(sim: RunningSimulator, muteApi: MuteApi, run: string): Promi
   };
 }
 
+/** How many of the raid's accounts the simulator shows muted (removed, banned) now. */
+function raidDone(sim: RunningSimulator, kind: RaidKind): number {
+  const nowSeconds = Date.now() / 1000;
+  switch (RAIDS[kind].action) {
+    case 'mute':
+      return (sim.state.getGroup(GROUP)?.members ?? []).filter((member) => member.mutedUntil > nowSeconds)
+        .length;
+    case 'remove': {
+      const members = new Set((sim.state.getGroup(GROUP)?.members ?? []).map((member) => member.account));
+      const removed = new Set(sim.state.removals().flatMap((removal) => removal.removed));
+      return Array.from({ length: ACTION_ACCOUNTS }, (_, m) => `viewer-${m}`).filter(
+        (account) => removed.has(account) && !members.has(account),
+      ).length;
+    }
+    case 'ban':
+      return (sim.state.listBans(GROUP, nowSeconds) ?? []).length;
+  }
+}
+
+/** The accounts a logged call's body carries: `Members_Account` or `MemberToDel_Account`, else one. */
+function accountsOf(body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 1;
+  for (const field of ['Members_Account', 'MemberToDel_Account']) {
+    const accounts: unknown = Reflect.get(body, field);
+    if (Array.isArray(accounts)) return accounts.length;
+  }
+  return 1;
+}
+
 /** Median and spread of one figure over the runs. */
 function summary(values: readonly number[]) {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: [...values] };
 }
 
 const MEASURES = [
-  'mutesPerSecond',
+  'accountsPerSecond',
   'callsPerSecond',
   'accountsPerCall',
   'rateLimitAnswers',
   'retried',
   'drainSeconds',
 ] as const;
-type Results = Record<MuteApi, Record<(typeof MEASURES)[number], ReturnType<typeof summary>>>;
+type Results = Record<RaidKind, Record<(typeof MEASURES)[number], ReturnType<typeof summary>>>;
 
-/** The raid for both APIs, printed as a table and written to `bench-results/raid.json`. */
+/**
+ * The raid: mutes through both APIs, removals and bans, printed as a table and written to
+ * `bench-results/raid.json`.
+ */
 export async function raidBench(runs = RUNS) {
   const sim = await startSimulator({
     sdkAppId: DEFAULT_SDK_APP_ID,
@@ -201,13 +266,20 @@ export async function raidBench(runs = RUNS) {
     limitPerSecond: TENCENT_LIMIT,
     faults: { seed: 1, latency: { ms: LATENCY_MS - 5, jitterMs: 10 } },
   });
-  const byApi = { forbid_send_msg: [], modify_group_member_info: [] } as Record<MuteApi, RaidRun[]>;
+  const byKind: Record<RaidKind, RaidRun[]> = {
+    forbid_send_msg: [],
+    modify_group_member_info: [],
+    remove: [],
+    ban: [],
+  };
   try {
-    // The two APIs alternate, so that a slower spell of the machine does not fall on one only.
+    // The raids alternate, so that a slower spell of the machine does not fall on one only.
     for (let run = 1; run <= runs; run++) {
-      for (const muteApi of APIS) {
-        process.stderr.write(`raid, run ${run} of ${runs}: ${MEMBERS} mutes, MUTE_API=${muteApi}...\n`);
-        byApi[muteApi].push(await raid(sim, muteApi, `raid-${run}-${muteApi}`));
+      for (const kind of KINDS) {
+        process.stderr.write(
+          `raid, run ${run} of ${runs}: ${RAIDS[kind].accounts} ${RAIDS[kind].label}...\n`,
+        );
+        byKind[kind].push(await raid(sim, kind, `raid-${run}-${kind}`));
       }
     }
   } finally {
@@ -218,6 +290,7 @@ export async function raidBench(runs = RUNS) {
     machine: machine(),
     settings: {
       members: MEMBERS,
+      accountsRemovedOrBanned: ACTION_ACCOUNTS,
       tencentLimitPerSecond: TENCENT_LIMIT,
       configuredCallsPerSecond: CONFIGURED_RATE,
       simulatedLatencyMs: LATENCY_MS,
@@ -226,9 +299,9 @@ export async function raidBench(runs = RUNS) {
       runs,
     },
     results: Object.fromEntries(
-      APIS.map((api) => [
-        api,
-        Object.fromEntries(MEASURES.map((name) => [name, summary(byApi[api].map((run) => run[name]))])),
+      KINDS.map((kind) => [
+        kind,
+        Object.fromEntries(MEASURES.map((name) => [name, summary(byKind[kind].map((run) => run[name]))])),
       ]),
     ) as Results,
   };
@@ -239,21 +312,20 @@ export async function raidBench(runs = RUNS) {
 }
 
 function report(results: Results, runs: number, on: ReturnType<typeof machine>) {
-  const cell = (api: MuteApi, name: (typeof MEASURES)[number], unit = '') => {
-    const s = results[api][name];
+  const cell = (kind: RaidKind, name: (typeof MEASURES)[number], unit = '') => {
+    const s = results[kind][name];
     return `${s.median}${unit} (${s.min}-${s.max})`;
   };
   const row = (label: string, name: (typeof MEASURES)[number], unit: string, target: string) => [
     label,
-    cell('forbid_send_msg', name, unit),
-    cell('modify_group_member_info', name, unit),
+    ...KINDS.map((kind) => cell(kind, name, unit)),
     target,
   ];
   const rows = [
-    [`median of ${runs} runs (lowest-highest)`, 'forbid_send_msg', 'modify_group_member_info', 'target'],
+    [`median of ${runs} runs (lowest-highest)`, ...KINDS.map((kind) => RAIDS[kind].label), 'target'],
     row(
-      'member mutes applied per second',
-      'mutesPerSecond',
+      'accounts muted/removed/banned per second',
+      'accountsPerSecond',
       '/s',
       `>= ${TARGET_PER_SECOND}/s (forbid_send_msg)`,
     ),
@@ -261,11 +333,12 @@ function report(results: Results, runs: number, on: ReturnType<typeof machine>) 
     row('accounts per call', 'accountsPerCall', '', `<= ${BATCH_SIZE} (one FIFO batch)`),
     row('rate-limit answers (60007)', 'rateLimitAnswers', '', '0'),
     row('records not finished at once', 'retried', '', '0'),
-    row(`time to mute all ${MEMBERS}`, 'drainSeconds', ' s', ''),
+    row(`time to do all (${MEMBERS} mutes, ${ACTION_ACCOUNTS} others)`, 'drainSeconds', ' s', ''),
   ];
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((cells) => cells[i]?.length ?? 0)));
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((cells) => cells[i]?.length ?? 0)));
   console.log(
-    `\nRaid: ${MEMBERS} mutes of distinct members of one group, same end; simulator ${TENCENT_LIMIT} calls/s, ` +
+    `\nRaid: ${MEMBERS} mutes of distinct members of one group, same end; ${ACTION_ACCOUNTS} removals ` +
+      `(same silent and reason) and ${ACTION_ACCOUNTS} bans (same end and reason) of them; simulator ${TENCENT_LIMIT} calls/s, ` +
       `~${LATENCY_MS} ms a call; consumer paced at ${CONFIGURED_RATE} calls/s, ${INVOCATIONS} invocations of ${BATCH_SIZE} records`,
   );
   for (const cells of rows) console.log(cells.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  '));

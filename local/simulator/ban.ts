@@ -1,5 +1,5 @@
 /**
- * The three ban APIs (REFERENCE.md "Moderation APIs" §2; CN-79249, INTL-50296, INTL-50297, CN-79248,
+ * The three ban APIs (docs/tencent.md, "Moderation APIs"; Tencent pages CN-79249, INTL-50296, INTL-50297, CN-79248,
  * CN-89989), in one file because they share the ban list and the edition switch:
  * - `ban_group_member` `{GroupId, Members_Account (≤ 20), Duration (uint32 s), Description? (≤ 1000 bytes)}`:
  *   each member is removed and banned until now + Duration; a banned account cannot rejoin until then.

@@ -1,5 +1,5 @@
 /**
- * `modify_group_base_info` (REFERENCE.md "Moderation APIs" §3; INTL-34962): the group's mute-all flag,
+ * `modify_group_base_info` (docs/tencent.md, "Moderation APIs"; Tencent pages INTL-34962): the group's mute-all flag,
  * `MuteAllMember` "On" or "Off", in all five group types, and the other base-info fields that may go in
  * the same call.
  *
@@ -13,7 +13,7 @@
  * - The other fields are checked for their type only: Name, Introduction, Notification and FaceUrl are
  *   Strings, MaxMemberNum a positive integer, ApplyJoinOption one of FreeAccess, NeedPermission,
  *   DisableApply, AppDefinedData a non-empty array of `{Key, Value}` Strings (merged, as member data is).
- *   Their length limits are not in REFERENCE.md ⚠ and are not enforced; nor is the content filter (80001).
+ *   Their length limits are not documented by Tencent ⚠ and are not enforced; nor is the content filter (80001).
  * - Who may still speak while the group is muted, and how a client reads the flag back, are not
  *   documented ⚠: the simulator only keeps the flag (`GET /_sim/groups/{id}`).
  */

@@ -1,5 +1,5 @@
 /**
- * `delete_group_msg_by_sender` (REFERENCE.md "Moderation APIs" §4; CN-2359, INTL-34970): marks a sender's
+ * `delete_group_msg_by_sender` (docs/tencent.md, "Moderation APIs"; Tencent pages CN-2359, INTL-34970): marks a sender's
  * messages among the group's last 1000 as recalled (silently: clients see it when they pull history).
  * AVChatRoom groups have no history: the call succeeds and does nothing, as documented.
  *

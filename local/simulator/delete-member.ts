@@ -1,5 +1,5 @@
 /**
- * `delete_group_member` (REFERENCE.md "Moderation APIs" §1; CN-1622, INTL-34949): removes members from a
+ * `delete_group_member` (docs/tencent.md, "Moderation APIs"; Tencent pages CN-1622, INTL-34949): removes members from a
  * group, logging each call with its `Silence` and `Reason`.
  *
  * Order of the checks (the first that fails answers): body shape (60003, 10004), GroupId (10004, 10015),

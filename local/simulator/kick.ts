@@ -1,5 +1,5 @@
 /**
- * `v4/im_open_login_svc/kick` (REFERENCE.md "Moderation APIs" §5; CN-3853, INTL-34957) `{UserID}`: ends
+ * `v4/im_open_login_svc/kick` (docs/tencent.md, "Moderation APIs"; Tencent pages CN-3853, INTL-34957) `{UserID}`: ends
  * every session of one account (its earlier UserSigs stop working). The simulator counts the kicks of each
  * account and keeps the time of the last (`GET /_sim/kicks`).
  *
@@ -12,7 +12,7 @@
  * - The current field is `UserID`; the older `Identifier` is an unknown field: 70402 ⚠, like a JSON body
  *   that is not an object, a null, or a UserID that is missing, not a string or not a UserID. A body that
  *   is not JSON at all answers the public 60003.
- * - 70403 rather than 60010 for a non-admin identifier ⚠: REFERENCE.md lists 70403 for this API.
+ * - 70403 rather than 60010 for a non-admin identifier ⚠: docs/tencent.md lists 70403 for this API.
  * - A kick does not make the simulator refuse the kicked account's UserSigs: the simulator only checks
  *   the admin's, and kicking the admin is not something the bridge does.
  */

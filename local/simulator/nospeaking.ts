@@ -1,5 +1,5 @@
 /**
- * The account-wide mute (REFERENCE.md "Moderation APIs" §6; CN-4230, CN-4229, INTL-34923/34924), two APIs
+ * The account-wide mute (docs/tencent.md, "Moderation APIs"; Tencent pages CN-4230, CN-4229, INTL-34923/34924), two APIs
  * of `openconfigsvr` on one state:
  * - `v4/openconfigsvr/setnospeaking` `{Set_Account, C2CmsgNospeakingTime?, GroupmsgNospeakingTime?}`
  *   (seconds; at least one; 0 unmutes; 4294967295 mutes for good): one-to-one messages, messages in every
@@ -9,7 +9,7 @@
  *   documented sample (whose set 7200, read 7196 pair shows the time read is what remains); 4294967295
  *   for a mute for good.
  *
- * This service has its own codes (from QD's older pages, as REFERENCE.md lists them): a body that is not
+ * This service has its own codes (from QD's older pages, as docs/tencent.md lists them): a body that is not
  * JSON 130001 (instead of 60003); set: 130004 Set_Account missing, 130005 not a string, 130006/130007 a bad
  * time field, 130008 neither time given; get: 130002 Get_Account missing, 130003 invalid. 130014 (system
  * error, retry) only comes from a scripted fault.

@@ -1,5 +1,5 @@
 /**
- * `group_msg_recall` (REFERENCE.md "Moderation APIs" §4; CN-12341, INTL-34965): recalls up to 10 messages
+ * `group_msg_recall` (docs/tencent.md, "Moderation APIs"; Tencent pages CN-12341, INTL-34965): recalls up to 10 messages
  * of a group by MsgSeq, answering each in `RecallRetList[{MsgSeq, RetCode}]` under a top-level
  * `ErrorCode` 0, even when items fail:
  * - 0 recalled;
@@ -9,7 +9,7 @@
  *   CN-12341 says);
  * - 10032 cannot be recalled: a message a test posted with `unrecallable`;
  * - 10033 the group type does not support recall: every item, in a group a test flagged
- *   `recallUnsupported`. REFERENCE.md says all five group types recall, so no type answers it by itself;
+ *   `recallUnsupported`. docs/tencent.md says all five group types recall, so no type answers it by itself;
  *   the flag stands for whatever does (an old client SDK in an AVChatRoom, say).
  *
  * Order of the checks for the call: body shape (60003, 10004), GroupId (10004, 10015), MsgSeqList

@@ -14,7 +14,7 @@ export const MAX_ACCOUNT_BYTES = 32;
 export const MAX_UINT32 = 4_294_967_295;
 /**
  * Tencent's code for more accounts in one request than the API takes ("too many accounts in the
- * request", the group error table in REFERENCE.md), as `forbid_send_msg` answers over 500.
+ * request", the group error table of docs/tencent.md), as `forbid_send_msg` answers over 500.
  */
 export const TOO_MANY_ACCOUNTS = 10_005;
 

@@ -145,7 +145,7 @@ export interface SimulatorSettings {
   banEnabled: boolean;
   /** Oldest message `group_msg_recall` recalls, seconds (roaming retention). @default 604800 (7 days) */
   recallMaxAgeSeconds: number;
-  /** The same in AVChatRoom groups (REFERENCE.md: under 1 hour). @default 3600 */
+  /** The same in AVChatRoom groups (Tencent documents under 1 hour). @default 3600 */
   avChatRoomRecallMaxAgeSeconds: number;
 }
 
@@ -236,7 +236,7 @@ export interface StoredGroup {
   bans: Map<string, number>;
   /**
    * The mute ends of members who were removed or banned while muted: Tencent keeps a mute across leaving
-   * and rejoining (REFERENCE.md, `forbid_send_msg`), so a rejoin restores it.
+   * and rejoining (docs/tencent.md, `forbid_send_msg`), so a rejoin restores it.
    */
   leftMutes: Map<string, number>;
   /** Messages, by increasing MsgSeq. */

@@ -9,13 +9,6 @@ import { anchorsOf, docsPages, linksOf, ROOT, readDoc } from '../helpers/docs';
  * that a moved file cannot leave a page pointing at nothing.
  */
 
-/**
- * Pages that other engineers are writing at the same time (issue 18), which the README already links
- * to. A link to one of them is accepted while the page does not exist, without an anchor only; once it
- * exists it is checked like any other page, and its name should be removed from here.
- */
-const PAGES_BEING_WRITTEN = new Set(['docs/dependencies.md']);
-
 /** The Markdown files of the map: the README and every page. */
 const files = ['README.md', ...docsPages()];
 
@@ -37,10 +30,6 @@ describe('the README as a map', () => {
   it.each(docsPages())('links to %s', (page) => {
     expect(linked.has(page)).toBe(true);
   });
-
-  it.each([...PAGES_BEING_WRITTEN])('links to %s, which another engineer is writing', (page) => {
-    expect(linked.has(page)).toBe(true);
-  });
 });
 
 describe.each(files)('the links of %s', (file) => {
@@ -54,7 +43,7 @@ describe.each(files)('the links of %s', (file) => {
     // Act
     const broken = links.filter((target) => {
       const { path, anchor } = resolve(file, target);
-      if (!existsSync(join(ROOT, path))) return !(PAGES_BEING_WRITTEN.has(path) && anchor === undefined);
+      if (!existsSync(join(ROOT, path))) return true;
       if (anchor === undefined) return false;
       return !path.endsWith('.md') || !anchorsOf(readDoc(path)).has(anchor);
     });
@@ -76,9 +65,7 @@ describe.each(files)('the repository paths named in %s', (file) => {
 
   it('exist', () => {
     // Act
-    const missing = [...new Set(paths)].filter(
-      (path) => !existsSync(join(ROOT, path)) && !PAGES_BEING_WRITTEN.has(path),
-    );
+    const missing = [...new Set(paths)].filter((path) => !existsSync(join(ROOT, path)));
 
     // Assess
     expect(missing).toEqual([]);

@@ -142,6 +142,7 @@ export function applyWrite(eventId: string, current: LedgerItem | undefined, wri
     status: write.to,
     ...(write.base?.groupId === undefined ? {} : { groupId: write.base.groupId }),
     ...(write.base?.account === undefined ? {} : { account: write.base.account }),
+    ...(write.base?.accounts === undefined ? {} : { accounts: write.base.accounts }),
     action: write.base?.action ?? 'unmute',
     fingerprint: write.base?.fingerprint ?? '',
     acceptedAt: write.base?.acceptedAt ?? write.at,

@@ -13,7 +13,8 @@ export function eventBody(fields: Record<string, unknown>): Record<string, unkno
   const kind = action === undefined ? 'member' : ACTION_TARGETS[action];
   return {
     ...(kind === 'account' ? {} : { groupId: '@TGS#2CLUZEAEJ' }),
-    ...(kind === 'group' ? {} : { account: 'bob' }),
+    // A bulk event's `accounts` stand for the `account`.
+    ...(kind === 'group' || 'accounts' in fields ? {} : { account: 'bob' }),
     ...fields,
   };
 }

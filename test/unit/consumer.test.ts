@@ -2,8 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ConsumerDeps, processBatch, type QueueRecord, type VisibilityChange } from '#shared/consumer';
 import { CredentialsError } from '#shared/errors';
+import { memberRecordKeyOf } from '#shared/ledger';
 import type { DeadLetterReason } from '#shared/queue';
-import { messageGroupOfEvent, toQueueMessage } from '#shared/queue';
+import { messageGroupIdOf, messageGroupOfEvent, toQueueMessage } from '#shared/queue';
 import type {
   ForbidSendMsgBody,
   ModifyGroupMemberInfoBody,
@@ -796,5 +797,276 @@ describe('processBatch: coalesced mutes through forbid_send_msg', () => {
     expect(calls).toEqual(
       accounts(3).map((account) => ({ GroupId: '@TGS#LIVE', Member_Account: account, MuteTime: 500 })),
     );
+  });
+});
+
+/** An SQS record of a bulk event (`accounts`) of `@TGS#LIVE`, accepted now. */
+const bulkRecord = (
+  messageId: string,
+  fields: Record<string, unknown>,
+  options: { receiveCount?: number } = {},
+): QueueRecord => {
+  const event = moderationEvent({
+    eventId: messageId,
+    groupId: '@TGS#LIVE',
+    occurredAt: OCCURRED_AT,
+    ...fields,
+  });
+  const receiveCount = options.receiveCount ?? 1;
+  return {
+    messageId,
+    receiptHandle: `rh-${messageId}-${receiveCount}`,
+    body: JSON.stringify(toQueueMessage(event, acceptedNow())),
+    messageGroupId: messageGroupOfEvent(event),
+    receiveCount,
+  };
+};
+
+describe('processBatch: bulk events', () => {
+  it('mutes 500 accounts in one forbid_send_msg call whatever MUTE_API says, records each member, and ends applied', async () => {
+    // Prepare: MUTE_API is modify_group_member_info, which a bulk mute does not use.
+    const { deps, ledger, forbidCalls, calls, pacer } = harness();
+    deps.now = () => NOW_MS;
+    const raid = accounts(500);
+
+    // Act
+    const result = await processBatch(
+      [bulkRecord('raid', { action: 'mute', accounts: raid, durationSeconds: 600 })],
+      deps,
+      budget,
+    );
+
+    // Assess
+    expect(forbidCalls).toEqual([{ GroupId: '@TGS#LIVE', Members_Account: raid, MuteTime: 500 }]);
+    expect(calls).toEqual([]);
+    expect(pacer.turns).toBe(1);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(ledger.items.get('raid')).toMatchObject({ status: 'applied', accounts: 500, attempts: 1 });
+    const outcomes = Object.values(ledger.items.get('raid')?.accountOutcomes ?? {});
+    expect(outcomes.filter((outcome) => outcome === 'applied')).toHaveLength(500);
+    // Every member's record has the event as its newest mute decision.
+    const records = await ledger.getRecords(raid.map((account) => memberRecordKeyOf('@TGS#LIVE', account)));
+    expect([...records.values()].map((record) => record.fields.mute?.eventId)).toEqual(
+      raid.map(() => 'raid'),
+    );
+  });
+
+  it("removes 250 accounts in calls of Tencent's 100 at most", async () => {
+    // Prepare
+    const { deps, ledger, otherCalls } = forbidHarness();
+    const raid = accounts(250);
+
+    // Act
+    await processBatch(
+      [bulkRecord('purge', { action: 'remove', accounts: raid, silent: true })],
+      deps,
+      budget,
+    );
+
+    // Assess
+    expect(
+      otherCalls.map((call) => [
+        call.api,
+        (call.body as { MemberToDel_Account: string[] }).MemberToDel_Account,
+      ]),
+    ).toEqual([
+      ['delete_group_member', raid.slice(0, 100)],
+      ['delete_group_member', raid.slice(100, 200)],
+      ['delete_group_member', raid.slice(200)],
+    ]);
+    expect(ledger.items.get('purge')).toMatchObject({ status: 'applied', accounts: 250 });
+  });
+
+  it('fails the one account Tencent refuses, in a dead letter of its own, and applies the others (partly_applied)', async () => {
+    // Prepare: any call holding viewer-37 is answered 10019 (not a member).
+    const { deps, ledger, forbidCalls, forbid, deadLetters } = harness();
+    deps.now = () => NOW_MS;
+    forbid.reply = (body) => (body.Members_Account.includes('viewer-37') ? 10019 : 'ok');
+
+    // Act
+    const result = await processBatch(
+      [bulkRecord('raid', { action: 'mute', accounts: accounts(100), durationSeconds: 600 })],
+      deps,
+      budget,
+    );
+
+    // Assess: the call of 100, then halves down to viewer-37 (1 + 2 × 7 calls at most).
+    expect(forbidCalls.length).toBeLessThanOrEqual(15);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(deadLetters).toEqual([
+      {
+        messageId: 'raid',
+        reason: expect.objectContaining({
+          kind: 'tencent_permanent',
+          errorCode: 10019,
+          eventId: 'raid@viewer-37',
+        }),
+      },
+    ]);
+    expect(ledger.items.get('raid')).toMatchObject({
+      status: 'partly_applied',
+      deadLetteredAccounts: [
+        expect.objectContaining({ account: 'viewer-37', code: 10019, eventId: 'raid@viewer-37' }),
+      ],
+    });
+    expect(ledger.items.get('raid@viewer-37')).toMatchObject({
+      status: 'dead_lettered',
+      groupId: '@TGS#LIVE',
+      account: 'viewer-37',
+      lastError: { code: 10019 },
+    });
+    const outcomes = Object.values(ledger.items.get('raid')?.accountOutcomes ?? {});
+    expect(outcomes.filter((outcome) => outcome === 'applied')).toHaveLength(99);
+  });
+
+  it('does not mute again an account whose unmute, accepted after the bulk mute, was applied first', async () => {
+    // Prepare: the bulk mute is accepted, then an unmute of bob; the unmute is applied first.
+    const { deps, ledger, forbidCalls } = forbidHarness();
+    const bulk = bulkRecord('raid', {
+      action: 'mute',
+      accounts: ['alice', 'bob', 'carol'],
+      durationSeconds: 600,
+    });
+    const unmute = bulkRecord('bob-unmute', { action: 'unmute', account: 'bob' });
+    await processBatch([unmute], deps, budget);
+
+    // Act
+    const result = await processBatch([bulk], deps, budget);
+
+    // Assess: bob is left out of the call, and superseded; the event is applied for the others.
+    expect(forbidCalls.map((call) => [call.Members_Account, call.MuteTime])).toEqual([
+      [['bob'], 0],
+      [['alice', 'carol'], 500],
+    ]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(ledger.items.get('raid')).toMatchObject({
+      status: 'applied',
+      accountOutcomes: { alice: 'applied', bob: 'superseded', carol: 'applied' },
+    });
+    const bob = await ledger.getRecords([memberRecordKeyOf('@TGS#LIVE', 'bob')]);
+    expect([...bob.values()][0]?.fields.mute?.eventId).toBe('bob-unmute');
+  });
+
+  it("applies a member's single event after the bulk event before it, and other members' events beside it", async () => {
+    // Prepare: in one batch, a bulk mute of alice and bob, then an unmute of bob, and a rename of dave.
+    const { deps, ledger, forbidCalls, calls } = forbidHarness();
+    const records = [
+      bulkRecord('raid', { action: 'mute', accounts: ['alice', 'bob'], durationSeconds: 600 }),
+      bulkRecord('bob-unmute', { action: 'unmute', account: 'bob' }),
+      bulkRecord('dave-name', { action: 'set_name_card', account: 'dave', nameCard: 'Dave' }),
+    ];
+
+    // Act
+    const result = await processBatch(records, deps, budget);
+
+    // Assess: the mute first, then bob's unmute; dave's rename in the first round, beside the mute.
+    expect(forbidCalls.map((call) => [call.Members_Account, call.MuteTime])).toEqual([
+      [['alice', 'bob'], 500],
+      [['bob'], 0],
+    ]);
+    expect(calls).toEqual([expect.objectContaining({ Member_Account: 'dave', NameCard: 'Dave' })]);
+    expect(result.failedMessageIds).toEqual([]);
+    expect(ledger.items.get('bob-unmute')).toMatchObject({ status: 'applied' });
+    expect(ledger.items.get('raid')).toMatchObject({ status: 'applied' });
+  });
+
+  it('falls back to one modify_group_member_info call per account where forbid_send_msg answers 10007', async () => {
+    // Prepare: a Work group: forbid_send_msg is refused.
+    const { deps, ledger, forbidCalls, calls, forbid } = harness();
+    deps.now = () => NOW_MS;
+    forbid.reply = () => 10007;
+
+    // Act
+    await processBatch(
+      [bulkRecord('raid', { action: 'mute', accounts: ['a', 'b', 'c'], durationSeconds: 600 })],
+      deps,
+      budget,
+    );
+
+    // Assess
+    expect(forbidCalls).toHaveLength(1);
+    expect(calls).toEqual(
+      ['a', 'b', 'c'].map((account) => ({ GroupId: '@TGS#LIVE', Member_Account: account, MuteTime: 500 })),
+    );
+    expect(ledger.items.get('raid')).toMatchObject({ status: 'applied' });
+  });
+
+  it('retries only the accounts not finished, and acknowledges a copy of a finished bulk event with no call', async () => {
+    // Prepare: of a removal of 200 accounts, the second call of two (accounts 100-199) fails with 10002 once.
+    const { deps, ledger, otherCalls, replies } = forbidHarness();
+    replies.push('ok', 10002);
+    const raid = accounts(200);
+    const original = bulkRecord('purge', { action: 'remove', accounts: raid });
+    const delivery = (receiveCount: number): QueueRecord => ({
+      ...original,
+      receiveCount,
+      receiptHandle: `rh-${receiveCount}`,
+    });
+
+    // Act: the first delivery, the retry, then a copy.
+    const first = await processBatch([delivery(1)], deps, budget);
+    const second = await processBatch([delivery(2)], deps, budget);
+    const copy = await processBatch([delivery(3)], deps, budget);
+
+    // Assess
+    expect(first.failedMessageIds).toEqual(['purge']);
+    expect(second.failedMessageIds).toEqual([]);
+    expect(copy.failedMessageIds).toEqual([]);
+    const removed = otherCalls.map(
+      (call) => (call.body as { MemberToDel_Account: string[] }).MemberToDel_Account,
+    );
+    expect(removed).toEqual([raid.slice(0, 100), raid.slice(100), raid.slice(100)]);
+    expect(ledger.items.get('purge')).toMatchObject({ status: 'applied', attempts: 2 });
+  });
+});
+
+describe('processBatch: messages of an old message group', () => {
+  it("moves a member's event out of its old lane to the group's, in order, and applies nothing there", async () => {
+    // Prepare: two events of bob in his own lane (before one lane per group), and one in the group's.
+    const { deps, forbidCalls, calls } = forbidHarness();
+    const moved: { messageId: string; group: string }[] = [];
+    deps.queue.resend = async (record, group) => {
+      moved.push({ messageId: record.messageId, group });
+    };
+    const oldLane = messageGroupIdOf('@TGS#LIVE', 'bob');
+    const records = [
+      { ...muteRecord('bob', 'bob-1'), messageGroupId: oldLane },
+      { ...muteRecord('bob', 'bob-2', { durationSeconds: 0 }), messageGroupId: oldLane },
+      muteRecord('carol', 'carol-1'),
+    ];
+
+    // Act
+    const result = await processBatch(records, deps, budget);
+
+    // Assess
+    const groupLane = messageGroupOfEvent(
+      moderationEvent({ groupId: '@TGS#LIVE', account: 'bob', action: 'unmute' }),
+    );
+    expect(moved).toEqual([
+      { messageId: 'bob-1', group: groupLane },
+      { messageId: 'bob-2', group: groupLane },
+    ]);
+    expect(forbidCalls.map((call) => call.Members_Account)).toEqual([['carol']]);
+    expect(calls).toEqual([]);
+    expect(result.failedMessageIds).toEqual([]);
+  });
+
+  it('keeps the rest of an old lane when a move fails, so that its order holds', async () => {
+    // Prepare
+    const { deps } = forbidHarness();
+    deps.queue.resend = async (record) => {
+      if (record.messageId === 'bob-1') throw new Error('throttled');
+    };
+    const oldLane = messageGroupIdOf('@TGS#LIVE', 'bob');
+    const records = [
+      { ...muteRecord('bob', 'bob-1'), messageGroupId: oldLane },
+      { ...muteRecord('bob', 'bob-2', { durationSeconds: 0 }), messageGroupId: oldLane },
+    ];
+
+    // Act
+    const result = await processBatch(records, deps, budget);
+
+    // Assess
+    expect(result.failedMessageIds).toEqual(['bob-1', 'bob-2']);
   });
 });

@@ -14,8 +14,8 @@
  * Targets are reported, never enforced: this is a measurement, not a test.
  *
  * `npm run bench -- --only <part>` runs one part alone, in seconds to minutes instead of the whole run:
- * `webhook` (the CPU cost of refusing a forged webhook request, `bench/webhook.ts`) or `raid`
- * (`bench/raid.ts`).
+ * `webhook` (the CPU cost of refusing a forged webhook request, `bench/webhook.ts`), `raid`
+ * (`bench/raid.ts`) or `bulk-raid` (bulk events against single ones, `bench/raid-bulk.ts`).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -44,6 +44,7 @@ import { powertoolsFifoHandler } from './baseline-consumer.ts';
 import { failoverReport, measureFailover } from './failover.ts';
 import { machine, machineLine, round } from './figures.ts';
 import { raidBench } from './raid.ts';
+import { bulkRaidBench } from './raid-bulk.ts';
 import { measureWebhookRejection, webhookBench, webhookReport } from './webhook.ts';
 
 const OUT = resolve('bench-results');
@@ -641,6 +642,7 @@ async function main(): Promise<void> {
     await stack.close();
   }
   await raidBench();
+  await bulkRaidBench();
 }
 
 type Spread = { median: number; min: number; max: number };
@@ -776,6 +778,7 @@ function report(f: {
 const PARTS = new Map<string, () => Promise<unknown>>([
   ['webhook', () => webhookBench()],
   ['raid', () => raidBench()],
+  ['bulk-raid', () => bulkRaidBench()],
 ]);
 
 /**

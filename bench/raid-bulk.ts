@@ -1,0 +1,360 @@
+/**
+ * The bulk raid, part of `npm run bench` (and on its own: `npm run bench -- --only bulk-raid`, or
+ * `npx tsx bench/raid-bulk.ts`): a raid detector stops a raid of distinct members of one group, on the
+ * default stack settings (the event source's `maxConcurrency` 2, FIFO batches of 10 records, the pacer at
+ * 180 calls per second) against the simulator at Tencent's limit (200 calls per second, about 50 ms a
+ * call). Side by side, in one run:
+ * - **today's design** (before bulk events): one event per member, each member its own FIFO message
+ *   group, so the two invocations take batches of 10 members at once, coalesced into one call each;
+ * - **single events now**: the same events, now in their group's one message group, so one batch of the
+ *   group is in flight at a time (SQS FIFO hands a message group out one batch at a time);
+ * - **bulk events**: `accounts` of 500 (20 per request, as a pipeline sends them), in the group's message
+ *   group: one batch holds 10 bulk events, 5,000 accounts; `mute` (forbid_send_msg, 500 a call), `remove`
+ *   (100 a call) and `ban` (20 a call); the mutes for 10,000 and 100,000 accounts, to show the time is
+ *   linear in the count.
+ * The queue is modelled, not emulated: batches in order, as many in flight as the message groups allow.
+ * The ledger is in memory with every call waiting {@link LEDGER_LATENCY_MS} (DynamoDB's single-digit
+ * milliseconds) and DynamoDB's batch sizes (`LEDGER_BATCHES`); dynalite, the local DynamoDB, writes a
+ * few hundred items a second here and would be what is measured. The ingest is not in these figures
+ * (its cost per event is the same with either design: one ledger item, one queue message). Each figure
+ * is measured {@link RUNS} times; the table gives the median and the spread. Writes
+ * `bench-results/raid-bulk.json`. Targets are reported, never enforced.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  type ConsumerDeps,
+  defaultConsumerSettings,
+  processBatch,
+  type QueueRecord,
+  RateLimiter,
+} from '#shared/consumer';
+import { validateEvents } from '#shared/contract';
+import { messageGroupIdOf, messageGroupOfEvent, toQueueMessage } from '#shared/queue';
+import { HttpTencentApi } from '#shared/tencent';
+import {
+  DEFAULT_ADMIN,
+  DEFAULT_SDK_APP_ID,
+  DEFAULT_SECRET_KEY,
+  type RunningSimulator,
+  signUserSig,
+  startSimulator,
+} from '../local/simulator/index.ts';
+import { MemoryLedgerStore } from '../tools/memory-ledger.ts';
+import { machine, machineLine, round } from './figures.ts';
+
+const OUT = resolve('bench-results');
+const GROUP = 'raid-room';
+const MEMBERS = 100_000;
+const TENCENT_LIMIT = 200;
+const CONFIGURED_RATE = 180;
+const LATENCY_MS = 50;
+const LEDGER_LATENCY_MS = 5;
+/** The event source's default `maxConcurrency`, and the FIFO batch size. */
+const MAX_CONCURRENCY = 2;
+const BATCH_SIZE = 10;
+const BULK_ACCOUNTS = 500;
+const RUNS = 3;
+
+/** One raid of the table. */
+interface Scenario {
+  label: string;
+  action: 'mute' | 'remove' | 'ban';
+  accounts: number;
+  /** Today's design: a message group per member; now: one per group. */
+  design: 'today' | 'single' | 'bulk';
+  target?: string;
+}
+
+/**
+ * The raids. Single events are measured on 2,000 accounts: their rate does not depend on the count
+ * (a batch of 10 at a time), and 10,000 would take a minute or more each.
+ */
+const SCENARIOS: readonly Scenario[] = [
+  {
+    label: "today's design: single mutes, a lane per member",
+    action: 'mute',
+    accounts: 2_000,
+    design: 'today',
+  },
+  { label: 'single mutes now, the group one lane', action: 'mute', accounts: 2_000, design: 'single' },
+  { label: 'bulk mutes, 10,000', action: 'mute', accounts: 10_000, design: 'bulk', target: '>= 20,000/s' },
+  { label: 'bulk mutes, 100,000', action: 'mute', accounts: 100_000, design: 'bulk', target: 'linear' },
+  {
+    label: 'bulk removes, 10,000',
+    action: 'remove',
+    accounts: 10_000,
+    design: 'bulk',
+    target: '>= 10,000/s',
+  },
+  { label: 'bulk bans, 10,000', action: 'ban', accounts: 10_000, design: 'bulk', target: '>= 3,000/s' },
+];
+
+interface RaidRun {
+  accountsPerSecond: number;
+  seconds: number;
+  callsPerSecond: number;
+  accountsPerCall: number;
+  rateLimitAnswers: number;
+  /** Ledger write calls (each up to 25 items) per account. */
+  ledgerWriteCallsPerAccount: number;
+  /** Records reported failed (retried); 0 when nothing failed. */
+  retried: number;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+function fieldsOf(action: Scenario['action'], occurredAt: string): Record<string, unknown> {
+  switch (action) {
+    case 'mute':
+      return { action, durationSeconds: 3_600, occurredAt };
+    case 'remove':
+      return { action, reason: 'raid', occurredAt };
+    case 'ban':
+      return { action, durationSeconds: 3_600, reason: 'raid', occurredAt };
+  }
+}
+
+/** The raid's queue records, as the ingest would have enqueued them, in order. */
+function recordsOf(scenario: Scenario, run: string): QueueRecord[] {
+  const receivedAt = new Date();
+  const fields = fieldsOf(scenario.action, receivedAt.toISOString());
+  const accounts = Array.from({ length: scenario.accounts }, (_, m) => `viewer-${m}`);
+  const bodies =
+    scenario.design === 'bulk'
+      ? Array.from({ length: Math.ceil(accounts.length / BULK_ACCOUNTS) }, (_, e) => ({
+          eventId: `${run}-${e}`,
+          groupId: GROUP,
+          accounts: accounts.slice(e * BULK_ACCOUNTS, (e + 1) * BULK_ACCOUNTS),
+          ...fields,
+        }))
+      : accounts.map((account, m) => ({ eventId: `${run}-${m}`, groupId: GROUP, account, ...fields }));
+  return bodies.map((body) => {
+    const [event] = validateEvents(body, receivedAt);
+    if (event === undefined) throw new Error('no event');
+    return {
+      messageId: event.eventId,
+      receiptHandle: `rh-${event.eventId}`,
+      body: JSON.stringify(toQueueMessage(event, receivedAt)),
+      // Today's design: the member's own message group (the hash that is now its record's key).
+      messageGroupId:
+        scenario.design === 'today' && 'account' in body
+          ? messageGroupIdOf(GROUP, String(body.account))
+          : messageGroupOfEvent(event),
+      receiveCount: 1,
+    };
+  });
+}
+
+async function raid(sim: RunningSimulator, scenario: Scenario, run: string): Promise<RaidRun> {
+  sim.reset();
+  await sleep(1_100);
+  const userSig = signUserSig({
+    sdkAppId: DEFAULT_SDK_APP_ID,
+    secretKey: DEFAULT_SECRET_KEY,
+    identifier: DEFAULT_ADMIN,
+    expireSeconds: 86_400,
+  });
+  const credentials = { sdkAppId: DEFAULT_SDK_APP_ID, identifier: DEFAULT_ADMIN, userSig };
+  const ledger = new MemoryLedgerStore({ latencyMs: LEDGER_LATENCY_MS });
+  let retried = 0;
+  const deps: ConsumerDeps = {
+    api: new HttpTencentApi({ endpoint: sim.url, timeoutMs: 3_000 }),
+    pacer: new RateLimiter({ callsPerSecond: CONFIGURED_RATE }),
+    ledger,
+    credentials: { current: async () => credentials, renew: async () => credentials },
+    queue: {
+      changeVisibility: async (changes) => {
+        retried += changes.length;
+      },
+      sendToDeadLetter: async () => undefined,
+    },
+    logger: new Logger({ logLevel: 'ERROR', serviceName: 'bench' }),
+    metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
+    settings: defaultConsumerSettings({ muteApi: 'forbid_send_msg' }),
+  };
+  const records = recordsOf(scenario, run);
+  const batches: QueueRecord[][] = [];
+  for (let i = 0; i < records.length; i += BATCH_SIZE) batches.push(records.slice(i, i + BATCH_SIZE));
+  const queue = batches.values();
+  // Today's design: as many batches in flight as the event source allows; now: the group's one lane.
+  const inFlight = scenario.design === 'today' ? MAX_CONCURRENCY : 1;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      for (const batch of queue) {
+        let pending = batch;
+        for (let receive = 1; pending.length > 0 && receive <= 5; receive++) {
+          const { failedMessageIds } = await processBatch(pending, deps, { remainingTimeMs: () => 60_000 });
+          // The handler publishes an invocation's metrics; here they are dropped, not printed.
+          deps.metrics.clearMetrics();
+          const failed = new Set(failedMessageIds);
+          pending = pending
+            .filter((record) => failed.has(record.messageId))
+            .map((record) => ({ ...record, receiveCount: receive + 1 }));
+        }
+      }
+    }),
+  );
+  const done = doneOf(sim, scenario);
+  if (done !== scenario.accounts) {
+    throw new Error(`${scenario.label}: only ${done} of ${scenario.accounts} accounts done`);
+  }
+  const applied = sim.calls.filter((call) => call.applied);
+  const last = Math.max(...applied.map((call) => call.at + call.delayMs));
+  const seconds = (last - started) / 1000;
+  const accounts = applied.reduce((sum, call) => sum + accountsOf(call.body), 0);
+  const writes = ledger.log.filter((entry) =>
+    /^(putRecords|transition|recordDecision|create)/.test(entry),
+  ).length;
+  return {
+    accountsPerSecond: round(scenario.accounts / seconds),
+    seconds: round(seconds, 2),
+    callsPerSecond: round(sim.stats.calls / seconds),
+    accountsPerCall: round(accounts / Math.max(applied.length, 1), 1),
+    rateLimitAnswers: sim.stats.rateLimited,
+    ledgerWriteCallsPerAccount: round(writes / scenario.accounts, 3),
+    retried,
+  };
+}
+
+function doneOf(sim: RunningSimulator, scenario: Scenario): number {
+  const nowSeconds = Date.now() / 1000;
+  const raided = new Set(Array.from({ length: scenario.accounts }, (_, m) => `viewer-${m}`));
+  const members = sim.state.getGroup(GROUP)?.members ?? [];
+  switch (scenario.action) {
+    case 'mute':
+      return members.filter((member) => raided.has(member.account) && member.mutedUntil > nowSeconds).length;
+    case 'remove': {
+      const left = new Set(members.map((member) => member.account));
+      return [...raided].filter((account) => !left.has(account)).length;
+    }
+    case 'ban':
+      return (sim.state.listBans(GROUP, nowSeconds) ?? []).filter((ban) => raided.has(ban.account)).length;
+  }
+}
+
+function accountsOf(body: unknown): number {
+  if (typeof body !== 'object' || body === null) return 1;
+  for (const field of ['Members_Account', 'MemberToDel_Account']) {
+    const accounts: unknown = Reflect.get(body, field);
+    if (Array.isArray(accounts)) return accounts.length;
+  }
+  return 1;
+}
+
+const MEASURES = [
+  'accountsPerSecond',
+  'seconds',
+  'callsPerSecond',
+  'accountsPerCall',
+  'rateLimitAnswers',
+  'ledgerWriteCallsPerAccount',
+  'retried',
+] as const;
+
+function summary(values: readonly number[]) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: [...values] };
+}
+
+/** The bulk raid, printed as a table and written to `bench-results/raid-bulk.json`. */
+export async function bulkRaidBench(runs = RUNS) {
+  const sim = await startSimulator({
+    sdkAppId: DEFAULT_SDK_APP_ID,
+    secretKey: DEFAULT_SECRET_KEY,
+    admins: [DEFAULT_ADMIN],
+    groups: [
+      {
+        groupId: GROUP,
+        type: 'Public',
+        owner: 'host',
+        members: Array.from({ length: MEMBERS }, (_, m) => `viewer-${m}`),
+      },
+    ],
+    limitPerSecond: TENCENT_LIMIT,
+    faults: { seed: 1, latency: { ms: LATENCY_MS - 5, jitterMs: 10 } },
+  });
+  const byScenario = SCENARIOS.map(() => [] as RaidRun[]);
+  try {
+    for (let run = 1; run <= runs; run++) {
+      for (const [index, scenario] of SCENARIOS.entries()) {
+        process.stderr.write(`bulk raid, run ${run} of ${runs}: ${scenario.label}...\n`);
+        byScenario[index]?.push(await raid(sim, scenario, `bulk-${run}-${index}`));
+      }
+    }
+  } finally {
+    await sim.close();
+  }
+  const results = SCENARIOS.map((scenario, index) => ({
+    ...scenario,
+    figures: Object.fromEntries(
+      MEASURES.map((name) => [name, summary((byScenario[index] ?? []).map((run) => run[name]))]),
+    ) as Record<(typeof MEASURES)[number], ReturnType<typeof summary>>,
+  }));
+  const figures = {
+    when: new Date().toISOString(),
+    machine: machine(),
+    settings: {
+      tencentLimitPerSecond: TENCENT_LIMIT,
+      configuredCallsPerSecond: CONFIGURED_RATE,
+      simulatedLatencyMs: LATENCY_MS,
+      ledgerLatencyMs: LEDGER_LATENCY_MS,
+      maxConcurrency: MAX_CONCURRENCY,
+      batchSize: BATCH_SIZE,
+      runs,
+    },
+    results,
+  };
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'raid-bulk.json'), `${JSON.stringify(figures, null, 2)}\n`);
+
+  const cell = (stats: ReturnType<typeof summary>, unit = '') =>
+    `${stats.median}${unit} (${stats.min}-${stats.max})`;
+  const rows = [
+    [
+      `median of ${runs} (lowest-highest)`,
+      'accounts/s',
+      'time',
+      'calls/s',
+      'accounts/call',
+      '60007',
+      'ledger write calls/account',
+      'retried',
+      'target',
+    ],
+    ...results.map((r) => [
+      `${r.label} (${r.accounts})`,
+      cell(r.figures.accountsPerSecond, '/s'),
+      cell(r.figures.seconds, ' s'),
+      cell(r.figures.callsPerSecond, '/s'),
+      cell(r.figures.accountsPerCall),
+      cell(r.figures.rateLimitAnswers),
+      cell(r.figures.ledgerWriteCallsPerAccount),
+      cell(r.figures.retried),
+      r.target ?? '',
+    ]),
+  ];
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((cells) => cells[i]?.length ?? 0)));
+  console.log(
+    `\nBulk raid: distinct members of one group, default settings (maxConcurrency ${MAX_CONCURRENCY}, batches of ` +
+      `${BATCH_SIZE}, ${CONFIGURED_RATE} calls/s); simulator ${TENCENT_LIMIT} calls/s, ~${LATENCY_MS} ms a call; ` +
+      `ledger in memory, ${LEDGER_LATENCY_MS} ms a call`,
+  );
+  for (const cells of rows) console.log(cells.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  '));
+  console.log(`(measured on ${machineLine(figures.machine)}; figures in bench-results/raid-bulk.json)`);
+  return figures;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve('bench/raid-bulk.ts')) {
+  bulkRaidBench(Number(process.env.RAID_RUNS ?? RUNS)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -8,6 +8,7 @@ import {
   ACTION_TARGETS,
   ACTIONS,
   type Action,
+  BULK_ACTIONS,
   MSG_FLAGS,
   type MsgFlag,
   MUTE_SCOPES,
@@ -46,7 +47,10 @@ export const EXIT = {
 
 /** What `--help` says of each action: its own flags, and one example. */
 export const ACTION_HELP: Readonly<Record<Action, { flags: string; example: string }>> = {
-  mute: { flags: '--duration <seconds>', example: 'mute --group @TGS#2C --account spammer --duration 600' },
+  mute: {
+    flags: '--duration <seconds>',
+    example: 'mute --group @TGS#2C --account bot-1 --account bot-2 --duration 600',
+  },
   unmute: { flags: '', example: 'unmute --group @TGS#2C --account spammer' },
   set_role: { flags: '--role admin|member', example: 'set_role --group @TGS#2C --account bob --role admin' },
   set_msg_flag: {
@@ -104,7 +108,8 @@ attempt unless --event-id gives one, and retries 429, 5xx and network errors wit
 until --deadline: a retry can never apply the event twice.
 
 Actions, their fields and an example each (docs/contract.md):
-About a member (${TARGET_FLAGS.member}):
+About a member (${TARGET_FLAGS.member}; ${BULK_ACTIONS.join(', ')} take --account up to 500
+times, one bulk event about several members):
 ${actionLines('member')}
 About a group (${TARGET_FLAGS.group}):
 ${actionLines('group')}
@@ -162,7 +167,7 @@ function parse(argv: readonly string[]) {
     strict: true,
     options: {
       group: { type: 'string' },
-      account: { type: 'string' },
+      account: { type: 'string', multiple: true },
       duration: { type: 'string' },
       role: { type: 'string' },
       'msg-flag': { type: 'string' },
@@ -212,7 +217,20 @@ const EVENT_FLAGS: readonly (keyof Values)[] = ['group', 'account', 'reason', 'e
 
 const isAction = (name: string): name is Action => (ACTIONS as readonly string[]).includes(name);
 
-const required = (values: Values, flag: 'group' | 'account' | 'role' | 'msg-flag' | 'name-card'): string => {
+/** The one `--account` of an action about one member or account. */
+function accountOf(values: Values, action: Action): string {
+  const accounts = values.account ?? [];
+  const [account] = accounts;
+  if (account === undefined) throw new UsageError('--account is required');
+  if (accounts.length > 1) {
+    throw new UsageError(
+      `--account is given ${accounts.length} times: ${action} takes one; ${BULK_ACTIONS.join(', ')} take several (a bulk event)`,
+    );
+  }
+  return account;
+}
+
+const required = (values: Values, flag: 'group' | 'role' | 'msg-flag' | 'name-card'): string => {
   const value = values[flag];
   if (value === undefined) throw new UsageError(`--${flag} is required`);
   return value;
@@ -258,7 +276,14 @@ function eventOf(action: Action, values: Values): BridgeEvent {
       throw new UsageError(`--${flag} is not a field of ${action}`);
     }
   }
-  const member = () => ({ groupId: required(values, 'group'), account: required(values, 'account') });
+  const member = () => ({ groupId: required(values, 'group'), account: accountOf(values, action) });
+  // A bulk action with --account given several times: one bulk event (`accounts`).
+  const members = () => {
+    const accounts = values.account ?? [];
+    return accounts.length > 1
+      ? { groupId: required(values, 'group'), accounts }
+      : { groupId: required(values, 'group'), account: accountOf(values, action) };
+  };
   checkTargetFlags(action, values);
   const common = {
     ...(values.reason === undefined ? {} : { reason: values.reason }),
@@ -268,9 +293,10 @@ function eventOf(action: Action, values: Values): BridgeEvent {
   switch (action) {
     case 'mute':
     case 'ban':
-      return { ...common, ...member(), action, durationSeconds: secondsOf(values) };
+      return { ...common, ...members(), action, durationSeconds: secondsOf(values) };
     case 'unmute':
     case 'unban':
+      return { ...common, ...members(), action };
     case 'delete_messages':
       return { ...common, ...member(), action };
     case 'set_role': {
@@ -300,7 +326,7 @@ function eventOf(action: Action, values: Values): BridgeEvent {
       return { ...common, ...member(), action, data: { ...data } };
     }
     case 'remove':
-      return { ...common, ...member(), action, ...(values.silent ? { silent: true } : {}) };
+      return { ...common, ...members(), action, ...(values.silent ? { silent: true } : {}) };
     case 'mute_all':
     case 'unmute_all':
       return { ...common, groupId: required(values, 'group'), action };
@@ -316,15 +342,15 @@ function eventOf(action: Action, values: Values): BridgeEvent {
     case 'mute_account':
       return {
         ...common,
-        account: required(values, 'account'),
+        account: accountOf(values, action),
         action,
         durationSeconds: secondsOf(values),
         ...scopeOf(values),
       };
     case 'unmute_account':
-      return { ...common, account: required(values, 'account'), action, ...scopeOf(values) };
+      return { ...common, account: accountOf(values, action), action, ...scopeOf(values) };
     case 'kick':
-      return { ...common, account: required(values, 'account'), action };
+      return { ...common, account: accountOf(values, action), action };
   }
 }
 

@@ -145,6 +145,26 @@ describe('parseSendCommand', () => {
     expect(usageErrorOf(['ban', ...MEMBER])).toBe('--duration is required');
   });
 
+  it('makes one bulk event of --account given several times, for the actions that take accounts only', () => {
+    // Act
+    const bulk = eventOf(
+      parse(['ban', '--group', 'g', '--account', 'bot-1', '--account', 'bot-2', '--duration', '60']),
+    );
+
+    // Assess
+    expect(bulk).toEqual({ groupId: 'g', accounts: ['bot-1', 'bot-2'], action: 'ban', durationSeconds: 60 });
+    expect(validateEvents(bulk, new Date())).toHaveLength(1);
+    expect(eventOf(parse(['unban', '--group', 'g', '--account', 'bot-1']))).toEqual({
+      groupId: 'g',
+      account: 'bot-1',
+      action: 'unban',
+    });
+    expect(usageErrorOf(['set_role', ...MEMBER, '--account', 'eve', '--role', 'admin'])).toBe(
+      '--account is given 2 times: set_role takes one; mute, unmute, remove, ban, unban take several (a bulk event)',
+    );
+    expect(usageErrorOf(['kick', '--account', 'a', '--account', 'b'])).toMatch(/^--account is given 2 times/);
+  });
+
   it('lists every action in --help with an example each, and each example parses', () => {
     for (const action of ACTIONS) {
       const { example } = ACTION_HELP[action];

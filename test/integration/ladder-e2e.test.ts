@@ -2,7 +2,8 @@
  * One spammer down the whole moderation ladder, through `npm start` as a newcomer runs it: each step
  * is a `POST /v1/events` over HTTP, waited for through `GET /v1/events/{eventId}`, and the simulator's
  * state (its control routes, `/_sim/...`) is checked after each: recall, delete the rest of the
- * spammer's messages, mute, remove, ban, mute the account everywhere, end its sessions.
+ * spammer's messages, mute, remove, ban, mute the account everywhere, end its sessions. Then a raid, as
+ * a raid detector sends it: bulk events of hundreds of accounts, one of them not in the group.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -46,7 +47,8 @@ async function apply(event: Record<string, unknown>): Promise<Record<string, unk
   const deadline = Date.now() + 20_000;
   for (;;) {
     const item = (await json(`${api}/v1/events/${encodeURIComponent(eventId)}`)) as Record<string, unknown>;
-    if (['applied', 'dead_lettered', 'superseded', 'expired'].includes(String(item.status))) return item;
+    const finished = ['applied', 'partly_applied', 'dead_lettered', 'superseded', 'expired'];
+    if (finished.includes(String(item.status))) return item;
     if (Date.now() > deadline) throw new Error(`${event.action} not finished: ${JSON.stringify(item)}`);
     await new Promise((done) => setTimeout(done, 100));
   }
@@ -160,3 +162,57 @@ it('dead-letters a kick of an account the app never imported, saying what to che
   expect(item).toMatchObject({ status: 'dead_lettered', lastError: { code: 70107 } });
   expect(String((item.lastError as { info: string }).info)).toMatch(/never imported/);
 }, 60_000);
+
+it('stops a raid with bulk events: every member muted, then removed, and the one account not in the group a dead letter of its own', async () => {
+  // Prepare: 300 bots join.
+  const bots = Array.from({ length: 300 }, (_, i) => `bot-${i}`);
+  await post(`${sim}/_sim/groups/${group}/members`, { members: bots });
+  const state = async () =>
+    new Map(
+      ((await json(`${sim}/_sim/groups/${group}/members`)) as { account: string; mutedUntil: number }[]).map(
+        (member) => [member.account, member],
+      ),
+    );
+
+  // Act 1: one bulk mute of the bots and of an account that is not in the group.
+  const muted = await apply({
+    eventId: 'raid-mute',
+    groupId: GROUP,
+    action: 'mute',
+    accounts: [...bots, 'not-a-member'],
+    durationSeconds: 3_600,
+  });
+
+  // Assess 1: every bot is muted; the stranger alone failed, in a dead letter of its own.
+  expect(muted).toMatchObject({
+    status: 'partly_applied',
+    accounts: 301,
+    outcomes: { applied: 300, superseded: 0, expired: 0, deadLettered: 1, pending: 0 },
+    failedAccounts: [expect.objectContaining({ account: 'not-a-member', eventId: 'raid-mute@not-a-member' })],
+  });
+  const afterMute = await state();
+  const now = Math.floor(Date.now() / 1000);
+  expect(bots.filter((bot) => (afterMute.get(bot)?.mutedUntil ?? 0) > now)).toHaveLength(300);
+  expect(await json(`${api}/v1/events/${encodeURIComponent('raid-mute@not-a-member')}`)).toMatchObject({
+    status: 'dead_lettered',
+    groupId: GROUP,
+    account: 'not-a-member',
+  });
+
+  // Act 2: bot-0 is unmuted on its own, then the bots are removed in one bulk event.
+  expect(await apply({ groupId: GROUP, action: 'unmute', account: 'bot-0' })).toMatchObject({
+    status: 'applied',
+  });
+  const removed = await apply({
+    eventId: 'raid-remove',
+    groupId: GROUP,
+    action: 'remove',
+    accounts: bots.slice(1),
+  });
+
+  // Assess 2: the 299 others are gone (three calls of at most 100); bot-0 stays, unmuted.
+  expect(removed).toMatchObject({ status: 'applied', outcomes: { applied: 299 } });
+  const afterRemove = await state();
+  expect(bots.filter((bot) => afterRemove.has(bot))).toEqual(['bot-0']);
+  expect(afterRemove.get('bot-0')?.mutedUntil ?? 0).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+});

@@ -5,7 +5,8 @@
  * the transition table's conditional updates (status `IN` the table's statuses, and the version as read)
  * with `if_not_exists`-free creates, `REMOVE` and `ReturnValues: ALL_NEW`, every transition of the table
  * from every status by every writer, member records with nested-path conditions, and BatchGetItem over
- * more ids than one call takes. Every answer and every item must be the same on both; the answers that
+ * more ids than one call takes, and a bulk event's member records written over more than one
+ * BatchWriteItem. Every answer and every item must be the same on both; the answers that
  * matter most are also checked against what the store promises.
  */
 import {
@@ -108,6 +109,23 @@ async function scenario(store: LedgerStore) {
   answers.members = Object.fromEntries(
     await store.getRecords(['member#m1', 'member#none', 'group#g1', 'account#bob']),
   );
+  // A bulk event's member records: more than one BatchWriteItem takes, one of them over a record
+  // written before (no condition: it replaces it), then read back in more than one BatchGetItem.
+  const bulkRecords = Array.from({ length: 130 }, (_, i) => ({
+    key: i === 0 ? 'member#m1' : `member#bulk-${i}`,
+    groupId: 'g1',
+    account: i === 0 ? 'bob' : `bot-${i}`,
+    fields: { mute: { ...decision('p9', 'bulk-1'), until: '2026-12-01T11:00:00.000Z' } },
+  }));
+  await store.putRecords(bulkRecords, 1_800_000_004);
+  const bulkRead = await store.getRecords(bulkRecords.map((record) => record.key));
+  answers.bulkRecords = {
+    count: bulkRead.size,
+    first: bulkRead.get('member#m1'),
+    last: bulkRead.get('member#bulk-129'),
+  };
+  await store.create(item('bulk-1', { accounts: 130 }));
+  answers.bulkItem = await read('bulk-1');
   const many = Array.from({ length: 130 }, (_, i) => `many-${i}`);
   for (const id of many.slice(0, 105)) await store.create(item(id));
   answers.manyRead = (await store.getMany([...many, ...many.slice(0, 10)])).size;
@@ -178,6 +196,12 @@ it('gives the same answers and leaves the same items on moto as on dynalite', as
       },
     },
     manyRead: 105,
+    bulkRecords: {
+      count: 130,
+      first: { key: 'member#m1', account: 'bob', fields: { mute: { eventId: 'bulk-1', position: 'p9' } } },
+      last: { key: 'member#bulk-129', account: 'bot-129', fields: { mute: { eventId: 'bulk-1' } } },
+    },
+    bulkItem: { eventId: 'bulk-1', accounts: 130 },
   });
   expect((motoAnswers.table as string[]).filter((line) => line.includes('against the table'))).toEqual([]);
   const items = motoAnswers.items as Record<string, LedgerItem>;

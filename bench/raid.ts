@@ -9,7 +9,10 @@
  * {@link ACTION_ACCOUNTS} `remove` events (one `delete_group_member` call per batch, same `silent` and
  * `reason`) and one of as many `ban` events (one `ban_group_member` call per batch, same end and
  * `reason`): fewer accounts than the mutes, so that they add seconds, not a minute, to the bench.
- * Each measured three times; the table gives the median and the spread.
+ * Each measured three times; the table gives the median and the spread. It measures the consumer's
+ * coalescing with ten batches at once; since bulk events, SQS hands one group's member events out one
+ * batch at a time (they share the group's message group), and `bench/raid-bulk.ts` measures what one
+ * group's raid gets on the default deployment, single events and bulk ones side by side.
  *
  * The ledger and the queue are in memory here (as in the one-batch figure of `bench/run.ts`): locally
  * the ledger is dynalite, a DynamoDB written in JavaScript in the same process, which writes a few

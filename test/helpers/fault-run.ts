@@ -441,7 +441,9 @@ export function faultRun(muteApi: MuteApi): void {
         stack.secrets.setSecret(LOCAL_NAMES.secret, secret(DEFAULT_SECRET_KEY));
       }
     }
-    await waitFor(() => queueDrained(stack), 150_000, 'every event to be applied or dead-lettered');
+    // About 75 s on a quiet 2-core machine (a retry holds up its group's member events for its backoff,
+    // docs/event-lifecycle.md, "Bulk events (raids)"); the bound leaves room for a loaded one.
+    await waitFor(() => queueDrained(stack), 240_000, 'every event to be applied or dead-lettered');
     const elapsedMs = Date.now() - started;
 
     // Assess: the bad rotation was seen, and held the events rather than dead-lettering them.
@@ -684,7 +686,7 @@ export function faultRun(muteApi: MuteApi): void {
         `state mismatches ${mismatches} (${banned} banned, ${gone} gone, ${recalled} messages taken back); ledger ${JSON.stringify(Object.fromEntries(statuses))}, ` +
         `attempts equal to the calls for ${attemptsChecked} numbered events\n`,
     );
-  }, 180_000);
+  }, 300_000);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

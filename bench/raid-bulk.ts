@@ -22,28 +22,21 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import {
-  type ConsumerDeps,
-  defaultConsumerSettings,
-  processBatch,
-  type QueueRecord,
-  RateLimiter,
-} from '#shared/consumer';
+import type { QueueRecord } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
 import { messageGroupIdOf, messageGroupOfEvent, toQueueMessage } from '#shared/queue';
-import { HttpTencentApi } from '#shared/tencent';
-import {
-  DEFAULT_ADMIN,
-  DEFAULT_SDK_APP_ID,
-  DEFAULT_SECRET_KEY,
-  type RunningSimulator,
-  signUserSig,
-  startSimulator,
-} from '../local/simulator/index.ts';
+import type { RunningSimulator } from '../local/simulator/index.ts';
 import { MemoryLedgerStore } from '../tools/memory-ledger.ts';
 import { machine, machineLine, round } from './figures.ts';
+import {
+  accountsOf,
+  drain,
+  raidDeps,
+  raidFields,
+  sleep,
+  startRaidSimulator,
+  summary,
+} from './raid-common.ts';
 
 const OUT = resolve('bench-results');
 const GROUP = 'raid-room';
@@ -104,25 +97,10 @@ interface RaidRun {
   retried: number;
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-function fieldsOf(action: Scenario['action'], occurredAt: string): Record<string, unknown> {
-  switch (action) {
-    case 'mute':
-      return { action, durationSeconds: 3_600, occurredAt };
-    case 'remove':
-      return { action, reason: 'raid', occurredAt };
-    case 'ban':
-      return { action, durationSeconds: 3_600, reason: 'raid', occurredAt };
-  }
-}
-
 /** The raid's queue records, as the ingest would have enqueued them, in order. */
 function recordsOf(scenario: Scenario, run: string): QueueRecord[] {
   const receivedAt = new Date();
-  const fields = fieldsOf(scenario.action, receivedAt.toISOString());
+  const fields = raidFields(scenario.action, receivedAt.toISOString());
   const accounts = Array.from({ length: scenario.accounts }, (_, m) => `viewer-${m}`);
   const bodies =
     scenario.design === 'bulk'
@@ -153,53 +131,23 @@ function recordsOf(scenario: Scenario, run: string): QueueRecord[] {
 async function raid(sim: RunningSimulator, scenario: Scenario, run: string): Promise<RaidRun> {
   sim.reset();
   await sleep(1_100);
-  const userSig = signUserSig({
-    sdkAppId: DEFAULT_SDK_APP_ID,
-    secretKey: DEFAULT_SECRET_KEY,
-    identifier: DEFAULT_ADMIN,
-    expireSeconds: 86_400,
-  });
-  const credentials = { sdkAppId: DEFAULT_SDK_APP_ID, identifier: DEFAULT_ADMIN, userSig };
   const ledger = new MemoryLedgerStore({ latencyMs: LEDGER_LATENCY_MS });
   let retried = 0;
-  const deps: ConsumerDeps = {
-    api: new HttpTencentApi({ endpoint: sim.url, timeoutMs: 3_000 }),
-    pacer: new RateLimiter({ callsPerSecond: CONFIGURED_RATE }),
+  const deps = raidDeps({
+    sim,
     ledger,
-    credentials: { current: async () => credentials, renew: async () => credentials },
-    queue: {
-      changeVisibility: async (changes) => {
-        retried += changes.length;
-      },
-      sendToDeadLetter: async () => undefined,
+    callsPerSecond: CONFIGURED_RATE,
+    muteApi: 'forbid_send_msg',
+    onRetried: (count) => {
+      retried += count;
     },
-    logger: new Logger({ logLevel: 'ERROR', serviceName: 'bench' }),
-    metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
-    settings: defaultConsumerSettings({ muteApi: 'forbid_send_msg' }),
-  };
+  });
   const records = recordsOf(scenario, run);
   const batches: QueueRecord[][] = [];
   for (let i = 0; i < records.length; i += BATCH_SIZE) batches.push(records.slice(i, i + BATCH_SIZE));
-  const queue = batches.values();
-  // Today's design: as many batches in flight as the event source allows; now: the group's one lane.
-  const inFlight = scenario.design === 'today' ? MAX_CONCURRENCY : 1;
   const started = Date.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      for (const batch of queue) {
-        let pending = batch;
-        for (let receive = 1; pending.length > 0 && receive <= 5; receive++) {
-          const { failedMessageIds } = await processBatch(pending, deps, { remainingTimeMs: () => 60_000 });
-          // The handler publishes an invocation's metrics; here they are dropped, not printed.
-          deps.metrics.clearMetrics();
-          const failed = new Set(failedMessageIds);
-          pending = pending
-            .filter((record) => failed.has(record.messageId))
-            .map((record) => ({ ...record, receiveCount: receive + 1 }));
-        }
-      }
-    }),
-  );
+  // Today's design: as many batches in flight as the event source allows; now: the group's one lane.
+  await drain(batches, scenario.design === 'today' ? MAX_CONCURRENCY : 1, deps);
   const done = doneOf(sim, scenario);
   if (done !== scenario.accounts) {
     throw new Error(`${scenario.label}: only ${done} of ${scenario.accounts} accounts done`);
@@ -238,15 +186,6 @@ function doneOf(sim: RunningSimulator, scenario: Scenario): number {
   }
 }
 
-function accountsOf(body: unknown): number {
-  if (typeof body !== 'object' || body === null) return 1;
-  for (const field of ['Members_Account', 'MemberToDel_Account']) {
-    const accounts: unknown = Reflect.get(body, field);
-    if (Array.isArray(accounts)) return accounts.length;
-  }
-  return 1;
-}
-
 const MEASURES = [
   'accountsPerSecond',
   'seconds',
@@ -257,26 +196,13 @@ const MEASURES = [
   'retried',
 ] as const;
 
-function summary(values: readonly number[]) {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: [...values] };
-}
-
 /** The bulk raid, printed as a table and written to `bench-results/raid-bulk.json`. */
 export async function bulkRaidBench(runs = RUNS) {
-  const sim = await startSimulator({
-    sdkAppId: DEFAULT_SDK_APP_ID,
-    secretKey: DEFAULT_SECRET_KEY,
-    admins: [DEFAULT_ADMIN],
-    groups: [
-      {
-        groupId: GROUP,
-        type: 'Public',
-        owner: 'host',
-        members: Array.from({ length: MEMBERS }, (_, m) => `viewer-${m}`),
-      },
-    ],
+  const sim = await startRaidSimulator({
+    group: GROUP,
+    members: MEMBERS,
     limitPerSecond: TENCENT_LIMIT,
-    faults: { seed: 1, latency: { ms: LATENCY_MS - 5, jitterMs: 10 } },
+    latencyMs: LATENCY_MS,
   });
   const byScenario = SCENARIOS.map(() => [] as RaidRun[]);
   try {

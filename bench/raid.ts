@@ -21,29 +21,22 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import {
-  type ConsumerDeps,
-  defaultConsumerSettings,
-  processBatch,
-  type QueueRecord,
-  RateLimiter,
-} from '#shared/consumer';
+import type { QueueRecord } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
 import { messageGroupOfEvent, toQueueMessage } from '#shared/queue';
 import type { MuteApi } from '#shared/settings';
-import { HttpTencentApi } from '#shared/tencent';
-import {
-  DEFAULT_ADMIN,
-  DEFAULT_SDK_APP_ID,
-  DEFAULT_SECRET_KEY,
-  type RunningSimulator,
-  signUserSig,
-  startSimulator,
-} from '../local/simulator/index.ts';
+import type { RunningSimulator } from '../local/simulator/index.ts';
 import { MemoryLedgerStore } from '../tools/memory-ledger.ts';
 import { machine, machineLine, round } from './figures.ts';
+import {
+  accountsOf,
+  drain,
+  raidDeps,
+  raidFields,
+  sleep,
+  startRaidSimulator,
+  summary,
+} from './raid-common.ts';
 
 const OUT = resolve('bench-results');
 const MEMBERS = 10_000;
@@ -88,24 +81,6 @@ interface RaidRun {
   drainSeconds: number;
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-const median = (values: readonly number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-/** The fields of one raid event besides its id, group and account. */
-function raidFields(action: (typeof RAIDS)[RaidKind]['action'], occurredAt: string): Record<string, unknown> {
-  switch (action) {
-    case 'mute':
-      return { action, durationSeconds: 3_600, occurredAt };
-    case 'remove':
-      // Not silent, one reason: every removal of a batch goes out in one call.
-      return { action, reason: 'raid', occurredAt };
-    case 'ban':
-      // One length and one `occurredAt`: the same end, so every ban of a batch goes out in one call.
-      return { action, durationSeconds: 3_600, reason: 'raid', occurredAt };
-  }
-}
-
 /**
  * The raid's queue messages: one event of `kind`'s action for each of its first accounts (a mute or
  * a ban, all with the same end; a removal, all with the same `silent` and `reason`).
@@ -140,53 +115,22 @@ function raidRecords(kind: RaidKind, run: string): QueueRecord[] {
 async function raid(sim: RunningSimulator, kind: RaidKind, run: string): Promise<RaidRun> {
   sim.reset();
   await sleep(1_100);
-  const userSig = signUserSig({
-    sdkAppId: DEFAULT_SDK_APP_ID,
-    secretKey: DEFAULT_SECRET_KEY,
-    identifier: DEFAULT_ADMIN,
-    expireSeconds: 86_400,
-  });
-  const credentials = { sdkAppId: DEFAULT_SDK_APP_ID, identifier: DEFAULT_ADMIN, userSig };
   let retried = 0;
-  const deps: ConsumerDeps = {
-    api: new HttpTencentApi({ endpoint: sim.url, timeoutMs: 3_000 }),
-    pacer: new RateLimiter({ callsPerSecond: CONFIGURED_RATE }),
+  // The mute API matters to the mute raids only.
+  const deps = raidDeps({
+    sim,
     ledger: new MemoryLedgerStore(),
-    credentials: { current: async () => credentials, renew: async () => credentials },
-    queue: {
-      changeVisibility: async (changes) => {
-        retried += changes.length;
-      },
-      sendToDeadLetter: async () => undefined,
+    callsPerSecond: CONFIGURED_RATE,
+    muteApi: kind === 'modify_group_member_info' ? kind : 'forbid_send_msg',
+    onRetried: (count) => {
+      retried += count;
     },
-    logger: new Logger({ logLevel: 'ERROR', serviceName: 'bench' }),
-    metrics: new Metrics({ namespace: 'Bench', serviceName: 'bench' }),
-    // The mute API matters to the mute raids only.
-    settings: defaultConsumerSettings({
-      muteApi: kind === 'modify_group_member_info' ? kind : 'forbid_send_msg',
-    }),
-  };
+  });
   const records = raidRecords(kind, run);
   const batches: QueueRecord[][] = [];
   for (let i = 0; i < records.length; i += BATCH_SIZE) batches.push(records.slice(i, i + BATCH_SIZE));
-  const queue = batches.values();
   const started = Date.now();
-  await Promise.all(
-    Array.from({ length: INVOCATIONS }, async () => {
-      for (const batch of queue) {
-        // A record that did not finish comes back, as SQS would redeliver it (none should).
-        let pending = batch;
-        for (let receive = 1; pending.length > 0 && receive <= 5; receive++) {
-          const { failedMessageIds } = await processBatch(pending, deps, { remainingTimeMs: () => 60_000 });
-          const failed = new Set(failedMessageIds);
-          pending = pending
-            .filter((record) => failed.has(record.messageId))
-            .map((record) => ({ ...record, receiveCount: receive + 1 }));
-        }
-        deps.metrics.clearMetrics();
-      }
-    }),
-  );
+  await drain(batches, INVOCATIONS, deps);
   const { accounts: expected } = RAIDS[kind];
   const done = raidDone(sim, kind);
   if (done !== expected) throw new Error(`${kind} raid: only ${done} of ${expected} accounts done`);
@@ -224,21 +168,6 @@ function raidDone(sim: RunningSimulator, kind: RaidKind): number {
   }
 }
 
-/** The accounts a logged call's body carries: `Members_Account` or `MemberToDel_Account`, else one. */
-function accountsOf(body: unknown): number {
-  if (typeof body !== 'object' || body === null) return 1;
-  for (const field of ['Members_Account', 'MemberToDel_Account']) {
-    const accounts: unknown = Reflect.get(body, field);
-    if (Array.isArray(accounts)) return accounts.length;
-  }
-  return 1;
-}
-
-/** Median and spread of one figure over the runs. */
-function summary(values: readonly number[]) {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: [...values] };
-}
-
 const MEASURES = [
   'accountsPerSecond',
   'callsPerSecond',
@@ -254,20 +183,11 @@ type Results = Record<RaidKind, Record<(typeof MEASURES)[number], ReturnType<typ
  * `bench-results/raid.json`.
  */
 export async function raidBench(runs = RUNS) {
-  const sim = await startSimulator({
-    sdkAppId: DEFAULT_SDK_APP_ID,
-    secretKey: DEFAULT_SECRET_KEY,
-    admins: [DEFAULT_ADMIN],
-    groups: [
-      {
-        groupId: GROUP,
-        type: 'Public',
-        owner: 'host',
-        members: Array.from({ length: MEMBERS }, (_, m) => `viewer-${m}`),
-      },
-    ],
+  const sim = await startRaidSimulator({
+    group: GROUP,
+    members: MEMBERS,
     limitPerSecond: TENCENT_LIMIT,
-    faults: { seed: 1, latency: { ms: LATENCY_MS - 5, jitterMs: 10 } },
+    latencyMs: LATENCY_MS,
   });
   const byKind: Record<RaidKind, RaidRun[]> = {
     forbid_send_msg: [],

@@ -170,7 +170,7 @@ describe('ingest handler', () => {
     expect(sentEntries()[0]?.MessageDeduplicationId).toBe(accepted.eventId);
   });
 
-  it('enqueues a batch of 25 members in request order, ten per SQS call', async () => {
+  it("enqueues a batch of 25 members of one group in request order, ten per SQS call, in the group's message group", async () => {
     // Prepare
     const events = Array.from({ length: 25 }, (_, i) => event({ eventId: `evt-${i}`, account: `user${i}` }));
 
@@ -184,8 +184,9 @@ describe('ingest handler', () => {
     );
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 3);
     expect(sentEntries().map((entry) => entry.MessageDeduplicationId)).toEqual(events.map((e) => e.eventId));
+    // Every member of a group shares the group's message group (the consumer orders them by member).
     const groups = new Set(sentEntries().map((entry) => entry.MessageGroupId));
-    expect(groups.size).toBe(25);
+    expect(groups.size).toBe(1);
   });
 
   it("never puts two events of one member in one SQS call, so a refusal cannot reorder a member's events", async () => {

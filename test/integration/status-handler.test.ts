@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { EVENT_ID_RULE } from '#shared/contract';
+import { LOOKUP_ID_RULE } from '#shared/contract';
 import { eventStatusResponse } from '#shared/http';
 import { LEDGER_STATUSES, type LedgerItem } from '#shared/ledger';
 import { apiEvent, lambdaContext } from '../helpers/factories';
@@ -92,7 +92,7 @@ describe('status handler', () => {
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body)).toEqual({
       message: 'invalid request: 1 invalid field',
-      issues: [{ path: 'eventId', rule: 'must be 1-128 characters of A-Z a-z 0-9 . _ : -' }],
+      issues: [{ path: 'eventId', rule: LOOKUP_ID_RULE }],
       issueCount: 1,
     });
   });
@@ -106,7 +106,7 @@ describe('status handler', () => {
     expect(notFound).toEqual(eventStatusResponse({ kind: 'not_found' }, 'aws-req-1'));
     expect(invalid).toEqual(
       eventStatusResponse(
-        { kind: 'invalid', issues: [{ path: 'eventId', rule: EVENT_ID_RULE }] },
+        { kind: 'invalid', issues: [{ path: 'eventId', rule: LOOKUP_ID_RULE }] },
         'aws-req-1',
       ),
     );

@@ -107,6 +107,19 @@ const KNOWN_GAPS = {
       'an expired receipt handle gets "InvalidParameterValue ... Reason: The receipt handle has expired."; ' +
       'only standard queues may accept an older handle',
   },
+  redeliveryOrderAfterExpiry: {
+    target: 'moto',
+    does:
+      'when two or more messages of one group, received together, become visible again (their ' +
+      'visibility timeout ended: a consumer that crashed; or was changed: several retries in one batch), ' +
+      'serves the group again from the last of them: the earlier ones come after the rest of the group, ' +
+      'out of order',
+    awsDoc:
+      'SQS Developer Guide, "FIFO queue message ordering" ' +
+      '(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html): ' +
+      'messages of a message group are received in the order they were sent; a message that becomes ' +
+      'visible again is received again before the later messages of its group',
+  },
 } as const satisfies Record<string, KnownGap>;
 
 type GapId = keyof typeof KNOWN_GAPS;
@@ -312,6 +325,56 @@ describe.each(TARGET_NAMES)('SQS, as the bridge uses it, on %s', (name) => {
       expect(again[0]?.Attributes?.ApproximateFirstReceiveTimestamp).toBe(
         first[0]?.Attributes?.ApproximateFirstReceiveTimestamp,
       );
+    });
+  });
+
+  describe('FIFO order after a crash or retries', () => {
+    it('redelivers a group from its first message when several received together time out', async () => {
+      // Prepare: a consumer receives three messages of one group and crashes (nothing deleted).
+      const url = await fifoQueue('crash-order');
+      for (const body of ['a1', 'a2', 'a3', 'a4', 'a5']) await send(url, body, 'A');
+      const first = await receive(url, { VisibilityTimeout: 1, max: 3 });
+
+      // Act
+      await sleep(1_500);
+      const again = await receive(url);
+
+      // Assess
+      expect(bodies(first)).toEqual(['a1', 'a2', 'a3']);
+      if (hasGap(name, 'redeliveryOrderAfterExpiry')) expect(bodies(again)).toEqual(['a3', 'a4', 'a5']);
+      else expect(bodies(again)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+    });
+
+    it('redelivers a group from its first retried message when two of one receive are retried', async () => {
+      // Prepare: of four messages received together, the first and the third fail and are retried in
+      // 1 s; the other two are done.
+      const url = await fifoQueue('retry-order');
+      for (const body of ['a1', 'a2', 'a3', 'a4', 'a5', 'a6']) await send(url, body, 'A');
+      const first = await receive(url, { max: 4 });
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: url,
+          Entries: [0, 2].map((i) => ({
+            Id: `v${i}`,
+            ReceiptHandle: first[i]?.ReceiptHandle,
+            VisibilityTimeout: 1,
+          })),
+        }),
+      );
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: url,
+          Entries: [1, 3].map((i) => ({ Id: `d${i}`, ReceiptHandle: first[i]?.ReceiptHandle })),
+        }),
+      );
+
+      // Act
+      await sleep(1_500);
+      const again = await receive(url);
+
+      // Assess
+      if (hasGap(name, 'redeliveryOrderAfterExpiry')) expect(bodies(again)).toEqual(['a3', 'a5', 'a6']);
+      else expect(bodies(again)).toEqual(['a1', 'a3', 'a5', 'a6']);
     });
   });
 

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type ConsumerDeps, processBatch, type QueueRecord, type VisibilityChange } from '#shared/consumer';
+import type { ModerationEvent } from '#shared/contract';
 import { CredentialsError } from '#shared/errors';
 import { memberRecordKeyOf } from '#shared/ledger';
 import type { DeadLetterReason } from '#shared/queue';
@@ -116,16 +117,17 @@ function harness() {
   };
 }
 
-const record = (account: string, messageId: string, receiveCount: number, nameCard = 'x'): QueueRecord => {
-  const event = moderationEvent({ eventId: messageId, account, action: 'set_name_card', nameCard });
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}-${receiveCount}`,
-    body: JSON.stringify(toQueueMessage(event, acceptedNow())),
-    messageGroupId: messageGroupOfEvent(event),
-    receiveCount,
-  };
-};
+/** The SQS record of an event (its eventId the message id), accepted now. */
+const recordOf = (event: ModerationEvent, receiveCount: number, receivedAt = acceptedNow()): QueueRecord => ({
+  messageId: event.eventId,
+  receiptHandle: `rh-${event.eventId}-${receiveCount}`,
+  body: JSON.stringify(toQueueMessage(event, receivedAt)),
+  messageGroupId: messageGroupOfEvent(event),
+  receiveCount,
+});
+
+const record = (account: string, messageId: string, receiveCount: number, nameCard = 'x'): QueueRecord =>
+  recordOf(moderationEvent({ eventId: messageId, account, action: 'set_name_card', nameCard }), receiveCount);
 const budget = { remainingTimeMs: () => 30_000 };
 
 describe('processBatch', () => {
@@ -490,13 +492,7 @@ const muteRecord = (
     occurredAt,
     ...(durationSeconds === 0 ? { action: 'unmute' } : { action: 'mute', durationSeconds }),
   });
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}-${receiveCount}`,
-    body: JSON.stringify(toQueueMessage(event, new Date(NOW_MS))),
-    messageGroupId: messageGroupOfEvent(event),
-    receiveCount,
-  };
+  return recordOf(event, receiveCount, new Date(NOW_MS));
 };
 const OCCURRED_AT = '2026-12-01T10:00:00.000Z';
 const NOW_MS = Date.parse(OCCURRED_AT) + 100_000;
@@ -812,14 +808,7 @@ const bulkRecord = (
     occurredAt: OCCURRED_AT,
     ...fields,
   });
-  const receiveCount = options.receiveCount ?? 1;
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}-${receiveCount}`,
-    body: JSON.stringify(toQueueMessage(event, acceptedNow())),
-    messageGroupId: messageGroupOfEvent(event),
-    receiveCount,
-  };
+  return recordOf(event, options.receiveCount ?? 1);
 };
 
 describe('processBatch: bulk events', () => {

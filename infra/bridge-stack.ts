@@ -60,7 +60,12 @@ export class BridgeStack extends Stack {
       maxReceiveCount: settings.maxReceiveCount,
     });
     const { queue, deadLetterQueue } = this.queues;
-    this.ledger = new EventLedger(this, 'Ledger', { tableName: `${prefix}-ledger` });
+    this.ledger = new EventLedger(this, 'Ledger', {
+      tableName: `${prefix}-ledger`,
+      ...(settings.ledgerWarmWritesPerSecond === 0
+        ? {}
+        : { warmWritesPerSecond: settings.ledgerWarmWritesPerSecond }),
+    });
     const { table } = this.ledger;
 
     // Secrets are referenced by name, never created here. Secrets Manager appends six random characters

@@ -132,7 +132,17 @@ export const STACK_SETTINGS = {
    * the limit of its rate-based rule, within what AWS WAF accepts (10 to 2,000,000,000).
    */
   wafRatePer5Min: { default: 3_000, min: 10, max: 2_000_000_000 },
+  /**
+   * Writes a second the ledger table serves at once (DynamoDB's warm throughput), for raids at full
+   * speed: a bulk event writes one member record per account, and a new on-demand table starts at 4,000
+   * (docs/event-lifecycle.md, "Bulk events (raids)"). 0: not pre-warmed; else 4,000 to 40,000 (the
+   * default per-table quota). Raising it costs once; it cannot be lowered again.
+   */
+  ledgerWarmWritesPerSecond: { default: 0, min: 0, max: 40_000 },
 } as const satisfies Record<string, IntegerRange>;
+
+/** Writes a second a new on-demand DynamoDB table serves at once (its warm throughput). */
+export const NEW_TABLE_WRITES_PER_SECOND = 4_000;
 
 /** The name of a stack setting's context key. */
 export type StackSetting = keyof typeof STACK_SETTINGS;
@@ -553,6 +563,12 @@ function checkRelations(
   if (settings.maxReceiveCount > STACK_SETTINGS.maxReceiveCount.max) {
     problems.push(
       `maxReceiveCount (${settings.maxReceiveCount}) must be at most ${STACK_SETTINGS.maxReceiveCount.max}, SQS's limit; raise holdMaxSeconds or lower maxAttempts or batchSize`,
+    );
+  }
+  const warm = settings.ledgerWarmWritesPerSecond;
+  if (warm !== 0 && warm < NEW_TABLE_WRITES_PER_SECOND) {
+    problems.push(
+      `ledgerWarmWritesPerSecond (${warm}) must be 0 (not pre-warmed) or at least ${NEW_TABLE_WRITES_PER_SECOND}, what a new on-demand table starts with`,
     );
   }
   const callBudgetMs = tunables.tencentTimeoutMs + tunables.timeReserveMs;

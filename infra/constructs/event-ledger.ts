@@ -35,6 +35,8 @@ interface RolePolicyTarget {
 export interface EventLedgerProps {
   /** The table's name. */
   readonly tableName: string;
+  /** Writes a second the table serves at once (its warm throughput); none: DynamoDB's start. */
+  readonly warmWritesPerSecond?: number;
   /**
    * What happens to the table when the stack is deleted. It holds the audit trail of every event, so by
    * default it outlives the stack (and must be deleted by hand before the same stage is deployed again).
@@ -64,6 +66,9 @@ export class EventLedger extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.warmWritesPerSecond === undefined
+        ? {}
+        : { warmThroughput: { writeUnitsPerSecond: props.warmWritesPerSecond } }),
     });
   }
 

@@ -21,7 +21,6 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { SqsHandler } from '../../local/event-source.ts';
 import {
   DEFAULT_ADMIN,
   DEFAULT_SDK_APP_ID,

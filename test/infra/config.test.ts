@@ -512,6 +512,25 @@ describe('loadBridgeConfig', () => {
     expect(longerHolds.settings.maxReceiveCount).toBe(159);
   });
 
+  it('pre-warms the ledger table for raids only when ledgerWarmWritesPerSecond asks, from 4,000 on', () => {
+    // Act
+    const warmed = onlyResource(
+      synthBridge({ ledgerWarmWritesPerSecond: '20000' }).template,
+      'AWS::DynamoDB::Table',
+    );
+    const plain = onlyResource(synthBridge({}).template, 'AWS::DynamoDB::Table');
+    const tooLow = problemsOf({ ledgerWarmWritesPerSecond: 1_000 });
+    const tooHigh = problemsOf({ ledgerWarmWritesPerSecond: 40_001 });
+
+    // Assess
+    expect(warmed.resource.Properties.WarmThroughput).toEqual({ WriteUnitsPerSecond: 20_000 });
+    expect(plain.resource.Properties.WarmThroughput).toBeUndefined();
+    expect(tooLow).toEqual([
+      'ledgerWarmWritesPerSecond (1000) must be 0 (not pre-warmed) or at least 4000, what a new on-demand table starts with',
+    ]);
+    expect(tooHigh).toEqual(['ledgerWarmWritesPerSecond must be an integer from 0 to 40000; got 40001']);
+  });
+
   it('rejects a consumer timeout too short for one Tencent call', () => {
     // Act
     const problems = problemsOf({ consumerTimeoutSeconds: 5, tencentTimeoutMs: 4_000 });

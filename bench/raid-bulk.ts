@@ -22,9 +22,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueRecord } from '#shared/consumer';
 import { validateEvents } from '#shared/contract';
+import { acceptEvents, type IngestDeps } from '#shared/ingest';
 import { messageGroupIdOf, messageGroupOfEvent, toQueueMessage } from '#shared/queue';
+import { SETTINGS } from '#shared/settings';
 import type { RunningSimulator } from '../local/simulator/index.ts';
 import { MemoryLedgerStore } from '../tools/memory-ledger.ts';
 import { machine, machineLine, round } from './figures.ts';
@@ -196,6 +199,65 @@ const MEASURES = [
   'retried',
 ] as const;
 
+/** SQS's `SendMessageBatch`, modelled: this long a call. */
+const QUEUE_LATENCY_MS = 10;
+/** The raid the ingest is measured with. */
+const INGEST_ACCOUNTS = 10_000;
+
+/**
+ * The ingest's share of a raid of {@link INGEST_ACCOUNTS} accounts, sent one request after another as
+ * one pipeline would: as 20 bulk events of 500 in one request, and as single events, 100 a request
+ * (the contract's most). `acceptEvents` with the ledger in memory at {@link LEDGER_LATENCY_MS} a call
+ * and the queue at {@link QUEUE_LATENCY_MS} a send call. Milliseconds from the first request to the
+ * last answer.
+ */
+async function ingestMs(form: 'bulk' | 'single', run: string): Promise<number> {
+  const deps: IngestDeps = {
+    queue: {
+      maxBatchSize: 10,
+      maxBatchBytes: 262_144,
+      send: async () => {
+        await sleep(QUEUE_LATENCY_MS);
+        return { refused: [] };
+      },
+    },
+    ledger: new MemoryLedgerStore({ latencyMs: LEDGER_LATENCY_MS }),
+    ledgerRetentionDays: 14,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    maxBodyBytes: SETTINGS.ingest.maxBodyBytes.default,
+  };
+  const accounts = Array.from({ length: INGEST_ACCOUNTS }, (_, m) => `viewer-${m}`);
+  const fields = raidFields('mute', new Date().toISOString());
+  const requests =
+    form === 'bulk'
+      ? [
+          Array.from({ length: INGEST_ACCOUNTS / BULK_ACCOUNTS }, (_, e) => ({
+            eventId: `${run}-${e}`,
+            groupId: GROUP,
+            accounts: accounts.slice(e * BULK_ACCOUNTS, (e + 1) * BULK_ACCOUNTS),
+            ...fields,
+          })),
+        ]
+      : Array.from({ length: INGEST_ACCOUNTS / 100 }, (_, r) =>
+          accounts
+            .slice(r * 100, (r + 1) * 100)
+            .map((account, i) => ({ eventId: `${run}-${r}-${i}`, groupId: GROUP, account, ...fields })),
+        );
+  const started = performance.now();
+  for (const events of requests) {
+    await acceptEvents(
+      {
+        body: JSON.stringify({ events }),
+        isBase64Encoded: false,
+        contentType: 'application/json',
+        contentEncoding: undefined,
+      },
+      deps,
+    );
+  }
+  return round(performance.now() - started, 1);
+}
+
 /** The bulk raid, printed as a table and written to `bench-results/raid-bulk.json`. */
 export async function bulkRaidBench(runs = RUNS) {
   const sim = await startRaidSimulator({
@@ -205,7 +267,15 @@ export async function bulkRaidBench(runs = RUNS) {
     latencyMs: LATENCY_MS,
   });
   const byScenario = SCENARIOS.map(() => [] as RaidRun[]);
+  const ingest = { bulk: [] as number[], single: [] as number[] };
   try {
+    for (let run = 1; run <= runs; run++) {
+      process.stderr.write(
+        `bulk raid, run ${run} of ${runs}: the ingest of ${INGEST_ACCOUNTS} accounts...\n`,
+      );
+      ingest.bulk.push(await ingestMs('bulk', `ingest-bulk-${run}`));
+      ingest.single.push(await ingestMs('single', `ingest-single-${run}`));
+    }
     for (let run = 1; run <= runs; run++) {
       for (const [index, scenario] of SCENARIOS.entries()) {
         process.stderr.write(`bulk raid, run ${run} of ${runs}: ${scenario.label}...\n`);
@@ -229,11 +299,13 @@ export async function bulkRaidBench(runs = RUNS) {
       configuredCallsPerSecond: CONFIGURED_RATE,
       simulatedLatencyMs: LATENCY_MS,
       ledgerLatencyMs: LEDGER_LATENCY_MS,
+      queueLatencyMs: QUEUE_LATENCY_MS,
       maxConcurrency: MAX_CONCURRENCY,
       batchSize: BATCH_SIZE,
       runs,
     },
     results,
+    ingestMs: { accounts: INGEST_ACCOUNTS, bulk: summary(ingest.bulk), single: summary(ingest.single) },
   };
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'raid-bulk.json'), `${JSON.stringify(figures, null, 2)}\n`);
@@ -271,6 +343,12 @@ export async function bulkRaidBench(runs = RUNS) {
       `ledger in memory, ${LEDGER_LATENCY_MS} ms a call`,
   );
   for (const cells of rows) console.log(cells.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  '));
+  const ms = (stats: ReturnType<typeof summary>) => `${stats.median} ms (${stats.min}-${stats.max})`;
+  console.log(
+    `Ingest of ${INGEST_ACCOUNTS} accounts, one request after another (ledger ${LEDGER_LATENCY_MS} ms, ` +
+      `queue ${QUEUE_LATENCY_MS} ms a call): as 20 bulk events in one request ${ms(figures.ingestMs.bulk)}; ` +
+      `as single events, 100 a request, ${ms(figures.ingestMs.single)}`,
+  );
   console.log(`(measured on ${machineLine(figures.machine)}; figures in bench-results/raid-bulk.json)`);
   return figures;
 }

@@ -8,6 +8,15 @@ import { bridge } from '../helpers/memory-bridge';
 
 const GROUP = '@TGS#2CLUZEAEJ';
 
+/** A mute of bob for `durationSeconds`. */
+const mute = (eventId: string, durationSeconds: number) => ({
+  eventId,
+  groupId: GROUP,
+  account: 'bob',
+  action: 'mute',
+  durationSeconds,
+});
+
 const role = (eventId: string, value: 'admin' | 'member') => ({
   eventId,
   groupId: GROUP,
@@ -155,13 +164,6 @@ describe('an event older than the newest applied to the same member and field', 
   it('a mute whose end passed unmutes when an older, longer mute still runs', async () => {
     // Prepare: a permanent mute applied, then a 60 s mute that only reaches the consumer 2 minutes later.
     const b = bridge();
-    const mute = (eventId: string, durationSeconds: number) => ({
-      eventId,
-      groupId: GROUP,
-      account: 'bob',
-      action: 'mute',
-      durationSeconds,
-    });
     const [forever] = await b.accept(mute('forever', 4_294_967_295));
     if (forever === undefined) throw new Error('not enqueued');
     await b.consume([b.delivery(forever)]);
@@ -181,13 +183,6 @@ describe('an event older than the newest applied to the same member and field', 
   it('a mute whose end passed needs no call when nothing longer runs, and still supersedes an older one', async () => {
     // Prepare: a permanent mute is dead-lettered; a newer 60 s mute arrives after its end.
     const b = bridge();
-    const mute = (eventId: string, durationSeconds: number) => ({
-      eventId,
-      groupId: GROUP,
-      account: 'bob',
-      action: 'mute',
-      durationSeconds,
-    });
     const [forever] = await b.accept(mute('forever', 4_294_967_295));
     const [short] = await b.accept(mute('short', 60));
     if (forever === undefined || short === undefined) throw new Error('not enqueued');

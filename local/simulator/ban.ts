@@ -69,18 +69,31 @@ function banSwitchOff(state: SimulatorState): ApiOutcome | undefined {
 }
 
 /**
+ * What the three ban APIs check first, in Tencent's order: the ban switch, the body's fields, the
+ * group id. The fields and the group id, or the answer that refuses the call.
+ */
+function readBanCall(
+  body: unknown,
+  allowed: ReadonlySet<string>,
+  state: SimulatorState,
+): { fields: Record<string, unknown>; groupId: string } | { refused: ApiOutcome } {
+  const off = banSwitchOff(state);
+  if (off) return { refused: off };
+  const read = bodyFields(body, allowed);
+  if ('refused' in read) return read;
+  const groupId = readGroupId(read.fields.GroupId);
+  if (typeof groupId !== 'string') return { refused: groupId };
+  return { fields: read.fields, groupId };
+}
+
+/**
  * Validates a parsed JSON body of `ban_group_member` and, when it is valid, removes and bans the members.
  * @returns Tencent's answer and whether the state changed.
  */
 export function banGroupMember(body: unknown, { state, nowSeconds }: ApiContext): ApiOutcome {
-  const off = banSwitchOff(state);
-  if (off) return off;
-  const read = bodyFields(body, BAN_FIELDS);
+  const read = readBanCall(body, BAN_FIELDS, state);
   if ('refused' in read) return read.refused;
-  const { fields } = read;
-
-  const groupId = readGroupId(fields.GroupId);
-  if (typeof groupId !== 'string') return groupId;
+  const { fields, groupId } = read;
   const accounts = readAccounts('Members_Account', fields.Members_Account, MAX_BAN_ACCOUNTS);
   if (!Array.isArray(accounts)) return accounts;
   if (!isUint32(fields.Duration, 1)) {
@@ -104,14 +117,9 @@ export function banGroupMember(body: unknown, { state, nowSeconds }: ApiContext)
  * @returns Tencent's answer and whether the state changed.
  */
 export function unbanGroupMember(body: unknown, { state }: ApiContext): ApiOutcome {
-  const off = banSwitchOff(state);
-  if (off) return off;
-  const read = bodyFields(body, UNBAN_FIELDS);
+  const read = readBanCall(body, UNBAN_FIELDS, state);
   if ('refused' in read) return read.refused;
-  const { fields } = read;
-
-  const groupId = readGroupId(fields.GroupId);
-  if (typeof groupId !== 'string') return groupId;
+  const { fields, groupId } = read;
   const accounts = readAccounts('Members_Account', fields.Members_Account, MAX_BAN_ACCOUNTS);
   if (!Array.isArray(accounts)) return accounts;
 
@@ -126,14 +134,9 @@ export function unbanGroupMember(body: unknown, { state }: ApiContext): ApiOutco
  * @returns Tencent's answer (the state does not change).
  */
 export function getGroupBanMember(body: unknown, { state, nowSeconds }: ApiContext): ApiOutcome {
-  const off = banSwitchOff(state);
-  if (off) return off;
-  const read = bodyFields(body, LIST_FIELDS);
+  const read = readBanCall(body, LIST_FIELDS, state);
   if ('refused' in read) return read.refused;
-  const { fields } = read;
-
-  const groupId = readGroupId(fields.GroupId);
-  if (typeof groupId !== 'string') return groupId;
+  const { fields, groupId } = read;
   const offset = fields.Offset;
   if (!isUint32(offset)) return invalid('Offset is required and must be an integer of 0 or more');
   const limit = fields.Limit ?? MAX_BAN_LIST_LIMIT;
